@@ -1,4 +1,4 @@
-/** Unit tests live beside the code (src/**/*.test.ts); integration tests that need the real databases in test/. */
+// Unit tests live beside the code (src/.../*.test.ts); integration tests that need the real databases in test/.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],

@@ -1,0 +1,36 @@
+/**
+ * A Destination stores opaque, already-encrypted bytes under slash-separated names ("objects/ab/ab12...",
+ * "snapshots/<id>", "locks/<id>"). It knows nothing of snapshots, keys or compression: the repository
+ * layer above it does.
+ *
+ * Contract, kept by every implementation (local directory now, S3 later) and checked by the shared suite in
+ * ./contract.ts:
+ * - save() is atomic: a reader sees the whole object or nothing, never a prefix, even if the process dies
+ *   mid-write. When save() resolves the bytes are durable (fsync'd) and their length was checked.
+ * - save() with `exclusive` fails with isAlreadyExists() when the name exists (used for locks).
+ * - load() returns exactly the stored bytes (or the requested range); a missing name rejects with an error
+ *   for which isNotFound() is true.
+ * - list(prefix) yields every stored name under prefix once, in no particular order; never temporary files.
+ * - remove() of a missing name is not an error.
+ * - Errors are plain Errors carrying the cause; isPermanent() tells retrying wrappers not to try again.
+ * - Nothing relies on rename or append existing in the store (S3 has neither).
+ */
+export interface StoredObject {
+  name: string;
+  size: number;
+}
+
+export interface Destination {
+  /** Where it is, safe to show (no credentials). */
+  readonly location: string;
+  save(name: string, data: Buffer, options?: { exclusive?: boolean }): Promise<void>;
+  load(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
+  stat(name: string): Promise<StoredObject>;
+  list(prefix: string): AsyncIterable<StoredObject>;
+  remove(name: string): Promise<void>;
+  isNotFound(err: unknown): boolean;
+  isAlreadyExists(err: unknown): boolean;
+  isPermanent(err: unknown): boolean;
+  /** Bytes free for new data, when the store can tell (a local disk); undefined otherwise. */
+  freeSpace?(): Promise<number | undefined>;
+}

@@ -1,0 +1,153 @@
+/**
+ * A repository in a local directory (or any mounted file system: NFS, a USB disk).
+ * Atomic writes: a temporary file in the same directory, fsync, rename, fsync of the directory. Temporary
+ * names start with ".tmp-" so that list() skips them and prune can reclaim those left by a killed run.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import * as path from 'node:path';
+import { systemCode } from '../common/errors';
+import type { Destination, StoredObject } from './destination';
+
+export const TEMP_PREFIX = '.tmp-';
+
+export class LocalDestination implements Destination {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = path.resolve(root);
+  }
+
+  private fullPath(name: string): string {
+    if (name.includes('..') || path.isAbsolute(name)) throw new Error(`invalid object name: ${name}`);
+    return path.join(this.root, name);
+  }
+
+  async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
+    const target = this.fullPath(name);
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    if (options.exclusive) return this.saveExclusive(target, data);
+    const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomBytes(6).toString('hex')}`);
+    try {
+      await writeDurably(temp, data, 'wx');
+      await fs.rename(temp, target);
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => {});
+      throw err;
+    }
+    await syncDirectory(dir);
+  }
+
+  /** Lock files: created with O_EXCL so two writers can never both own the name. */
+  private async saveExclusive(target: string, data: Buffer): Promise<void> {
+    try {
+      await writeDurably(target, data, 'wx');
+    } catch (err) {
+      if (systemCode(err) !== 'EEXIST') await fs.rm(target, { force: true }).catch(() => {});
+      throw err;
+    }
+    await syncDirectory(path.dirname(target));
+  }
+
+  async load(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
+    const file = this.fullPath(name);
+    if (!range) return fs.readFile(file);
+    const handle = await fs.open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(range.length);
+      const { bytesRead } = await handle.read(buffer, 0, range.length, range.offset);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async stat(name: string): Promise<StoredObject> {
+    const st = await fs.stat(this.fullPath(name));
+    return { name, size: st.size };
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    const base = this.fullPath(prefix.replace(/\/+$/, ''));
+    yield* walk(base, prefix.replace(/\/+$/, ''));
+  }
+
+  async remove(name: string): Promise<void> {
+    await fs.rm(this.fullPath(name), { force: true });
+  }
+
+  isNotFound(err: unknown): boolean {
+    return systemCode(err) === 'ENOENT';
+  }
+
+  isAlreadyExists(err: unknown): boolean {
+    return systemCode(err) === 'EEXIST';
+  }
+
+  isPermanent(err: unknown): boolean {
+    const code = systemCode(err);
+    return code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT';
+  }
+
+  async freeSpace(): Promise<number | undefined> {
+    try {
+      const st = await fs.statfs(this.root);
+      return st.bavail * st.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Lists temporary files left behind by killed writers, for prune to reclaim. */
+export async function* listTemporaryFiles(root: string): AsyncIterable<string> {
+  for await (const entry of walk(root, '', true)) {
+    if (path.basename(entry.name).startsWith(TEMP_PREFIX)) yield entry.name;
+  }
+}
+
+async function writeDurably(file: string, data: Buffer, flag: string): Promise<void> {
+  const handle = await fs.open(file, flag, 0o600);
+  try {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const st = await fs.stat(file);
+  if (st.size !== data.length) throw new Error(`short write to ${file}: ${st.size} of ${data.length} bytes`);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* walk(dir: string, prefix: string, includeTemp = false): AsyncIterable<StoredObject> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT' || systemCode(err) === 'ENOTDIR') return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      yield* walk(full, name, includeTemp);
+    } else if (entry.isFile() && (includeTemp || !entry.name.startsWith(TEMP_PREFIX))) {
+      const st = await fs.stat(full);
+      yield { name, size: st.size };
+    }
+  }
+}
