@@ -1,0 +1,135 @@
+/**
+ * A blob is any byte stream the backup stores (a database dump, one file, a file-tree listing): cut into
+ * content-defined chunks, each stored once as a sealed object. The manifest keeps a BlobRef: the chunk ids
+ * in order, the plaintext size and its SHA-256, so restore and verify can prove the bytes are the ones read.
+ *
+ *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, bounded parallel seal+save) ──> BlobRef
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Chunker } from './chunker';
+import type { Repository } from './repository';
+
+export interface BlobRef {
+  size: number;
+  sha256: string;
+  chunks: string[];
+}
+
+/** Counters a whole backup shares across its blobs. */
+export interface WriteStats {
+  bytesRead: number;
+  bytesWritten: number;
+  chunksNew: number;
+  chunksReused: number;
+}
+
+export function newWriteStats(): WriteStats {
+  return { bytesRead: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 };
+}
+
+const SAVES_IN_FLIGHT = 4;
+
+class ChunkSaver extends Writable {
+  readonly chunks: string[] = [];
+  size = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(
+    private readonly repository: Repository,
+    private readonly stats: WriteStats,
+    private readonly onBytes?: (n: number) => void,
+  ) {
+    super({ objectMode: true, highWaterMark: 1 });
+  }
+
+  get sha256(): string {
+    return this.hash.digest('hex');
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.failure) return done(this.failure as Error);
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    const id = this.repository.contentId(chunk);
+    this.chunks.push(id);
+    const saving = this.repository.saveChunk(chunk, id).then(
+      ({ written }) => {
+        this.stats.bytesRead += chunk.length;
+        this.stats.bytesWritten += written;
+        if (written > 0) this.stats.chunksNew++;
+        else this.stats.chunksReused++;
+        this.onBytes?.(chunk.length);
+      },
+      (err) => {
+        this.failure ??= err;
+      },
+    );
+    const tracked = saving.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    if (this.inFlight.size < SAVES_IN_FLIGHT) return done();
+    Promise.race(this.inFlight).then(() => done(this.failure as Error | undefined));
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    Promise.all(this.inFlight).then(() => done(this.failure as Error | undefined));
+  }
+}
+
+/** Stores a stream as a blob. Rejects (after in-flight saves settle) if the source or any save fails. */
+export async function writeBlob(repository: Repository, source: Readable, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+  const saver = new ChunkSaver(repository, stats, onBytes);
+  await pipeline(source, new Chunker(repository.chunkerSeed, repository.config.chunker), saver);
+  return { size: saver.size, sha256: saver.sha256, chunks: saver.chunks };
+}
+
+export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats): Promise<BlobRef> {
+  return writeBlob(repository, Readable.from([data]), stats);
+}
+
+export class BlobIntegrityError extends Error {}
+
+const CHUNKS_PREFETCHED = 3;
+
+/**
+ * Reads a blob back as a stream, a few chunks ahead, and fails the stream if the reassembled bytes do
+ * not have the recorded size and SHA-256.
+ */
+export function readBlob(repository: Repository, ref: BlobRef): Readable {
+  return Readable.from(readChunks(repository, ref), { objectMode: false });
+}
+
+async function* readChunks(repository: Repository, ref: BlobRef): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const ahead: Array<Promise<Buffer>> = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < CHUNKS_PREFETCHED && next < ref.chunks.length) {
+      const loading = repository.loadChunk(ref.chunks[next++]);
+      loading.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+      ahead.push(loading);
+    }
+  };
+  fill();
+  while (ahead.length > 0) {
+    const chunk = await ahead.shift()!;
+    fill();
+    hash.update(chunk);
+    size += chunk.length;
+    yield chunk;
+  }
+  const digest = hash.digest('hex');
+  if (size !== ref.size || digest !== ref.sha256) {
+    throw new BlobIntegrityError(`blob reassembled to ${size} bytes with SHA-256 ${digest}; the manifest says ${ref.size} bytes, ${ref.sha256}`);
+  }
+}
+
+export async function readBlobToBuffer(repository: Repository, ref: BlobRef): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of readBlob(repository, ref)) parts.push(part);
+  return Buffer.concat(parts);
+}

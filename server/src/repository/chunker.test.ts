@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Chunker, DEFAULT_CHUNKER } from './chunker';
+
+async function chunk(data: Buffer, seed: Buffer, piece = 65536): Promise<Buffer[]> {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += piece) parts.push(data.subarray(i, i + piece));
+  const out: Buffer[] = [];
+  for await (const c of Readable.from(parts).pipe(new Chunker(seed))) out.push(c);
+  return out;
+}
+
+describe('Chunker', () => {
+  const seed = Buffer.from('test seed');
+  const data = randomBytes(24 * 1024 * 1024);
+
+  test('chunks reassemble to the input and respect min and max sizes', async () => {
+    const chunks = await chunk(data, seed);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    chunks.slice(0, -1).forEach((c) => {
+      expect(c.length).toBeGreaterThanOrEqual(DEFAULT_CHUNKER.minSize);
+      expect(c.length).toBeLessThanOrEqual(DEFAULT_CHUNKER.maxSize);
+    });
+    const average = data.length / chunks.length;
+    expect(average).toBeGreaterThan(600 * 1024);
+    expect(average).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  test('boundaries do not depend on how the input is split into reads', async () => {
+    const a = await chunk(data, seed, 65536);
+    const b = await chunk(data, seed, 1000003);
+    expect(a.map((c) => c.length)).toEqual(b.map((c) => c.length));
+  });
+
+  test('an insertion near the start leaves most later chunks unchanged', async () => {
+    const edited = Buffer.concat([data.subarray(0, 1000), Buffer.from('inserted row'), data.subarray(1000)]);
+    const key = (c: Buffer) => c.toString('base64', 0, 64) + c.length;
+    const before = new Set((await chunk(data, seed)).map(key));
+    const after = await chunk(edited, seed);
+    const shared = after.filter((c) => before.has(key(c))).length;
+    expect(shared).toBeGreaterThanOrEqual(after.length - 2);
+  });
+
+  test('an empty input gives no chunks; a small input one chunk', async () => {
+    expect(await chunk(Buffer.alloc(0), seed)).toEqual([]);
+    const small = await chunk(Buffer.from('tiny'), seed);
+    expect(small.map(String)).toEqual(['tiny']);
+  });
+
+  test('another seed gives other boundaries', async () => {
+    const a = (await chunk(data, seed)).map((c) => c.length);
+    const b = (await chunk(data, Buffer.from('other seed'))).map((c) => c.length);
+    expect(a).not.toEqual(b);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Content-defined chunking (FastCDC style: a gear rolling hash with normalized chunk sizes), so that an
+ * insert early in a dump moves only nearby chunk boundaries and the rest of the dump deduplicates against
+ * the previous backup. The gear table comes from the repository's secret chunker seed, so chunk sizes do
+ * not reveal content to someone who can only see object sizes.
+ *
+ * Memory: one pending chunk (at most maxSize bytes) at a time.
+ */
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+export interface ChunkerParams {
+  minSize: number;
+  avgSize: number;
+  maxSize: number;
+}
+
+export const DEFAULT_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 * 1024, maxSize: 4 * 1024 * 1024 };
+
+/** 256 pseudo-random 32-bit values from the seed (SHA-256 in counter mode). */
+export function gearTable(seed: Buffer): Uint32Array {
+  const table = new Uint32Array(256);
+  for (let block = 0; block < 32; block++) {
+    const digest = createHash('sha256').update(seed).update(String(block)).digest();
+    for (let i = 0; i < 8; i++) table[block * 8 + i] = digest.readUInt32BE(i * 4);
+  }
+  return table;
+}
+
+function highBitsMask(bits: number): number {
+  return (0xffffffff << (32 - bits)) >>> 0;
+}
+
+export class Chunker extends Transform {
+  private readonly gear: Uint32Array;
+  private readonly strictMask: number;
+  private readonly looseMask: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private hash = 0;
+
+  constructor(
+    seed: Buffer,
+    private readonly params: ChunkerParams = DEFAULT_CHUNKER,
+  ) {
+    super({ readableObjectMode: true, readableHighWaterMark: 2 });
+    this.gear = gearTable(seed);
+    const bits = Math.round(Math.log2(params.avgSize));
+    this.strictMask = highBitsMask(bits + 2);
+    this.looseMask = highBitsMask(bits - 2);
+  }
+
+  override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let offset = 0;
+    while (offset < data.length) {
+      const cut = this.findBoundary(data, offset);
+      if (cut < 0) {
+        this.keep(data.subarray(offset));
+        break;
+      }
+      this.keep(data.subarray(offset, cut));
+      this.emitChunk();
+      offset = cut;
+    }
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.pendingBytes > 0) this.emitChunk();
+    done();
+  }
+
+  /** Index in data just past the next boundary, or -1 when the chunk continues past data's end. */
+  private findBoundary(data: Buffer, start: number): number {
+    const { minSize, avgSize, maxSize } = this.params;
+    const gear = this.gear;
+    let size = this.pendingBytes;
+    let i = start;
+    // No boundary may fall below minSize, so those bytes need no hashing at all.
+    if (size < minSize) {
+      const skip = Math.min(minSize - size, data.length - i);
+      i += skip;
+      size += skip;
+      if (size < minSize) return -1;
+    }
+    let hash = this.hash;
+    for (; i < data.length; i++, size++) {
+      if (size >= maxSize) {
+        this.hash = 0;
+        return i;
+      }
+      hash = ((hash << 1) + gear[data[i]]) >>> 0;
+      if ((hash & (size < avgSize ? this.strictMask : this.looseMask)) === 0) {
+        this.hash = 0;
+        return i + 1;
+      }
+    }
+    this.hash = hash;
+    return -1;
+  }
+
+  private keep(part: Buffer): void {
+    if (part.length === 0) return;
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+  }
+
+  private emitChunk(): void {
+    const chunk = this.pending.length === 1 ? Buffer.from(this.pending[0]) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.hash = 0;
+    this.push(chunk);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Sealing of everything the repository stores: zstd compression (skipped when it does not pay), then
+ * AES-256-GCM with a random 96-bit nonce, the object's name bound as associated data so that an object
+ * moved or swapped under another name fails to open. Compression runs on libuv's thread pool (async zlib),
+ * so it works beside the main thread, which does hashing and chunking.
+ *
+ * Sealed layout (docs/repository-format.md):  "MMB1" | flags (1) | nonce (12) | ciphertext | tag (16)
+ * flags bit 0: the plaintext was zstd-compressed before encryption.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+
+const MAGIC = Buffer.from('MMB1');
+const FLAG_ZSTD = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = MAGIC.length + 1 + NONCE_BYTES;
+export const SEAL_OVERHEAD = HEADER_BYTES + TAG_BYTES;
+
+const zstdCompress = promisify(zlib.zstdCompress);
+const zstdDecompress = promisify(zlib.zstdDecompress);
+
+export interface MasterKeys {
+  /** AES-256-GCM key for every sealed object */
+  encryption: Buffer;
+  /** HMAC-SHA256 key that names content-addressed objects, so ids reveal nothing about content */
+  id: Buffer;
+}
+
+export class DecryptError extends Error {}
+
+export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = 3): Promise<Buffer> {
+  let body = plaintext;
+  let flags = 0;
+  if (plaintext.length > 64) {
+    const compressed = await zstdCompress(plaintext, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+    if (compressed.length < plaintext.length) {
+      body = compressed;
+      flags |= FLAG_ZSTD;
+    }
+  }
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce);
+  cipher.setAAD(Buffer.from(name));
+  const header = Buffer.concat([MAGIC, Buffer.from([flags]), nonce]);
+  const ciphertext = Buffer.concat([cipher.update(body), cipher.final()]);
+  return Buffer.concat([header, ciphertext, cipher.getAuthTag()]);
+}
+
+export async function open(keys: MasterKeys, name: string, sealed: Buffer): Promise<Buffer> {
+  if (sealed.length < SEAL_OVERHEAD || !sealed.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new DecryptError(`${name} is not a sealed mmbackup object (bad header or truncated)`);
+  }
+  const flags = sealed[MAGIC.length];
+  const nonce = sealed.subarray(MAGIC.length + 1, HEADER_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce);
+  decipher.setAAD(Buffer.from(name));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  let body: Buffer;
+  try {
+    body = Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new DecryptError(`${name} failed authentication: it was modified or damaged, or belongs to another key`);
+  }
+  return flags & FLAG_ZSTD ? zstdDecompress(body) : body;
+}
+
+/** The content address of a chunk: HMAC-SHA256 under the repository's id key, hex. */
+export function contentId(keys: MasterKeys, plaintext: Buffer): string {
+  return createHmac('sha256', keys.id).update(plaintext).digest('hex');
+}
+
+/** A short public fingerprint of the master keys, to tell keys apart without revealing them. */
+export function fingerprint(keys: MasterKeys): string {
+  const hex = createHmac('sha256', keys.id).update('mmbackup key fingerprint').digest('hex').slice(0, 24);
+  return hex.match(/.{4}/g)!.join(':');
+}

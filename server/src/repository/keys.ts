@@ -1,0 +1,142 @@
+/**
+ * The repository's master keys are random and never change; what opens them is a passphrase or a key
+ * file. Each way in is one "keys/<id>" entry: the master keys sealed with a key derived by scrypt from the
+ * passphrase (or from the key file's contents). Trying every entry and failing all means the wrong key.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import { ExitCode, MmBackupError, systemCode } from '../common/errors';
+import { registerSecret } from '../common/redact';
+import type { MasterKeys } from './crypto';
+
+const KEY_FILE_HEADER = 'mmbackup-key-v1';
+
+export type Secret = { kind: 'passphrase'; value: string } | { kind: 'key-file'; path: string; value: string };
+
+export interface KeyEntry {
+  version: 1;
+  created: string;
+  host: string;
+  /** What opens it: "passphrase" or "key-file" (informational). */
+  kind: Secret['kind'];
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  nonce: string;
+  data: string;
+}
+
+const KDF_PARAMS = { N: 32768, r: 8, p: 1 };
+
+function scrypt(secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCallback(secret, salt, 32, { ...params, maxmem: 256 * params.N * params.r }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+export function generateMasterKeys(): MasterKeys {
+  return { encryption: randomBytes(32), id: randomBytes(32) };
+}
+
+export async function makeKeyEntry(keys: MasterKeys, secret: Secret): Promise<KeyEntry> {
+  const salt = randomBytes(16);
+  const wrapping = await scrypt(secret.value, salt, KDF_PARAMS);
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', wrapping, nonce);
+  const plain = Buffer.from(JSON.stringify({ encryption: keys.encryption.toString('base64'), id: keys.id.toString('base64') }));
+  const data = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  return {
+    version: 1,
+    created: new Date().toISOString(),
+    host: os.hostname(),
+    kind: secret.kind,
+    kdf: { name: 'scrypt', ...KDF_PARAMS, salt: salt.toString('base64') },
+    nonce: nonce.toString('base64'),
+    data: data.toString('base64'),
+  };
+}
+
+/** Opens one key entry; undefined when the secret does not fit it. */
+export async function openKeyEntry(entry: KeyEntry, secret: Secret): Promise<MasterKeys | undefined> {
+  const wrapping = await scrypt(secret.value, Buffer.from(entry.kdf.salt, 'base64'), entry.kdf);
+  const data = Buffer.from(entry.data, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', wrapping, Buffer.from(entry.nonce, 'base64'));
+  decipher.setAuthTag(data.subarray(data.length - 16));
+  try {
+    const plain = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
+    const parsed = JSON.parse(plain.toString());
+    return { encryption: Buffer.from(parsed.encryption, 'base64'), id: Buffer.from(parsed.id, 'base64') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A new key file's contents: 32 random bytes, with a header so a stray file is not mistaken for one. */
+export function newKeyFileContents(): string {
+  return `${KEY_FILE_HEADER}:${randomBytes(32).toString('base64')}\n`;
+}
+
+export async function writeNewKeyFile(file: string): Promise<Secret> {
+  const contents = newKeyFileContents();
+  try {
+    await fs.writeFile(file, contents, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if (systemCode(err) === 'EEXIST') {
+      throw new MmBackupError({
+        step: 'init',
+        code: 'KEY_FILE_EXISTS',
+        message: `the key file ${file} already exists; init does not overwrite a key`,
+        fix: 'choose a new --key-file path, or move the old file away if it belongs to no repository',
+        exitCode: ExitCode.usage,
+      });
+    }
+    throw err;
+  }
+  return keyFileSecret(file, contents);
+}
+
+function keyFileSecret(file: string, contents: string): Secret {
+  const value = contents.trim();
+  if (!value.startsWith(`${KEY_FILE_HEADER}:`)) {
+    throw new MmBackupError({
+      step: 'open-key',
+      code: 'BAD_KEY_FILE',
+      message: `${file} is not an mmbackup key file (it should start with "${KEY_FILE_HEADER}:")`,
+      fix: 'pass the key file that mmbackup init wrote, or use --passphrase-file if the repository uses a passphrase',
+      exitCode: ExitCode.usage,
+    });
+  }
+  registerSecret(value);
+  return { kind: 'key-file', path: file, value };
+}
+
+export async function readKeyFile(file: string): Promise<Secret> {
+  let contents: string;
+  try {
+    contents = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new MmBackupError({
+      step: 'open-key',
+      code: 'KEY_FILE_UNREADABLE',
+      message: `cannot read the key file ${file}: ${systemCode(err) ?? String(err)}`,
+      fix: 'check the path given with --key-file or MMBACKUP_KEY_FILE, and that this user may read it',
+      exitCode: ExitCode.usage,
+      cause: err,
+    });
+  }
+  return keyFileSecret(file, contents);
+}
+
+export function passphraseSecret(value: string): Secret {
+  const trimmed = value.replace(/\r?\n$/, '');
+  if (trimmed.length < 8) {
+    throw new MmBackupError({
+      step: 'open-key',
+      code: 'PASSPHRASE_TOO_SHORT',
+      message: 'the passphrase is shorter than 8 characters',
+      fix: 'use a long passphrase (a generated one is best), or let init generate a key file',
+      exitCode: ExitCode.usage,
+    });
+  }
+  registerSecret(trimmed);
+  return { kind: 'passphrase', value: trimmed };
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { MmBackupError } from '../common/errors';
+import { silentReporter } from '../common/reporter';
+import { LocalDestination } from '../destinations/local';
+import { newWriteStats, readBlobToBuffer, writeBlob } from './blobs';
+import { passphraseSecret } from './keys';
+import { acquireLock, isStale } from './lock';
+import { objectName, Repository } from './repository';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-repo-'));
+});
+afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+const secret = passphraseSecret('correct horse battery staple');
+
+describe('Repository', () => {
+  test('init then open with the same passphrase; the fingerprint is stable', async () => {
+    const created = await Repository.init(new LocalDestination(dir), secret);
+    const opened = await Repository.open(new LocalDestination(dir), secret);
+    expect(opened.id).toBe(created.id);
+    expect(opened.fingerprint).toBe(created.fingerprint);
+  });
+
+  test('a wrong passphrase is exit code 4 and the passphrase is not in the message', async () => {
+    await Repository.init(new LocalDestination(dir), secret);
+    const err = await Repository.open(new LocalDestination(dir), passphraseSecret('wrong passphrase here')).catch((e) => e);
+    expect(err).toBeInstanceOf(MmBackupError);
+    expect(err.exitCode).toBe(4);
+    expect(err.message).not.toContain('wrong passphrase here');
+  });
+
+  test('init refuses an existing repository', async () => {
+    await Repository.init(new LocalDestination(dir), secret);
+    await expect(Repository.init(new LocalDestination(dir), secret)).rejects.toMatchObject({ code: 'REPO_EXISTS', exitCode: 2 });
+  });
+
+  test('a blob round-trips; the same content is stored once', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret);
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const first = newWriteStats();
+    const ref = await writeBlob(repo, Readable.from([data]), first);
+    expect(first.chunksNew).toBeGreaterThan(0);
+    const second = newWriteStats();
+    const again = await writeBlob(repo, Readable.from([data]), second);
+    expect(again).toEqual(ref);
+    expect(second.bytesWritten).toBe(0);
+    expect((await readBlobToBuffer(repo, ref)).equals(data)).toBe(true);
+  });
+
+  test('stored objects reveal no plaintext and object ids are keyed', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret);
+    const text = Buffer.from('SELECT secret_marker FROM posts; '.repeat(100));
+    const ref = await writeBlob(repo, Readable.from([text]), newWriteStats());
+    const stored = await fs.readFile(path.join(dir, objectName(ref.chunks[0])));
+    expect(stored.includes(Buffer.from('secret_marker'))).toBe(false);
+    const other = await Repository.init(new LocalDestination(path.join(dir, 'other')), secret);
+    expect(other.contentId(text)).not.toBe(ref.chunks[0]);
+  });
+
+  test('one flipped byte in an object fails authentication on read', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret);
+    const ref = await writeBlob(repo, Readable.from([randomBytes(100_000)]), newWriteStats());
+    const file = path.join(dir, objectName(ref.chunks[0]));
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length >> 1] ^= 0x01;
+    await fs.writeFile(file, bytes);
+    await expect(readBlobToBuffer(repo, ref)).rejects.toThrow(/failed authentication/);
+  });
+});
+
+describe('Repository lock', () => {
+  test('a live lock refuses a second writer with exit code 3; release frees it', async () => {
+    const destination = new LocalDestination(dir);
+    const held = await acquireLock(destination, 'backup', silentReporter);
+    const err = await acquireLock(destination, 'backup', silentReporter).catch((e) => e);
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(/locked by "backup"/);
+    await held.release();
+    await (await acquireLock(destination, 'backup', silentReporter)).release();
+  });
+
+  test('the lock of a dead process on this host is stale and taken over with a warning', async () => {
+    const destination = new LocalDestination(dir);
+    const now = new Date().toISOString();
+    const dead = { host: os.hostname(), pid: 2 ** 22 + 12345, operation: 'backup', created: now, heartbeat: now };
+    await destination.save('locks/dead', Buffer.from(JSON.stringify(dead)));
+    const warnings: string[] = [];
+    const held = await acquireLock(destination, 'backup', { ...silentReporter, warn: (l) => warnings.push(l) });
+    expect(warnings.join('\n')).toMatch(/removing stale lock .*pid 4206649/);
+    await held.release();
+  });
+
+  test('staleness: a live pid is not stale, an old heartbeat on another host is', () => {
+    const now = Date.now();
+    const fresh = { host: os.hostname(), pid: process.pid, operation: 'x', created: '', heartbeat: new Date(now).toISOString() };
+    expect(isStale(fresh, now)).toBe(false);
+    expect(isStale({ ...fresh, host: 'elsewhere', heartbeat: new Date(now - 11 * 60_000).toISOString() }, now)).toBe(true);
+    expect(isStale({ ...fresh, host: 'elsewhere' }, now)).toBe(false);
+  });
+});

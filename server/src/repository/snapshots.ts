@@ -1,0 +1,124 @@
+/**
+ * Snapshot manifests: what one backup captured. A manifest is sealed and written as "snapshots/<id>"
+ * after every object it names is stored, so a snapshot that exists is complete; a killed run leaves
+ * only unreferenced objects, which prune reclaims.
+ */
+import { randomBytes } from 'node:crypto';
+import { ExitCode, MmBackupError } from '../common/errors';
+import type { BlobRef } from './blobs';
+import type { Repository } from './repository';
+
+export type ComponentName = 'db' | 'config' | 'files';
+export const ALL_COMPONENTS: ComponentName[] = ['db', 'config', 'files'];
+
+/** A captured directory: its listing is a blob of NDJSON tree entries (see ../engine/tree.ts). */
+export interface TreeRoot {
+  /** "config", "data", "plugins" or "client-plugins" */
+  name: string;
+  /** Where it was on the source host. */
+  path: string;
+  files: number;
+  dirs: number;
+  bytes: number;
+  tree: BlobRef;
+}
+
+export interface DbComponent {
+  driver: 'postgres' | 'mysql';
+  database: string;
+  /** host:port/database, no credentials */
+  source: string;
+  serverVersion: string;
+  dumpTool: string;
+  format: 'plain-sql';
+  dump: BlobRef;
+  tables: Record<string, number>;
+  /** Paths the database's fileinfo rows reference, read in the dump's snapshot: NDJSON blob of strings. */
+  referencedFiles: { count: number; list: BlobRef };
+  durationMs: number;
+}
+
+export interface ConfigComponent {
+  source: 'file' | 'database';
+  /** file source: the whole config directory */
+  directory?: TreeRoot;
+  /** database source: the active Configurations row and the ConfigurationFiles rows, as a tree of files */
+  databaseConfig?: TreeRoot;
+  /** Names of the MM_* variables in effect; their values are in `environment` (sealed like everything else). */
+  environmentNames: string[];
+  environment: BlobRef;
+  durationMs: number;
+}
+
+export interface FilesComponent {
+  driver: 'local';
+  roots: TreeRoot[];
+  durationMs: number;
+}
+
+export interface SnapshotManifest {
+  formatVersion: 1;
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  host: string;
+  tags: string[];
+  tool: { name: 'mmbackup'; version: string };
+  mattermost: {
+    configSource: 'file' | 'database';
+    configLocation: string;
+    installDir: string;
+    version?: string;
+    schemaVersion?: number;
+    /** The Mattermost config's DataSource database/driver and file store directory at backup time. */
+    database: { driver: 'postgres' | 'mysql'; name: string };
+    fileStoreDirectory?: string;
+  };
+  components: { db?: DbComponent; config?: ConfigComponent; files?: FilesComponent };
+  totals: { size: number; bytesWritten: number; chunksNew: number; chunksReused: number };
+}
+
+export function newSnapshotId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export async function saveSnapshot(repository: Repository, manifest: SnapshotManifest): Promise<void> {
+  await repository.saveSealed(`snapshots/${manifest.id}`, Buffer.from(JSON.stringify(manifest)));
+}
+
+export async function loadSnapshot(repository: Repository, id: string): Promise<SnapshotManifest> {
+  return JSON.parse((await repository.loadSealed(`snapshots/${id}`)).toString()) as SnapshotManifest;
+}
+
+/** Every snapshot, newest first. */
+export async function listSnapshots(repository: Repository): Promise<SnapshotManifest[]> {
+  const manifests: SnapshotManifest[] = [];
+  for await (const object of repository.destination.list('snapshots/')) {
+    manifests.push(await loadSnapshot(repository, object.name.slice('snapshots/'.length)));
+  }
+  return manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/** Resolves "latest", a full id or a unique id prefix. */
+export async function findSnapshot(repository: Repository, ref: string): Promise<SnapshotManifest> {
+  const all = await listSnapshots(repository);
+  if (ref === 'latest') {
+    if (all.length === 0) throw noSnapshot(repository, 'the repository has no snapshots yet', 'run mmbackup backup first');
+    return all[0];
+  }
+  const matches = all.filter((s) => s.id.startsWith(ref));
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) throw noSnapshot(repository, `no snapshot ${ref}`, 'see mmbackup list for the ids');
+  throw noSnapshot(repository, `"${ref}" matches ${matches.length} snapshots`, 'give more characters of the id');
+}
+
+function noSnapshot(repository: Repository, message: string, fix: string): MmBackupError {
+  return new MmBackupError({
+    step: 'find-snapshot',
+    code: 'SNAPSHOT_NOT_FOUND',
+    message: `${message} (repository ${repository.destination.location})`,
+    fix,
+    exitCode: ExitCode.usage,
+  });
+}
