@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Packs the plugin Mattermost installs: dist/<id>-<version>.tar.gz holding <id>/plugin.json, <id>/<bundle_path>
+// and README/LICENSE when present. Usage: node build/bundle.mjs [--out DIR]   (build the webapp first)
+// The archive is reproducible: fixed entry order, owner, modes and mtimes, and a gzip header without a time.
+import {spawn} from 'node:child_process';
+import {createWriteStream} from 'node:fs';
+import {chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, utimes} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import {pathToFileURL} from 'node:url';
+import {createGzip} from 'node:zlib';
+
+import {manifestTsProblems, readPluginJson, root, validateManifest} from './manifest.mjs';
+
+const OPTIONAL_FILES = ['LICENSE', 'README.md'];
+
+// SOURCE_DATE_EPOCH is the reproducible-builds convention for "the time to stamp on outputs".
+const MTIME = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
+
+async function isNonEmptyFile(path) {
+    try {
+        const s = await stat(path);
+        return s.isFile() && s.size > 0;
+    } catch {
+        return false;
+    }
+}
+
+/** Files to pack, relative to the repository root, in archive order; throws with the fix when one is missing. */
+async function packList(m) {
+    const bundle = m.webapp.bundle_path;
+    if (!await isNonEmptyFile(join(root, bundle))) {
+        throw new Error(`${bundle} is missing or empty: run \`npm run build -w webapp\` first`);
+    }
+    const optional = [];
+    for (const f of OPTIONAL_FILES) {
+        if (await isNonEmptyFile(join(root, f))) {
+            optional.push(f);
+        }
+    }
+    return [...optional, 'plugin.json', bundle].sort();
+}
+
+/** Copies the files under stage/<id>/ and lists every entry (directories before their contents), sorted. */
+async function stage(stageDir, id, files) {
+    const entries = new Set([id]);
+    for (const f of files) {
+        const dest = join(stageDir, id, f);
+        await mkdir(dirname(dest), {recursive: true});
+        await copyFile(join(root, f), dest);
+        const parts = f.split('/');
+        for (let i = 1; i <= parts.length; i++) {
+            entries.add([id, ...parts.slice(0, i)].join('/'));
+        }
+    }
+    const sorted = [...entries].sort();
+
+    // Normalise what tar records so the archive depends only on file contents.
+    for (const e of sorted) {
+        const path = join(stageDir, e);
+        await chmod(path, (await stat(path)).isDirectory() ? 0o755 : 0o644);
+        await utimes(path, MTIME, MTIME);
+    }
+    return sorted;
+}
+
+/** Runs tar with its stdout gzipped into `out`; rejects quoting tar's last stderr line on failure. */
+async function runTar(args, cwd, out) {
+    // COPYFILE_DISABLE keeps macOS bsdtar from adding ._ AppleDouble files.
+    const child = spawn('tar', args, {cwd, env: {...process.env, COPYFILE_DISABLE: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+        stderr += d;
+    });
+    const exited = new Promise((ok, fail) => {
+        child.on('error', (err) => fail(new Error(`cannot run tar: ${err.message}`)));
+        child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`tar exited with ${code}: ${stderr.trim().split('\n').pop()}`))));
+    });
+
+    // Node's gzip writes no time or name in its header, unlike `tar -z` on some systems.
+    await Promise.all([exited, pipeline(child.stdout, createGzip({level: 9}), out)]);
+}
+
+async function tarFlavourArgs() {
+    // GNU tar and bsdtar spell "record owner 0" differently.
+    const version = await new Promise((ok) => {
+        const child = spawn('tar', ['--version'], {stdio: ['ignore', 'pipe', 'ignore']});
+        let text = '';
+        child.stdout.on('data', (d) => {
+            text += d;
+        });
+        child.on('error', () => ok(''));
+        child.on('close', () => ok(text));
+    });
+    return version.includes('GNU tar') ? ['--owner=0', '--group=0', '--numeric-owner'] : ['--uid', '0', '--gid', '0'];
+}
+
+/** Builds the tarball and returns its path and size. */
+export async function bundle({outDir = join(root, 'dist')} = {}) {
+    const m = readPluginJson();
+    const invalid = validateManifest(m);
+    const problems = invalid.length ? invalid : manifestTsProblems(m);
+    if (problems.length) {
+        throw new Error(`plugin.json: ${problems.join('; ')}`);
+    }
+    const files = await packList(m);
+    const stageDir = await mkdtemp(join(tmpdir(), 'backup-dr-bundle-'));
+    const target = join(outDir, `${m.id}-${m.version}.tar.gz`);
+    const tmp = `${target}.${process.pid}.tmp`;
+    try {
+        const entries = await stage(stageDir, m.id, files);
+        await mkdir(outDir, {recursive: true});
+        const args = ['-c', '-f', '-', '--format=ustar', '--no-recursion', ...await tarFlavourArgs(), '--', ...entries];
+        await runTar(args, stageDir, createWriteStream(tmp));
+
+        // Rename last, so dist/ never holds a half-written tarball under the real name.
+        await rename(tmp, target);
+        return {path: target, size: (await stat(target)).size, entries};
+    } finally {
+        await rm(stageDir, {recursive: true, force: true});
+        await rm(tmp, {force: true});
+    }
+}
+
+function parseArgs(argv) {
+    if (argv.length === 0) {
+        return {};
+    }
+    if (argv.length === 2 && argv[0] === '--out') {
+        return {outDir: resolve(argv[1])};
+    }
+    throw new Error('usage: node build/bundle.mjs [--out DIR]');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+    try {
+        const {path, size, entries} = await bundle(parseArgs(process.argv.slice(2)));
+        console.log(`wrote ${path} (${size} bytes): ${entries.join(', ')}`);
+    } catch (err) {
+        console.error(`bundle: ${err.message}`);
+        process.exitCode = 1;
+    }
+}
