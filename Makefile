@@ -1,0 +1,44 @@
+# Backup & Disaster Recovery for Mattermost. `make help` lists the targets.
+# Every target first makes sure a Node.js >= 22.15 is on PATH (installing the pinned one into .tools/ when
+# the system's is older) and that the npm dependencies are installed.
+SHELL := /bin/bash
+NODE_DIR := $(shell build/ensure-node.sh)
+export PATH := $(NODE_DIR):$(PATH)
+VERSION := $(shell node -p "require('./plugin.json').version")
+
+.PHONY: help all deps tools build dist test demo bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+all: build dist ## build everything and package the plugin
+
+node_modules/.package-lock.json: package-lock.json package.json server/package.json webapp/package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
+
+tools: ## install the database client tools (pg_dump, psql, mariadb-dump) when missing
+	@build/ensure-system-tools.sh
+
+build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/dist/main.js)
+	node build/manifest.mjs apply
+	npm run build -w server
+	npm run build -w webapp
+
+dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console
+	node build/manifest.mjs check
+	node build/bundle.mjs
+
+test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
+	node build/run-tests.mjs
+
+demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
+	node server/bin/mmbackup demo --dir demo
+
+bench: build tools ## benchmark backup --only db against pg_dump on a ~1 GB database (cached in .bench/)
+	node server/dist/bench/run-bench.js
+
+clean: ## remove build output, the demo and the benchmark cache
+	rm -rf server/dist webapp/dist dist demo .bench test-output

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Makes sure the database tools mmbackup drives are installed: pg_dump/psql (PostgreSQL client) and
+# mariadb-dump/mariadb (MariaDB client). Installs Debian's packages when missing and running as root;
+# otherwise says exactly what to install.
+set -euo pipefail
+missing=()
+command -v pg_dump >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+{ command -v mariadb-dump >/dev/null 2>&1 || command -v mysqldump >/dev/null 2>&1; } || missing+=(mariadb-client)
+((${#missing[@]} == 0)) && exit 0
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${missing[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+else
+  echo "mmbackup needs: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
