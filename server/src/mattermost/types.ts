@@ -47,6 +47,13 @@ export interface MattermostInstallation {
   pluginDirs: { server: string; client: string };
   /** The MM_* environment variables that override the config, as Mattermost applies them. Values are secret-bearing. */
   envOverrides: Record<string, string>;
+  /** For each variable of envOverrides, the setting it sets, e.g. MM_SQLSETTINGS_DATASOURCE → "SqlSettings.DataSource". */
+  envSettings?: Record<string, string>;
+  /**
+   * The other MM_* variables (MM_CONFIG, MM_SERVICEENVIRONMENT, a misspelt setting): they set no setting but
+   * are part of the host's environment, so a backup should record them too. Values are secret-bearing.
+   */
+  unmatchedEnv?: Record<string, string>;
   /** The effective config (file or database, with overrides applied). */
   config: Record<string, any>;
 }
