@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeDestination } from './contract';
+import { describeDestination } from './contract.testkit';
 import { LocalDestination, listTemporaryFiles } from './local';
 
 async function makeLocal() {

@@ -1,0 +1,25 @@
+import { openDestination } from '../../destinations/open';
+import { Repository } from '../../repository/repository';
+import { emit, repoUrl, secretForInit, type GlobalOptions } from '../context';
+
+export async function initCommand(options: GlobalOptions): Promise<void> {
+  const destination = openDestination(repoUrl(options));
+  const { secret, generatedKeyFile } = await secretForInit(options);
+  const repository = await Repository.init(destination, secret);
+  const lines = [
+    `created repository ${repository.id} at ${destination.location}`,
+    `key fingerprint: ${repository.fingerprint}`,
+  ];
+  if (generatedKeyFile) {
+    lines.push(
+      '',
+      `A new key file was written to ${generatedKeyFile} (mode 0600).`,
+      'Without this key file the backups cannot be read by anyone, you included.',
+      'Copy it OFF this host now (a password manager, a safe, another site): a backup whose key dies with the server is no backup.',
+      `Use it with --key-file ${generatedKeyFile} or MMBACKUP_KEY_FILE.`,
+    );
+  } else if (secret.kind === 'passphrase') {
+    lines.push('', 'Keep the passphrase somewhere that survives the loss of this host: without it the backups cannot be read.');
+  }
+  emit(options, { repository: repository.id, location: destination.location, fingerprint: repository.fingerprint, keyFile: generatedKeyFile ?? (secret.kind === 'key-file' ? secret.path : undefined), keyKind: secret.kind }, lines.join('\n'));
+}

@@ -1,0 +1,105 @@
+/**
+ * mmbackup: the command line (DESIGN section 4). Exit codes: 0 success, 1 the operation failed, 2 bad
+ * usage or configuration, 3 repository locked, 4 wrong key. With --json, stdout carries one JSON document
+ * and nothing else; progress and logs go to stderr.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode, MmBackupError, asMmBackupError } from '../common/errors';
+import { redact } from '../common/redact';
+import { TOOL_VERSION } from '../engine/version';
+import { backupCommand } from './commands/backup';
+import { demoCommand } from './commands/demo';
+import { initCommand } from './commands/init';
+import { listCommand } from './commands/list';
+import { restoreCommand } from './commands/restore';
+import { showCommand } from './commands/show';
+import { unlockCommand } from './commands/unlock';
+import { verifyCommand } from './commands/verify';
+import type { GlobalOptions } from './context';
+
+function program(signal: AbortSignal): Command {
+  const cli = new Command('mmbackup')
+    .description('Backup & disaster recovery for Mattermost: database, config and file store')
+    .version(TOOL_VERSION)
+    .option('--mattermost-config <path|dsn>', "Mattermost's config.json or config database DSN (default $MM_CONFIG, else /opt/mattermost/config/config.json)")
+    .option('--repo <url>', 'repository: a path or file:///path (default $MMBACKUP_REPO)')
+    .option('--passphrase-file <file>', 'file holding the repository passphrase ($MMBACKUP_PASSPHRASE)')
+    .option('--key-file <file>', 'repository key file ($MMBACKUP_KEY_FILE); init generates it when missing')
+    .option('--json', 'print one JSON document on stdout and nothing else')
+    .showHelpAfterError()
+    .exitOverride();
+  const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, any>;
+
+  cli.command('init').description('create a repository (passphrase, or a generated key file)').action((_o, cmd) => initCommand(globals(cmd)));
+  cli
+    .command('backup')
+    .description('back up the database, config and file store')
+    .option('--only <components>', 'comma-separated subset of db,config,files')
+    .option('--tag <tag>', 'label the snapshot (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .action((_o, cmd) => backupCommand(globals(cmd), signal));
+  cli.command('list').description('snapshots, newest first').action((_o, cmd) => listCommand(globals(cmd)));
+  cli
+    .command('show <id>')
+    .description('details of one snapshot ("latest" or an id prefix)')
+    .option('--env', "print the MM_* environment overrides the server ran with (they may hold secrets)")
+    .action((id, _o, cmd) => showCommand(id, globals(cmd)));
+  cli
+    .command('verify [id]')
+    .description('check that snapshots are complete; --read-data reads every object; --drill restores into scratch targets')
+    .option('--read-data', 'read, decrypt and check every object')
+    .option('--drill', 'restore the snapshot into a scratch database and directory, compare, and drop them')
+    .option('--db <dsn>', 'database server for the drill (default: the Mattermost database server)')
+    .action((id, _o, cmd) => verifyCommand(id, globals(cmd)));
+  cli
+    .command('restore <id>')
+    .description('restore a snapshot onto this server or a new one')
+    .option('--only <components>', 'comma-separated subset of db,config,files')
+    .option('--db <dsn>', 'target database (default: the one in the Mattermost config)')
+    .option('--config-dir <dir>', 'target config directory')
+    .option('--files-dir <dir>', 'target file store directory')
+    .option('--install-dir <dir>', 'target Mattermost install dir, for plugins/ and client/plugins/ (default: parent of --config-dir)')
+    .option('--dry-run', 'print what would happen and change nothing')
+    .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
+    .action((id, _o, cmd) => restoreCommand(id, globals(cmd)));
+  cli
+    .command('unlock')
+    .description('remove stale repository locks')
+    .option('--force', 'remove every lock, also live ones')
+    .action((_o, cmd) => unlockCommand(globals(cmd)));
+  cli
+    .command('demo')
+    .description('build a sample Mattermost under ./demo, back it up, verify, restore it elsewhere and compare')
+    .option('--dir <dir>', 'where the demo lives', 'demo')
+    .action((_o, cmd) => demoCommand(globals(cmd)));
+  return cli;
+}
+
+function reportFailure(err: MmBackupError, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+  process.stderr.write(`mmbackup: ${redact(err.describe())}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`mmbackup: ${signal} received, stopping and cleaning up (send again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const json = argv.includes('--json');
+  try {
+    await program(controller.signal).parseAsync(argv, { from: 'user' });
+    process.exitCode = ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    const failure = asMmBackupError(err, 'mmbackup');
+    reportFailure(failure, json);
+    if (process.env.MMBACKUP_DEBUG && failure.cause) process.stderr.write(`${redact(String((failure.cause as Error).stack ?? failure.cause))}\n`);
+    process.exitCode = failure.exitCode;
+  }
+}

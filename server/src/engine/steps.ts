@@ -1,0 +1,37 @@
+/**
+ * An operation reads like its steps: runSteps() runs them in order, reporting each, and always runs the
+ * cleanups afterwards. A cleanup that fails is logged as a warning and never hides the error that made
+ * the operation fail.
+ */
+import { asMmBackupError } from '../common/errors';
+import type { Reporter } from '../common/reporter';
+
+export interface Step {
+  name: string;
+  run(): Promise<void>;
+}
+
+export type Cleanup = { name: string; run(): Promise<void> };
+
+export async function runSteps(steps: Step[], cleanups: Cleanup[], reporter: Reporter): Promise<void> {
+  try {
+    for (const step of steps) {
+      reporter.stepStarted(step.name);
+      try {
+        await step.run();
+      } catch (err) {
+        reporter.stepFinished(step.name, false);
+        throw asMmBackupError(err, step.name);
+      }
+      reporter.stepFinished(step.name, true);
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup.run();
+      } catch (err) {
+        reporter.warn(`cleanup "${cleanup.name}" failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}

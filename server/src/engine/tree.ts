@@ -1,0 +1,132 @@
+/**
+ * Directories (config dir, file store, plugin dirs) are captured as a tree listing: one NDJSON line per
+ * entry, in a stable depth-first order, stored as a blob. A file line names the blob of its content, so
+ * identical files anywhere share their chunks. When a previous snapshot holds the same path with the same
+ * size, mtime and inode, its content ids are reused without reading the file again, as long as those
+ * objects are known to be in the repository.
+ */
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createInterface } from 'node:readline';
+import type { Reporter } from '../common/reporter';
+import { readBlob, writeBlob, type BlobRef, type WriteStats } from '../repository/blobs';
+import type { Repository } from '../repository/repository';
+import type { TreeRoot } from '../repository/snapshots';
+
+export type TreeEntry =
+  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
+  | { p: string; t: 'f'; m: number; mt: number; u: number; g: number; s: number; i?: number; b: BlobRef }
+  | { p: string; t: 'l'; l: string; u: number; g: number };
+
+export type ParentIndex = Map<string, Extract<TreeEntry, { t: 'f' }>>;
+
+/** Reads a stored tree listing entry by entry, without holding it whole. */
+export async function* readTree(repository: Repository, tree: BlobRef): AsyncGenerator<TreeEntry> {
+  const lines = createInterface({ input: readBlob(repository, tree), crlfDelay: Infinity });
+  for await (const line of lines) if (line) yield JSON.parse(line) as TreeEntry;
+}
+
+export async function loadParentIndex(repository: Repository, root: TreeRoot | undefined): Promise<ParentIndex> {
+  const index: ParentIndex = new Map();
+  if (!root) return index;
+  for await (const entry of readTree(repository, root.tree)) if (entry.t === 'f') index.set(entry.p, entry);
+  return index;
+}
+
+interface CaptureCounters {
+  files: number;
+  dirs: number;
+  bytes: number;
+}
+
+async function* walk(root: string, relative: string): AsyncGenerator<{ rel: string; full: string; stat: import('node:fs').Stats }> {
+  const full = relative ? path.join(root, relative) : root;
+  const names = (await fs.readdir(full)).sort();
+  for (const name of names) {
+    const rel = relative ? `${relative}/${name}` : name;
+    const child = path.join(root, rel);
+    const stat = await fs.lstat(child);
+    yield { rel, full: child, stat };
+    if (stat.isDirectory()) yield* walk(root, rel);
+  }
+}
+
+async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter): AsyncGenerator<string> {
+  for await (const { rel, full, stat } of walk(root, '')) {
+    let entry: TreeEntry | undefined;
+    if (stat.isDirectory()) {
+      counters.dirs++;
+      entry = { p: rel, t: 'd', m: stat.mode & 0o7777, mt: stat.mtimeMs, u: stat.uid, g: stat.gid };
+    } else if (stat.isSymbolicLink()) {
+      entry = { p: rel, t: 'l', l: await fs.readlink(full), u: stat.uid, g: stat.gid };
+    } else if (stat.isFile()) {
+      counters.files++;
+      counters.bytes += stat.size;
+      entry = { p: rel, t: 'f', m: stat.mode & 0o7777, mt: stat.mtimeMs, u: stat.uid, g: stat.gid, s: stat.size, i: stat.ino, b: await fileBlob(repository, full, stat, parent.get(rel), stats, reporter) };
+    } else {
+      reporter.warn(`skipped ${full}: not a regular file, directory or symlink`);
+    }
+    if (entry) yield `${JSON.stringify(entry)}\n`;
+  }
+}
+
+async function fileBlob(repository: Repository, full: string, stat: import('node:fs').Stats, previous: Extract<TreeEntry, { t: 'f' }> | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
+  if (previous && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id))) {
+    stats.chunksReused += previous.b.chunks.length;
+    reporter.bytes(stat.size);
+    return previous.b;
+  }
+  return writeBlob(repository, createReadStream(full, { highWaterMark: 1024 * 1024 }), stats, (n) => reporter.bytes(n));
+}
+
+/** Captures a directory into the repository. */
+export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex, stats: WriteStats, reporter: Reporter): Promise<TreeRoot> {
+  const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
+  const listing = Readable.from(captureEntries(repository, root, parent, stats, counters, reporter));
+  const tree = await writeBlob(repository, listing, stats);
+  const top = await fs.stat(root);
+  return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };
+}
+
+/**
+ * Writes a captured tree into `target` (which must exist and should be empty): contents byte-identical,
+ * permission bits and modification times as captured. Directory times are set last, deepest first,
+ * because writing into a directory changes its mtime.
+ */
+export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
+  // Only root can give files back to their owners (the mattermost user); others restore as themselves.
+  const chown = process.getuid?.() === 0 ? (full: string, e: { u: number; g: number }) => fs.lchown(full, e.u, e.g) : async () => {};
+  const directories: Array<{ full: string; mode: number; mtime: number }> = [];
+  for await (const entry of readTree(repository, root.tree)) {
+    const full = path.join(target, entry.p);
+    if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
+    if (entry.t === 'd') {
+      await fs.mkdir(full, { recursive: true, mode: 0o700 });
+      await chown(full, entry);
+      directories.push({ full, mode: entry.m, mtime: entry.mt });
+    } else if (entry.t === 'l') {
+      await fs.symlink(entry.l, full);
+      await chown(full, entry);
+    } else {
+      await pipeline(readBlob(repository, entry.b), createWriteStream(full, { mode: 0o600 }));
+      await chown(full, entry);
+      await fs.chmod(full, entry.m);
+      await fs.utimes(full, entry.mt / 1000, entry.mt / 1000);
+      reporter.bytes(entry.s);
+    }
+  }
+  if (root.mode !== undefined) await fs.chmod(target, root.mode);
+  if (root.uid !== undefined && root.gid !== undefined) await chown(target, { u: root.uid, g: root.gid });
+  for (const dir of directories.reverse()) {
+    await fs.chmod(dir.full, dir.mode);
+    await fs.utimes(dir.full, dir.mtime / 1000, dir.mtime / 1000);
+  }
+}
+
+/** All chunk ids a tree references: its listing's and every file's. */
+export async function treeChunkIds(repository: Repository, root: TreeRoot, into: Set<string>): Promise<void> {
+  for (const id of root.tree.chunks) into.add(id);
+  for await (const entry of readTree(repository, root.tree)) if (entry.t === 'f') for (const id of entry.b.chunks) into.add(id);
+}

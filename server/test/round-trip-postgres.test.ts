@@ -1,0 +1,3 @@
+import { describeRoundTrip } from './support/round-trip';
+
+describeRoundTrip('postgres');
