@@ -36,9 +36,9 @@ export function repoUrl(options: GlobalOptions, env = process.env): string {
   return url;
 }
 
-async function readPassphraseFile(file: string): Promise<Secret> {
+async function readPassphraseFile(file: string, isNew: boolean): Promise<Secret> {
   try {
-    return passphraseSecret(await fs.readFile(file, 'utf8'));
+    return passphraseSecret(await fs.readFile(file, 'utf8'), isNew);
   } catch (err) {
     if (err instanceof MmBackupError) throw err;
     throw new MmBackupError({
@@ -53,10 +53,10 @@ async function readPassphraseFile(file: string): Promise<Secret> {
 }
 
 /** The secret that opens the repository: --passphrase-file, MMBACKUP_PASSPHRASE, --key-file, MMBACKUP_KEY_FILE. */
-export async function resolveSecret(options: GlobalOptions, env = process.env): Promise<Secret> {
-  if (options.passphraseFile) return readPassphraseFile(options.passphraseFile);
+export async function resolveSecret(options: GlobalOptions, env = process.env, isNew = false): Promise<Secret> {
+  if (options.passphraseFile) return readPassphraseFile(options.passphraseFile, isNew);
   if (options.keyFile) return readKeyFile(options.keyFile);
-  if (env.MMBACKUP_PASSPHRASE) return passphraseSecret(env.MMBACKUP_PASSPHRASE);
+  if (env.MMBACKUP_PASSPHRASE) return passphraseSecret(env.MMBACKUP_PASSPHRASE, isNew);
   if (env.MMBACKUP_KEY_FILE) return readKeyFile(env.MMBACKUP_KEY_FILE);
   throw new MmBackupError({
     step: 'open-key',
@@ -70,7 +70,7 @@ export async function resolveSecret(options: GlobalOptions, env = process.env): 
 /** For init: a given passphrase, or a key file that is generated when it does not exist yet. */
 export async function secretForInit(options: GlobalOptions, env = process.env): Promise<{ secret: Secret; generatedKeyFile?: string }> {
   const keyFile = options.keyFile ?? (options.passphraseFile || env.MMBACKUP_PASSPHRASE ? undefined : env.MMBACKUP_KEY_FILE);
-  if (options.passphraseFile || (!keyFile && env.MMBACKUP_PASSPHRASE)) return { secret: await resolveSecret({ passphraseFile: options.passphraseFile }, env) };
+  if (options.passphraseFile || (!keyFile && env.MMBACKUP_PASSPHRASE)) return { secret: await resolveSecret({ passphraseFile: options.passphraseFile }, env, true) };
   const file = path.resolve(keyFile ?? 'mmbackup.key');
   const exists = await fs.stat(file).then(() => true, () => false);
   if (exists) return { secret: await readKeyFile(file) };

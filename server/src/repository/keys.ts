@@ -126,13 +126,14 @@ export async function readKeyFile(file: string): Promise<Secret> {
   return keyFileSecret(file, contents);
 }
 
-export function passphraseSecret(value: string): Secret {
+/** A passphrase; only a new one (init) must be long enough, an existing repository's is taken as it is. */
+export function passphraseSecret(value: string, isNew = false): Secret {
   const trimmed = value.replace(/\r?\n$/, '');
-  if (trimmed.length < 8) {
+  if (trimmed.length === 0 || (isNew && trimmed.length < 8)) {
     throw new MmBackupError({
       step: 'open-key',
       code: 'PASSPHRASE_TOO_SHORT',
-      message: 'the passphrase is shorter than 8 characters',
+      message: trimmed.length === 0 ? 'the passphrase is empty' : 'a new passphrase must have at least 8 characters',
       fix: 'use a long passphrase (a generated one is best), or let init generate a key file',
       exitCode: ExitCode.usage,
     });
