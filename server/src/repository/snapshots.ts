@@ -17,6 +17,10 @@ export interface TreeRoot {
   name: string;
   /** Where it was on the source host. */
   path: string;
+  /** Permission bits and owner of the directory itself. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
   files: number;
   dirs: number;
   bytes: number;
