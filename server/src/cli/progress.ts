@@ -29,6 +29,10 @@ export class CliReporter implements Reporter {
     this.line(detail ? `${step}: ${detail}` : `${step}...`);
   }
 
+  expectBytes(total: number): void {
+    this.total = total > 0 ? total : undefined;
+  }
+
   bytes(n: number): void {
     this.done += n;
     if (!this.tty || this.quiet) return;
@@ -62,7 +66,8 @@ export class CliReporter implements Reporter {
     const rate = `${formatBytes(this.done / seconds)}/s`;
     let text: string;
     if (this.total) {
-      const fraction = Math.min(this.done / this.total, 1);
+      // Estimates can be short: never claim 100% before the step says it is done.
+      const fraction = Math.min(this.done / this.total, 0.99);
       const filled = Math.round(fraction * width);
       text = `${this.step} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ${formatBytes(this.done)} / ${formatBytes(this.total)} ${rate}`;
     } else {

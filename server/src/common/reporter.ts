@@ -6,6 +6,8 @@
 export interface Reporter {
   /** A named step begins; `total` is the expected byte count when known. */
   stepStarted(step: string, detail?: string, total?: number): void;
+  /** The expected byte count of the current step became known (or was estimated, e.g. from the last backup). */
+  expectBytes?(total: number): void;
   /** `n` more bytes of the current step were processed. */
   bytes(n: number): void;
   /** A line for the run log. */
@@ -18,6 +20,7 @@ export interface Reporter {
 
 export const silentReporter: Reporter = {
   stepStarted() {},
+  expectBytes() {},
   bytes() {},
   info() {},
   warn() {},

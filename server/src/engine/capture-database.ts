@@ -30,6 +30,7 @@ export async function captureDatabase(context: CaptureContext): Promise<{ compon
     );
     const list = await writeBlob(repository, listing, stats);
     reporter.info(`the database references ${count} files`);
+    if (context.parent?.components.db) reporter.expectBytes?.(context.parent.components.db.dump.size);
     const sql = await writeBlob(repository, dump.sql, stats, (n) => reporter.bytes(n));
     const info = await dump.finished;
     if (signal?.aborted) throw aborted();

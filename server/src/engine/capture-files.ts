@@ -29,6 +29,8 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
     'client-plugins': installation.pluginDirs.client,
   };
   const roots: TreeRoot[] = [];
+  const previousBytes = parent?.components.files?.roots.reduce((sum, r) => sum + r.bytes, 0);
+  if (previousBytes) reporter.expectBytes?.(previousBytes);
   for (const name of FILE_ROOTS) {
     const dir = sources[name];
     if (!(await isDirectory(dir))) {
