@@ -1,0 +1,33 @@
+/**
+ * The PostgreSQL DatabaseDriver: pg_dump on an exported snapshot for dumps (./dump.ts), psql in one
+ * transaction for restores (./restore.ts), and the catalog queries both share (./catalog.ts).
+ * Step names in errors: dump-db, restore-db, inspect-db (inspect, countRows, referencedFiles), drop-db.
+ */
+import type { DbConnection } from '../../mattermost/types';
+import type { DatabaseDriver } from '../database';
+import { countRows, referencedPaths } from './catalog';
+import { connect, withClient } from './connection';
+import { dumpPostgres } from './dump';
+import { dropPostgresDatabase, inspectPostgres, restorePostgres } from './restore';
+
+/** Referenced paths of a live database, read in one REPEATABLE READ transaction of their own. */
+async function* referencedFiles(conn: DbConnection): AsyncGenerator<string> {
+  const client = await connect(conn, 'inspect-db');
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    yield* referencedPaths(client);
+    await client.query('COMMIT');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresDriver: DatabaseDriver = {
+  name: 'postgres',
+  dump: dumpPostgres,
+  restore: restorePostgres,
+  inspect: (conn) => inspectPostgres(conn),
+  dropDatabase: (conn) => dropPostgresDatabase(conn),
+  countRows: (conn) => withClient(conn, 'inspect-db', countRows),
+  referencedFiles,
+};
