@@ -28,10 +28,17 @@ export async function captureDatabase(context: CaptureContext): Promise<{ compon
         }
       })(),
     );
-    const list = await writeBlob(repository, listing, stats);
-    reporter.info(`the database references ${count} files`);
     if (context.parent?.components.db) reporter.expectBytes?.(context.parent.components.db.dump.size);
-    const sql = await writeBlob(repository, dump.sql, stats, (n) => reporter.bytes(n));
+    // Both are read at once: a dump tool nobody reads from stalls, and MySQL drops a stalled connection.
+    const saving = [writeBlob(repository, listing, stats), writeBlob(repository, dump.sql, stats, (n) => reporter.bytes(n))];
+    const [list, sql] = await Promise.all(saving).catch(async (err) => {
+      // When the dump tool itself failed, its own error (with the tool's last words) is the one to show.
+      const toolError = await Promise.race([dump.finished.then(() => undefined, (e: unknown) => e), delay(2000)]);
+      dump.abort();
+      await Promise.allSettled(saving);
+      throw toolError instanceof MmBackupError && toolError.code !== 'ABORTED' ? toolError : err;
+    });
+    reporter.info(`the database references ${count} files`);
     const info = await dump.finished;
     if (signal?.aborted) throw aborted();
     reporter.info(`dumped ${info.serverVersion} with ${info.dumpTool}: ${sql.size} bytes, ${Object.keys(info.tables).length} tables`);
@@ -57,6 +64,10 @@ export async function captureDatabase(context: CaptureContext): Promise<{ compon
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
 function aborted(): MmBackupError {
