@@ -17,22 +17,25 @@ export interface ChunkerParams {
 
 export const DEFAULT_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 * 1024, maxSize: 4 * 1024 * 1024 };
 
-/** 256 pseudo-random 32-bit values from the seed (SHA-256 in counter mode). */
-export function gearTable(seed: Buffer): Uint32Array {
-  const table = new Uint32Array(256);
+/**
+ * 256 pseudo-random 32-bit values from the seed (SHA-256 in counter mode). Kept as int32 so that the hot
+ * loop stays in V8's small-integer arithmetic (uint32 values above 2^31 would be boxed as doubles).
+ */
+export function gearTable(seed: Buffer): Int32Array {
+  const table = new Int32Array(256);
   for (let block = 0; block < 32; block++) {
     const digest = createHash('sha256').update(seed).update(String(block)).digest();
-    for (let i = 0; i < 8; i++) table[block * 8 + i] = digest.readUInt32BE(i * 4);
+    for (let i = 0; i < 8; i++) table[block * 8 + i] = digest.readInt32BE(i * 4);
   }
   return table;
 }
 
 function highBitsMask(bits: number): number {
-  return (0xffffffff << (32 - bits)) >>> 0;
+  return (0xffffffff << (32 - bits)) | 0;
 }
 
 export class Chunker extends Transform {
-  private readonly gear: Uint32Array;
+  private readonly gear: Int32Array;
   private readonly strictMask: number;
   private readonly looseMask: number;
   private pending: Buffer[] = [];
@@ -73,7 +76,6 @@ export class Chunker extends Transform {
   /** Index in data just past the next boundary, or -1 when the chunk continues past data's end. */
   private findBoundary(data: Buffer, start: number): number {
     const { minSize, avgSize, maxSize } = this.params;
-    const gear = this.gear;
     let size = this.pendingBytes;
     let i = start;
     // No boundary may fall below minSize, so those bytes need no hashing at all.
@@ -83,14 +85,29 @@ export class Chunker extends Transform {
       size += skip;
       if (size < minSize) return -1;
     }
+    // Normalized chunking: a stricter mask before avgSize, a looser one after it, a hard cut at maxSize.
+    const strictEnd = i + Math.max(0, Math.min(avgSize - size, data.length - i));
+    let cut = this.scan(data, i, strictEnd, this.strictMask);
+    if (cut >= 0) return cut;
+    size += strictEnd - i;
+    i = strictEnd;
+    const looseEnd = i + Math.max(0, Math.min(maxSize - size, data.length - i));
+    cut = this.scan(data, i, looseEnd, this.looseMask);
+    if (cut >= 0) return cut;
+    if (size + (looseEnd - i) >= maxSize) {
+      this.hash = 0;
+      return looseEnd;
+    }
+    return -1;
+  }
+
+  /** The gear-hash loop: index just past the first byte whose hash matches the mask, or -1. */
+  private scan(data: Buffer, from: number, to: number, mask: number): number {
+    const gear = this.gear;
     let hash = this.hash;
-    for (; i < data.length; i++, size++) {
-      if (size >= maxSize) {
-        this.hash = 0;
-        return i;
-      }
-      hash = ((hash << 1) + gear[data[i]]) >>> 0;
-      if ((hash & (size < avgSize ? this.strictMask : this.looseMask)) === 0) {
+    for (let i = from; i < to; i++) {
+      hash = ((hash << 1) + gear[data[i]]) | 0;
+      if ((hash & mask) === 0) {
         this.hash = 0;
         return i + 1;
       }
