@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { MmBackupError, ExitCode } from '../common/errors';
 import type { FilesComponent, TreeRoot } from '../repository/snapshots';
+import { captureS3Store } from '../sources/s3-store/capture';
 import type { CaptureContext } from './backup';
 import { captureTree, loadParentIndex } from './tree';
 
@@ -14,17 +15,9 @@ export const FILE_ROOTS = ['data', 'plugins', 'client-plugins'] as const;
 export async function captureFiles(context: CaptureContext): Promise<FilesComponent> {
   const { installation, repository, stats, reporter, parent } = context;
   const started = Date.now();
-  if (installation.fileStore.driver !== 'local') {
-    throw new MmBackupError({
-      step: 'files',
-      code: 'S3_FILESTORE_UNSUPPORTED',
-      message: 'this Mattermost keeps its files in S3 (FileSettings.DriverName = amazons3), which this version does not back up yet',
-      fix: 'back up the database and config with --only db,config, and protect the bucket with S3 versioning or replication meanwhile',
-      exitCode: ExitCode.usage,
-    });
-  }
+  const store = installation.fileStore;
   const sources: Record<(typeof FILE_ROOTS)[number], string> = {
-    data: installation.fileStore.directory,
+    data: store.driver === 'local' ? store.directory : '',
     plugins: installation.pluginDirs.server,
     'client-plugins': installation.pluginDirs.client,
   };
@@ -32,6 +25,13 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
   const previousBytes = parent?.components.files?.roots.reduce((sum, r) => sum + r.bytes, 0);
   if (previousBytes) reporter.expectBytes?.(previousBytes);
   for (const name of FILE_ROOTS) {
+    const previous = parent?.components.files?.roots.find((r) => r.name === name);
+    if (name === 'data' && store.driver === 'amazons3') {
+      const root = await captureS3Store(repository, store, await loadParentIndex(repository, previous), stats, reporter);
+      reporter.info(`data: ${root.files} objects, ${root.bytes} bytes from ${root.path}`);
+      roots.push(root);
+      continue;
+    }
     const dir = sources[name];
     if (!(await isDirectory(dir))) {
       if (name === 'data') {
@@ -46,13 +46,13 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
       reporter.info(`no ${name} directory at ${dir}; nothing to save there`);
       continue;
     }
-    const previous = parent?.components.files?.roots.find((r) => r.name === name);
     const index = await loadParentIndex(repository, previous);
     const root = await captureTree(repository, name, dir, index, stats, reporter);
     reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}`);
     roots.push(root);
   }
-  return { driver: 'local', roots, durationMs: Date.now() - started };
+  const s3 = store.driver === 'amazons3' ? { bucket: store.bucket, pathPrefix: store.pathPrefix, endpoint: store.endpoint, region: store.region } : undefined;
+  return { driver: store.driver, s3, roots, durationMs: Date.now() - started };
 }
 
 export async function isDirectory(dir: string): Promise<boolean> {

@@ -17,7 +17,11 @@ function sameDatabase(a: DbConnection, b: DbConnection): boolean {
   return a.driver === b.driver && a.host === b.host && a.port === b.port && a.database === b.database && a.user === b.user;
 }
 
-export async function rewriteRestoredConfig(configDir: string, targets: { db?: DbConnection; filesDir?: string }): Promise<ConfigRewrite | undefined> {
+/**
+ * `toLocalStore`: the file store was in S3 and was restored into a local directory (a valid way out when
+ * the bucket is lost), so the driver must change too.
+ */
+export async function rewriteRestoredConfig(configDir: string, targets: { db?: DbConnection; filesDir?: string; toLocalStore?: boolean }): Promise<ConfigRewrite | undefined> {
   const file = path.join(configDir, 'config.json');
   let text: string;
   try {
@@ -41,7 +45,11 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
       changed.push('SqlSettings.DataSource');
     }
   }
-  if (targets.filesDir && config.FileSettings) {
+  if (targets.toLocalStore && targets.filesDir && config.FileSettings && config.FileSettings.DriverName !== 'local') {
+    config.FileSettings.DriverName = 'local';
+    config.FileSettings.Directory = path.resolve(targets.filesDir) + '/';
+    changed.push('FileSettings.DriverName', 'FileSettings.Directory');
+  } else if (targets.filesDir && config.FileSettings) {
     const installDir = path.dirname(configDir);
     const current = path.resolve(installDir, config.FileSettings.Directory ?? './data/');
     if (path.resolve(targets.filesDir) !== current) {

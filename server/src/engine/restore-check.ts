@@ -12,6 +12,8 @@ import { readBlob } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import { driverFor } from '../sources/drivers';
+import { keyPrefix, type S3Store } from '../sources/s3-store/client';
+import { listStore } from '../sources/s3-store/capture';
 
 export interface RestoreCheck {
   tablesCompared: number;
@@ -23,9 +25,22 @@ export interface RestoreCheck {
 export interface CheckTargets {
   db?: DbConnection;
   filesDir?: string;
+  s3Store?: S3Store;
 }
 
-const MISSING_LISTED = 20;
+/** Tells whether a referenced path exists in the restored file store. */
+async function presenceCheck(targets: CheckTargets): Promise<((relative: string) => Promise<boolean>) | undefined> {
+  if (targets.s3Store) {
+    const prefix = keyPrefix(targets.s3Store);
+    const keys = new Set<string>();
+    for await (const object of listStore(targets.s3Store)) keys.add(object.Key!.slice(prefix.length));
+    return async (relative) => keys.has(relative);
+  }
+  const dir = targets.filesDir;
+  if (!dir) return undefined;
+  return (relative) => fs.access(path.join(dir, relative)).then(() => true, () => false);
+}
+
 
 export async function checkTargets(repository: Repository, snapshot: SnapshotManifest, targets: CheckTargets): Promise<RestoreCheck> {
   const check: RestoreCheck = { tablesCompared: 0, rowMismatches: [], filesReferenced: 0, filesMissing: [] };
@@ -37,15 +52,14 @@ export async function checkTargets(repository: Repository, snapshot: SnapshotMan
       if (found[table] !== expected) check.rowMismatches.push({ table, expected, found: found[table] ?? null });
     }
   }
-  if (db && targets.filesDir) {
+  const isPresent = db ? await presenceCheck(targets) : undefined;
+  if (db && isPresent) {
     const lines = createInterface({ input: readBlob(repository, db.referencedFiles.list), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line) continue;
       check.filesReferenced++;
       const relative = JSON.parse(line) as string;
-      const present = await fs.access(path.join(targets.filesDir, relative)).then(() => true, () => false);
-      if (!present && check.filesMissing.length < MISSING_LISTED) check.filesMissing.push(relative);
-      else if (!present) check.filesMissing.push(relative);
+      if (!(await isPresent(relative))) check.filesMissing.push(relative);
     }
   }
   return check;
@@ -69,10 +83,10 @@ export function checkFailed(check: RestoreCheck): MmBackupError | undefined {
 }
 
 /** After a restore: checks what was restored, and fails the restore when the check fails. */
-export async function checkRestore(repository: Repository, snapshot: SnapshotManifest, plan: { db?: DbConnection; filesDir?: string; actions: Array<{ component: string; root?: { name: string } }> }, reporter: Reporter): Promise<RestoreCheck> {
+export async function checkRestore(repository: Repository, snapshot: SnapshotManifest, plan: { db?: DbConnection; filesDir?: string; s3Store?: S3Store; actions: Array<{ component: string; root?: { name: string } }> }, reporter: Reporter): Promise<RestoreCheck> {
   const restoredDb = plan.actions.some((a) => a.component === 'db');
   const restoredData = plan.actions.some((a) => a.component === 'files' && a.root?.name === 'data');
-  const check = await checkTargets(repository, snapshot, { db: restoredDb ? plan.db : undefined, filesDir: restoredData ? plan.filesDir : undefined });
+  const check = await checkTargets(repository, snapshot, { db: restoredDb ? plan.db : undefined, filesDir: restoredData && !plan.s3Store ? plan.filesDir : undefined, s3Store: restoredData ? plan.s3Store : undefined });
   const failure = checkFailed(check);
   if (failure) throw failure;
   reporter.info(`check: ${check.tablesCompared} tables have the recorded row counts; ${check.filesReferenced} referenced files present`);

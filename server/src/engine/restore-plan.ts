@@ -9,6 +9,8 @@ import { describeConnection } from '../mattermost/dsn';
 import type { DbConnection, MattermostInstallation } from '../mattermost/types';
 import type { ComponentName, SnapshotManifest, TreeRoot } from '../repository/snapshots';
 import { driverFor } from '../sources/drivers';
+import { describeStore, type S3Store } from '../sources/s3-store/client';
+import { storeHasObjects } from '../sources/s3-store/restore';
 import { isNonEmptyDirectory } from './restore-directory';
 
 export interface RestoreTargets {
@@ -20,12 +22,14 @@ export interface RestoreTargets {
 
 export type PlannedAction =
   | { component: 'db'; target: DbConnection; description: string; nonEmpty: boolean }
-  | { component: 'config' | 'files'; root: TreeRoot; target: string; description: string; nonEmpty: boolean };
+  | { component: 'config' | 'files'; root: TreeRoot; target: string; description: string; nonEmpty: boolean; s3?: S3Store };
 
 export interface RestorePlan {
   actions: PlannedAction[];
   /** Where config and files go, for the config rewrite and the safety snapshot. */
   db?: DbConnection;
+  /** Set when the file store goes into an S3 bucket (the target server's FileSettings say amazons3). */
+  s3Store?: S3Store;
   configDir?: string;
   filesDir?: string;
   installDir: string;
@@ -62,7 +66,14 @@ export async function planRestore(snapshot: SnapshotManifest, components: Compon
     plan.actions.push({ component: 'config', root: configRoot, target: configDir, description: configDir, nonEmpty: await isNonEmptyDirectory(configDir) });
   }
   if (files && components.includes('files')) {
+    const movesServer = Boolean(targets.filesDir || targets.configDir || targets.installDir);
+    plan.s3Store = !movesServer && installation?.fileStore.driver === 'amazons3' ? installation.fileStore : undefined;
     for (const root of files.roots) {
+      if (root.name === 'data' && plan.s3Store) {
+        const description = `data → ${describeStore(plan.s3Store)}`;
+        plan.actions.push({ component: 'files', root, target: describeStore(plan.s3Store), description, nonEmpty: await storeHasObjects(plan.s3Store), s3: plan.s3Store });
+        continue;
+      }
       const target = root.name === 'data' ? filesDir : root.name === 'plugins' ? path.join(installDir, 'plugins') : path.join(installDir, 'client', 'plugins');
       if (!target) throw missingTarget('file store', '--files-dir');
       plan.actions.push({ component: 'files', root, target, description: `${root.name} → ${target}`, nonEmpty: await isNonEmptyDirectory(target) });

@@ -16,6 +16,7 @@ import { rewriteRestoredConfig, type ConfigRewrite } from './config-rewrite';
 import { checkRestore, type RestoreCheck } from './restore-check';
 import { planRestore, type RestorePlan, type RestoreTargets } from './restore-plan';
 import { restoreDirectory } from './restore-directory';
+import { restoreS3Store } from '../sources/s3-store/restore';
 import { runSteps } from './steps';
 
 export interface RestoreOptions {
@@ -62,6 +63,8 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
         run: async () => {
           if (action.component === 'db') {
             await driverFor(action.target).restore(action.target, readBlob(repository, snapshot.components.db!.dump), { replace: action.nonEmpty }, reporter);
+          } else if (action.s3) {
+            await restoreS3Store(repository, action.root, action.s3, reporter);
           } else {
             await restoreDirectory(repository, action.root, action.target, action.nonEmpty, reporter);
           }
@@ -71,7 +74,10 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
         name: 'rewrite-config',
         run: async () => {
           if (!plan.configDir || !plan.actions.some((a) => a.component === 'config')) return;
-          result.configRewrite = await rewriteRestoredConfig(plan.configDir, { db: options.targets.db, filesDir: options.targets.filesDir ?? (options.targets.configDir || options.targets.installDir ? plan.filesDir : undefined) });
+          const movedFiles = options.targets.filesDir ?? (options.targets.configDir || options.targets.installDir ? plan.filesDir : undefined);
+          const restoredData = plan.actions.some((a) => a.component === 'files' && a.root.name === 'data');
+          const fromS3 = restoredData && snapshot.components.files?.driver === 'amazons3' && !plan.s3Store;
+          result.configRewrite = await rewriteRestoredConfig(plan.configDir, { db: options.targets.db, filesDir: movedFiles ?? (fromS3 ? plan.filesDir : undefined), toLocalStore: fromS3 });
           if (result.configRewrite) reporter.info(`pointed ${result.configRewrite.file} at the new targets: ${result.configRewrite.changed.join(', ')}`);
         },
       },
@@ -93,7 +99,7 @@ async function safetySnapshot(options: RestoreOptions, plan: RestorePlan): Promi
     configDir: plan.configDir,
     installDir: plan.installDir,
     database: plan.db ?? base?.database ?? { driver: 'postgres', host: '', port: 0, user: '', database: '', params: {} },
-    fileStore: { driver: 'local', directory: plan.filesDir ?? `${plan.installDir}/data` },
+    fileStore: plan.s3Store ?? { driver: 'local', directory: plan.filesDir ?? `${plan.installDir}/data` },
     pluginDirs: { server: `${plan.installDir}/plugins`, client: `${plan.installDir}/client/plugins` },
     envOverrides: {},
     config: {},

@@ -17,7 +17,7 @@ import type { TreeRoot } from '../repository/snapshots';
 
 export type TreeEntry =
   | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
-  | { p: string; t: 'f'; m: number; mt: number; u: number; g: number; s: number; i?: number; b: BlobRef }
+  | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
   | { p: string; t: 'l'; l: string; u: number; g: number };
 
 export type ParentIndex = Map<string, Extract<TreeEntry, { t: 'f' }>>;
@@ -81,6 +81,11 @@ async function fileBlob(repository: Repository, full: string, stat: import('node
   return writeBlob(repository, createReadStream(full, { highWaterMark: 1024 * 1024 }), stats, (n) => reporter.bytes(n));
 }
 
+/** A listing line for the tree blob. */
+export function treeLine(entry: TreeEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
 /** Captures a directory into the repository. */
 export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex, stats: WriteStats, reporter: Reporter): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
@@ -97,11 +102,23 @@ export async function captureTree(repository: Repository, name: string, root: st
  */
 export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
   // Only root can give files back to their owners (the mattermost user); others restore as themselves.
-  const chown = process.getuid?.() === 0 ? (full: string, e: { u: number; g: number }) => fs.lchown(full, e.u, e.g) : async () => {};
+  const chown =
+    process.getuid?.() === 0
+      ? async (full: string, e: { u?: number; g?: number }) => {
+          if (e.u !== undefined && e.g !== undefined) await fs.lchown(full, e.u, e.g);
+        }
+      : async () => {};
   const directories: Array<{ full: string; mode: number; mtime: number }> = [];
+  let lastParent = target;
   for await (const entry of readTree(repository, root.tree)) {
     const full = path.join(target, entry.p);
     if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
+    // Listings of S3 stores have no directory entries: parents are made as files need them.
+    const parent = path.dirname(full);
+    if (entry.t !== 'd' && parent !== lastParent) {
+      await fs.mkdir(parent, { recursive: true, mode: 0o755 });
+      lastParent = parent;
+    }
     if (entry.t === 'd') {
       await fs.mkdir(full, { recursive: true, mode: 0o700 });
       await chown(full, entry);

@@ -6,7 +6,7 @@
 import type { Reporter } from '../common/reporter';
 import { objectName, type Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
-import { treeChunkIds } from './tree';
+import { snapshotChunkIds } from './references';
 
 export interface VerifyProblem {
   snapshot: string;
@@ -22,21 +22,11 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-/** Every chunk id the snapshot references; reading the file listings needs their chunks to be sound. */
+/** Every chunk id the snapshot references; a listing that cannot be read is a problem, not a crash. */
 async function referencedChunks(repository: Repository, snapshot: SnapshotManifest, problems: VerifyProblem[]): Promise<Set<string>> {
-  const ids = new Set<string>();
-  const { db, config, files } = snapshot.components;
-  for (const blob of [db?.dump, db?.referencedFiles.list, config?.environment]) blob?.chunks.forEach((id) => ids.add(id));
-  const roots = [config?.directory, config?.databaseConfig, ...(files?.roots ?? [])].filter((r) => r !== undefined);
-  for (const root of roots) {
-    try {
-      await treeChunkIds(repository, root, ids);
-    } catch (err) {
-      root.tree.chunks.forEach((id) => ids.add(id));
-      problems.push({ snapshot: snapshot.id, object: root.tree.chunks.join(','), problem: `the listing of ${root.name} cannot be read: ${(err as Error).message}` });
-    }
-  }
-  return ids;
+  return snapshotChunkIds(repository, snapshot, new Set(), (root, err) => {
+    problems.push({ snapshot: snapshot.id, object: root.tree.chunks.join(','), problem: `the listing of ${root.name} cannot be read: ${err.message}` });
+  });
 }
 
 export async function verifySnapshots(repository: Repository, snapshots: SnapshotManifest[], readData: boolean, reporter: Reporter): Promise<VerifyReport> {

@@ -55,7 +55,10 @@ export interface ConfigComponent {
 }
 
 export interface FilesComponent {
-  driver: 'local';
+  /** Where the Mattermost file store was: a local directory, or an S3 bucket (the "data" root then lists objects). */
+  driver: 'local' | 'amazons3';
+  /** For amazons3: the bucket, prefix and endpoint it came from (never keys). */
+  s3?: { bucket: string; pathPrefix: string; endpoint: string; region: string };
   roots: TreeRoot[];
   durationMs: number;
 }

@@ -1,0 +1,72 @@
+/**
+ * Backing up a Mattermost file store that lives in S3: every object under the path prefix becomes a file
+ * entry of the "data" tree (key relative to the prefix, size, ETag, last-modified), its content streamed
+ * into the repository. An object whose key, size and ETag match the previous snapshot is not downloaded
+ * again: its chunks are reused, as long as the repository still holds them.
+ */
+import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import type { Reporter } from '../../common/reporter';
+import { writeBlob, type WriteStats } from '../../repository/blobs';
+import type { Repository } from '../../repository/repository';
+import type { TreeRoot } from '../../repository/snapshots';
+import { treeLine, type ParentIndex, type TreeEntry } from '../../engine/tree';
+import { describeStore, keyPrefix, storeClient, type S3Store } from './client';
+import { storeError } from './errors';
+
+const STEP = 'files-s3';
+
+/** Every object under the prefix, page by page. */
+export async function* listStore(store: S3Store): AsyncGenerator<_Object> {
+  const client = storeClient(store);
+  const prefix = keyPrefix(store);
+  let token: string | undefined;
+  try {
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key && !object.Key.endsWith('/')) yield object;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (err) {
+    throw storeError(STEP, store, err);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function* captureEntries(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, counters: { files: number; bytes: number }, reporter: Reporter): AsyncGenerator<string> {
+  const client = storeClient(store);
+  const prefix = keyPrefix(store);
+  try {
+    for await (const object of listStore(store)) {
+      const rel = object.Key!.slice(prefix.length);
+      const size = object.Size ?? 0;
+      const etag = object.ETag ?? '';
+      counters.files++;
+      counters.bytes += size;
+      const previous = parent.get(rel);
+      let blob;
+      if (previous && previous.s === size && previous.e === etag && etag && previous.b.chunks.every((id) => repository.has(id))) {
+        stats.chunksReused += previous.b.chunks.length;
+        reporter.bytes(size);
+        blob = previous.b;
+      } else {
+        const got = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: object.Key })).catch((err) => {
+          throw storeError(STEP, store, err);
+        });
+        blob = await writeBlob(repository, got.Body as Readable, stats, (n) => reporter.bytes(n));
+      }
+      const entry: TreeEntry = { p: rel, t: 'f', m: 0o644, mt: object.LastModified?.getTime() ?? 0, s: size, e: etag, b: blob };
+      yield treeLine(entry);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Captures the bucket's Mattermost files as the "data" tree root. */
+export async function captureS3Store(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, reporter: Reporter): Promise<TreeRoot> {
+  const counters = { files: 0, bytes: 0 };
+  const tree = await writeBlob(repository, Readable.from(captureEntries(repository, store, parent, stats, counters, reporter)), stats);
+  return { name: 'data', path: describeStore(store), dirs: 0, ...counters, tree };
+}
