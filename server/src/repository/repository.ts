@@ -155,6 +155,56 @@ export class Repository {
     return open(this.keys, name, await this.destination.load(name));
   }
 
+  /** Whether `destination` holds a repository (its config), without opening it. */
+  static async existsAt(destination: Destination): Promise<boolean> {
+    return exists(destination, 'config');
+  }
+
+  /**
+   * Creates at `destination` (which must hold no repository) a twin of `source`: the same master keys and
+   * the source's sealed config copied byte for byte (so the same repository id and chunker seed), opened
+   * by one new key entry for `secret`. Every sealed object and manifest of the source is valid in the twin
+   * as it is, which is what `mmbackup copy` relies on. The config is written last, as in init().
+   */
+  static async initTwin(destination: Destination, source: Repository, secret: Secret): Promise<Repository> {
+    if (await exists(destination, 'config')) {
+      throw new MmBackupError({
+        step: 'init-twin',
+        code: 'REPO_EXISTS',
+        message: `a repository already exists at ${destination.location}`,
+        fix: 'copy into it only if it is a twin made by mmbackup copy; otherwise give an empty location',
+        exitCode: ExitCode.usage,
+      });
+    }
+    const sealedConfig = await source.destination.load('config');
+    await open(source.keys, 'config', sealedConfig); // the bytes copied must be the config the source opened with
+    const twin = new Repository(destination, source.config, source.keys);
+    await twin.addKey(secret);
+    await destination.save('config', sealedConfig);
+    return twin;
+  }
+
+  /**
+   * Opens the repository at `destination` (which must hold one: see existsAt) with `source`'s master keys
+   * instead of a secret: a twin's config authenticates under them, another repository's does not.
+   * Undefined when it is another repository (or its config is damaged).
+   */
+  static async openTwin(destination: Destination, source: Repository): Promise<Repository | undefined> {
+    const sealedConfig = await destination.load('config');
+    try {
+      const config = JSON.parse((await open(source.keys, 'config', sealedConfig)).toString()) as RepositoryConfig;
+      return new Repository(destination, config, source.keys);
+    } catch (err) {
+      if (err instanceof DecryptError || err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  /** True when `other` holds the same master keys: sealed objects of one open in the other unchanged. */
+  sharesKeysWith(other: Repository): boolean {
+    return this.keys.encryption.equals(other.keys.encryption) && this.keys.id.equals(other.keys.id);
+  }
+
   /** Adds another way in (a second passphrase or key file) for the same master keys. */
   async addKey(secret: Secret): Promise<void> {
     const entry = await makeKeyEntry(this.keys, secret);
