@@ -11,7 +11,7 @@ import { acquireLock } from '../repository/lock';
 import { objectName, Repository } from '../repository/repository';
 import { listSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { copySnapshots, openCopyTarget } from './copy';
-import { snapshotObjectIds } from './snapshot-objects';
+import { snapshotChunkIds } from './references';
 import { captureTree } from './tree';
 import { verifySnapshots } from './verify';
 
@@ -148,7 +148,7 @@ test('a new snapshot copies only the objects the twin lacks', async () => {
   const next = await addSnapshot(source, { ...files, extra: randomBytes(4000) });
 
   const before = new Set((await objectFiles(dir)).keys());
-  const nextIds = await snapshotObjectIds(source, next);
+  const nextIds = await snapshotChunkIds(source, next);
   const { report } = await copyTo(dir, targetSecret);
   expect(report.snapshotsCopied).toEqual([next.id]);
   expect(report.objectsCopied).toBe([...nextIds].filter((id) => !before.has(id)).length);

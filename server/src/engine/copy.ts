@@ -1,7 +1,8 @@
 /**
  * copy: carries snapshots into a twin repository (same master keys and sealed config, created by copy
  * itself), object by object, as the raw sealed bytes. Nothing is decrypted or sealed again, except that
- * the tree listings are read to learn which file chunks a snapshot needs.
+ * the tree listings are read to learn which file chunks a snapshot needs (./references.ts, the same
+ * walk verify and prune use, so all three agree on what a snapshot needs).
  *
  *   source objects/<xx>/<id> ─load─> bytes ─save─> target   (sizes checked; with `verify`, read back and authenticated)
  *   source snapshots/<id> ─────────────────────────> target  (last, once every object it names is there)
@@ -19,7 +20,7 @@ import type { Secret } from '../repository/keys';
 import { acquireLock, type HeldLock } from '../repository/lock';
 import { objectName, Repository } from '../repository/repository';
 import { loadSnapshot, type SnapshotManifest } from '../repository/snapshots';
-import { snapshotObjectIds } from './snapshot-objects';
+import { snapshotChunkIds } from './references';
 import { runSteps } from './steps';
 import { storageError } from './storage-errors';
 
@@ -175,7 +176,7 @@ async function copySnapshotGuarded(state: CopyState, snapshot: SnapshotManifest)
 }
 
 async function copySnapshot(state: CopyState, snapshot: SnapshotManifest): Promise<void> {
-  const ids = await fromSource('a file listing', () => snapshotObjectIds(state.source, snapshot));
+  const ids = await fromSource('a file listing', () => snapshotChunkIds(state.source, snapshot));
   const toCopy: string[] = [];
   const absent: string[] = [];
   for (const id of ids) {
