@@ -34,7 +34,7 @@ export async function* listStore(store: S3Store): AsyncGenerator<_Object> {
   }
 }
 
-async function* captureEntries(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, counters: { files: number; bytes: number }, reporter: Reporter): AsyncGenerator<string> {
+async function* captureEntries(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, counters: StoreCounters, reporter: Reporter): AsyncGenerator<string> {
   const client = storeClient(store);
   const prefix = keyPrefix(store);
   try {
@@ -47,6 +47,7 @@ async function* captureEntries(repository: Repository, store: S3Store, parent: P
       const previous = parent.get(rel);
       let blob;
       if (previous && previous.s === size && previous.e === etag && etag && previous.b.chunks.every((id) => repository.has(id))) {
+        counters.unchanged++;
         stats.chunksReused += previous.b.chunks.length;
         reporter.bytes(size);
         blob = previous.b;
@@ -55,6 +56,7 @@ async function* captureEntries(repository: Repository, store: S3Store, parent: P
           throw storeError(STEP, store, err);
         });
         blob = await writeBlob(repository, got.Body as Readable, stats, (n) => reporter.bytes(n));
+        counters.downloaded++;
       }
       const entry: TreeEntry = { p: rel, t: 'f', m: 0o644, mt: object.LastModified?.getTime() ?? 0, s: size, e: etag, b: blob };
       yield treeLine(entry);
@@ -64,9 +66,17 @@ async function* captureEntries(repository: Repository, store: S3Store, parent: P
   }
 }
 
+interface StoreCounters {
+  files: number;
+  bytes: number;
+  downloaded: number;
+  unchanged: number;
+}
+
 /** Captures the bucket's Mattermost files as the "data" tree root. */
 export async function captureS3Store(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, reporter: Reporter): Promise<TreeRoot> {
-  const counters = { files: 0, bytes: 0 };
+  const counters: StoreCounters = { files: 0, bytes: 0, downloaded: 0, unchanged: 0 };
   const tree = await writeBlob(repository, Readable.from(captureEntries(repository, store, parent, stats, counters, reporter)), stats);
-  return { name: 'data', path: describeStore(store), dirs: 0, ...counters, tree };
+  reporter.info(`${describeStore(store)}: ${counters.downloaded} objects downloaded, ${counters.unchanged} unchanged since the last backup (not downloaded)`);
+  return { name: 'data', path: describeStore(store), dirs: 0, files: counters.files, bytes: counters.bytes, tree };
 }
