@@ -103,23 +103,42 @@ test('SIGKILL mid-backup: no snapshot, earlier ones intact, the next backup take
   expect(await snapshotIds()).toHaveLength(2);
 });
 
-test('a full disk during the write: exit 1, says the disk is full, no snapshot', async () => {
-  const mountPoint = path.join(inst.root, 'small-disk');
+async function withSmallDisk(run: (args: string[], repo: string) => Promise<void>): Promise<void> {
+  const mountPoint = path.join(inst.root, `small-disk-${Math.random().toString(16).slice(2, 8)}`);
   await fs.mkdir(mountPoint);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mountPoint]);
   try {
     const args = [...inst.args];
     args[args.indexOf('--repo') + 1] = path.join(mountPoint, 'repo');
     expect((await runCli([...args, 'init'])).code).toBe(0);
-    const result = await runCli([...args, 'backup']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/full/);
-    expect(result.stderr).toMatch(/fix:/);
-    expect(await snapshotIds(args)).toEqual([]);
-    expect(await fs.readdir(path.join(mountPoint, 'repo', 'locks'))).toEqual([]);
+    await run(args, path.join(mountPoint, 'repo'));
   } finally {
     execFileSync('umount', [mountPoint]);
   }
+}
+
+test('too little room for a first backup: preflight refuses before writing anything', async () => {
+  await withSmallDisk(async (args, repo) => {
+    const result = await runCli([...args, 'backup']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/preflight: .* MiB free, but this backup may write up to/);
+    expect(result.stderr).toMatch(/fix:/);
+    expect(await fs.readdir(repo)).not.toContain('objects');
+  });
+});
+
+test('a disk that fills up during the write: exit 1, says the disk is full, no snapshot, no lock left', async () => {
+  await withSmallDisk(async (args, repo) => {
+    // A small first backup makes the estimate for the next one small; then the data grows past the disk.
+    expect((await runCli([...args, 'backup', '--only', 'config'])).code).toBe(0);
+    const before = await snapshotIds(args);
+    const result = await runCli([...args, 'backup']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is full \(ENOSPC\)/);
+    expect(result.stderr).toMatch(/fix:/);
+    expect(await snapshotIds(args)).toEqual(before);
+    expect(await fs.readdir(path.join(repo, 'locks'))).toEqual([]);
+  });
 });
 
 test('one flipped byte in one object: verify --read-data names the snapshot and the object, exit 1', async () => {

@@ -20,6 +20,7 @@ import {
 import { captureConfig } from './capture-config';
 import { captureDatabase } from './capture-database';
 import { captureFiles } from './capture-files';
+import { preflight } from './preflight';
 import { storageError } from './storage-errors';
 import { runSteps } from './steps';
 import { TOOL_VERSION } from './version';
@@ -69,15 +70,23 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
     totals: { size: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 },
   };
   let lock: HeldLock | undefined;
+  let snapshots: SnapshotManifest[] = [];
 
   await runSteps(
     [
       { name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'backup', reporter)) },
       {
+        name: 'preflight',
+        run: async () => {
+          snapshots = await listSnapshots(repository);
+          await preflight(repository, installation, components, snapshots, reporter);
+        },
+      },
+      {
         name: 'index',
         run: async () => {
           await repository.loadIndex();
-          context.parent = (await listSnapshots(repository)).find((s) => s.components.files || s.components.config);
+          context.parent = snapshots.find((s) => s.components.files || s.components.config);
         },
       },
       ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),

@@ -54,5 +54,7 @@ export interface DatabaseDriver {
   inspect(conn: DbConnection): Promise<TargetState>;
   dropDatabase(conn: DbConnection): Promise<void>;
   countRows(conn: DbConnection): Promise<Record<string, number>>;
+  /** Bytes the database occupies on its server (tables and indexes): an upper bound for preflight estimates. */
+  sizeOnServer(conn: DbConnection): Promise<number>;
   referencedFiles(conn: DbConnection): AsyncIterable<string>;
 }

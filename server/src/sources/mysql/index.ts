@@ -31,5 +31,10 @@ export const mysqlDriver: DatabaseDriver = {
   inspect: (conn) => inspectMysql(conn),
   dropDatabase: (conn) => dropMysqlDatabase(conn),
   countRows: (conn) => withConnection(conn, 'inspect-db', countRows),
+  sizeOnServer: (conn) =>
+    withConnection(conn, 'inspect-db', async (c) => {
+      const [rows] = await c.query('SELECT COALESCE(SUM(data_length + index_length), 0) AS size FROM information_schema.tables WHERE table_schema = DATABASE()');
+      return Number((rows as Array<{ size: number | string }>)[0].size);
+    }),
   referencedFiles,
 };

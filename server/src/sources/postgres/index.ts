@@ -29,5 +29,6 @@ export const postgresDriver: DatabaseDriver = {
   inspect: (conn) => inspectPostgres(conn),
   dropDatabase: (conn) => dropPostgresDatabase(conn),
   countRows: (conn) => withClient(conn, 'inspect-db', countRows),
+  sizeOnServer: (conn) => withClient(conn, 'inspect-db', async (client) => Number((await client.query('SELECT pg_database_size(current_database()) AS size')).rows[0].size)),
   referencedFiles,
 };

@@ -1,0 +1,90 @@
+/**
+ * Before a backup starts: can the repository take it? A probe object is written, read back and removed
+ * (an unreachable or read-only bucket or disk fails here, in seconds, not an hour in), and on stores that
+ * know their free space, the space is compared with an estimate of what this backup may write.
+ *
+ * The estimate: after a first backup, three times the most any earlier backup wrote, at least 1% of the
+ * data; before one, the database's size on its server plus the local file store, with zstd and
+ * deduplication as the margin. A shortfall refuses the backup; less than twice the estimate warns.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { MmBackupError, systemCode } from '../common/errors';
+import type { Reporter } from '../common/reporter';
+import type { MattermostInstallation } from '../mattermost/types';
+import type { Repository } from '../repository/repository';
+import type { ComponentName, SnapshotManifest } from '../repository/snapshots';
+import { driverFor } from '../sources/drivers';
+import { storageError } from './storage-errors';
+
+export interface PreflightResult {
+  estimatedBytes: number;
+  freeBytes?: number;
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return 0;
+    throw err;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await directoryBytes(full);
+    else if (entry.isFile()) total += (await fs.stat(full)).size;
+  }
+  return total;
+}
+
+export async function estimateWrite(installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[]): Promise<number> {
+  if (snapshots.length > 0) {
+    const most = Math.max(...snapshots.map((s) => s.totals.bytesWritten));
+    return Math.max(most * 3, snapshots[0].totals.size / 100);
+  }
+  let total = 0;
+  if (components.includes('db')) total += await driverFor(installation.database).sizeOnServer(installation.database);
+  if (components.includes('files') && installation.fileStore.driver === 'local') total += await directoryBytes(installation.fileStore.directory);
+  if (components.includes('config') && installation.configDir) total += await directoryBytes(installation.configDir);
+  return total;
+}
+
+/** Writes, reads and removes a small object: proves the repository is reachable and writable now. */
+async function probe(repository: Repository): Promise<void> {
+  const name = `preflight/${randomBytes(8).toString('hex')}`;
+  const data = randomBytes(64);
+  try {
+    await repository.destination.save(name, data);
+    const back = await repository.destination.load(name);
+    if (!back.equals(data)) throw new Error('the probe object came back different from what was written');
+  } catch (err) {
+    throw storageError(err, repository.destination.location);
+  } finally {
+    await repository.destination.remove(name).catch(() => {});
+  }
+}
+
+export async function preflight(repository: Repository, installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[], reporter: Reporter): Promise<PreflightResult> {
+  await probe(repository);
+  const estimatedBytes = await estimateWrite(installation, components, snapshots);
+  const freeBytes = await repository.destination.freeSpace?.();
+  if (freeBytes !== undefined && freeBytes < estimatedBytes) {
+    throw new MmBackupError({
+      step: 'preflight',
+      code: 'REPO_SPACE_LOW',
+      message: `the repository disk at ${repository.destination.location} has ${mib(freeBytes)} free, but this backup may write up to ${mib(estimatedBytes)}`,
+      fix: 'free space there (mmbackup prune applies retention and reclaims unreferenced data) or move the repository to a larger disk',
+    });
+  }
+  if (freeBytes !== undefined && freeBytes < 2 * estimatedBytes) {
+    reporter.warn(`the repository disk has ${mib(freeBytes)} free, less than twice what this backup may write (${mib(estimatedBytes)}): make room before it runs out`);
+  }
+  return { estimatedBytes, freeBytes };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
