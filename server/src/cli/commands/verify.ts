@@ -1,8 +1,11 @@
 import { ExitCode, MmBackupError } from '../../common/errors';
+import type { Reporter } from '../../common/reporter';
 import { runDrill, type DrillReport } from '../../engine/drill';
-import { verifySnapshots } from '../../engine/verify';
+import { verifySnapshots, type VerifyProblem } from '../../engine/verify';
 import { parseDsn } from '../../mattermost/dsn';
-import { findSnapshot, listSnapshots } from '../../repository/snapshots';
+import type { Repository } from '../../repository/repository';
+import { findSnapshot, listSnapshots, type SnapshotManifest } from '../../repository/snapshots';
+import { recordVerification } from '../../repository/verifications';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
@@ -26,6 +29,7 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
       drillError = err;
     }
   }
+  await recordPassed(repository, snapshots, { readData: Boolean(options.readData), problems: report.problems, drilled: drill && !drillError ? drill.snapshot : undefined }, reporter);
   const lines = [
     `verified ${snapshots.length} snapshot(s): ${report.objectsChecked} objects ${report.readData ? `read and authenticated (${formatBytes(report.bytesRead)})` : 'present'}`,
     ...report.problems.map((p) => `PROBLEM in snapshot ${p.snapshot}: ${p.object}: ${p.problem}`),
@@ -45,4 +49,25 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
     });
   }
   if (drillError) throw drillError;
+}
+
+/**
+ * Leaves a verification record (../../repository/verifications.ts) for every snapshot that was read whole
+ * without a problem or passed a drill: prune never removes the newest such snapshot. A repository this
+ * user may read but not write (an off-site copy mounted read-only) still verifies: a record that cannot
+ * be written is a warning.
+ */
+async function recordPassed(repository: Repository, snapshots: SnapshotManifest[], outcome: { readData: boolean; problems: VerifyProblem[]; drilled?: string }, reporter: Reporter): Promise<void> {
+  const damaged = new Set(outcome.problems.map((p) => p.snapshot));
+  const at = new Date();
+  for (const snapshot of snapshots) {
+    const readData = outcome.readData && !damaged.has(snapshot.id);
+    const drill = outcome.drilled === snapshot.id;
+    if (!readData && !drill) continue;
+    try {
+      await recordVerification(repository, snapshot.id, { readData, drill, at });
+    } catch (err) {
+      reporter.warn(`snapshot ${snapshot.id} passed, but its verification record could not be written: ${(err as Error).message}`);
+    }
+  }
 }

@@ -1,0 +1,263 @@
+/**
+ * prune: apply a retention policy, then reclaim every object no remaining snapshot references, including
+ * what killed or failed backups left behind. The steps, in this order so that a prune killed at any
+ * point leaves a sound repository (at worst, objects the next prune reclaims):
+ *
+ *   lock -> plan -> remove-snapshots -> remove-objects -> remove-verifications -> remove-temporary-files
+ *
+ * - lock: the repository lock, so that no backup is running whose new objects no manifest names yet.
+ * - plan: the policy's verdicts, then the safety rules, which override the policy: the newest snapshot
+ *   and the newest snapshot with a passing verification record (../repository/verifications.ts) are
+ *   never removed. Then what would be reclaimed. Changes nothing; a dry run stops here, without the lock.
+ * - remove-snapshots: manifests first, so no snapshot can ever name a deleted object.
+ * - remove-objects: the references of the snapshots that remain, listed again now, are walked in full
+ *   (a listing that cannot be read stops prune before any object is deleted); every other object goes.
+ * - remove-verifications: records of snapshots that no longer exist.
+ * - remove-temporary-files: local repositories only, ".tmp-" files older than an hour (writes a killed
+ *   process never finished; a younger one may belong to a writer that does not take the lock, like verify
+ *   recording its result).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { MmBackupError } from '../common/errors';
+import { silentReporter, type Reporter } from '../common/reporter';
+import { LocalDestination, listTemporaryFiles } from '../destinations/local';
+import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
+import type { Repository } from '../repository/repository';
+import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
+import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
+import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
+import { snapshotChunkIds } from './references';
+import { runSteps, type Step } from './steps';
+
+export const TEMPORARY_FILE_AGE_MS = 60 * 60_000;
+
+export interface PruneOptions {
+  dryRun?: boolean;
+  reporter?: Reporter;
+  /** The policy's "now" (snapshots dated after it are never the newest for keep-within); default the clock. */
+  now?: Date;
+}
+
+export interface PruneReport {
+  dryRun: boolean;
+  /** The effective policy in words. */
+  policy: string;
+  /** No rule was given: every snapshot is kept and only unreferenced objects are reclaimed. */
+  emptyPolicy: boolean;
+  /** Newest first, each with every rule that keeps it. */
+  kept: Array<{ id: string; time: string; tags: string[]; reasons: string[] }>;
+  /** Newest first, each with why no rule keeps it. */
+  removed: Array<{ id: string; time: string; tags: string[]; reason: string }>;
+  /** Snapshots the policy alone would remove but a safety rule keeps (they are also in `kept`). */
+  savedBySafety: Array<{ id: string; rules: string[]; policyReason: string }>;
+  /** Objects (chunks) reclaimed, or that would be on a dry run. */
+  objects: { stored: number; storedBytes: number; reclaimed: number; bytesReclaimed: number; leftovers: number; leftoverBytes: number };
+  /** ".tmp-" files of killed writes reclaimed (local repositories). */
+  temporaryFiles: { reclaimed: number; bytes: number };
+  verificationRecordsRemoved: number;
+}
+
+/** What the plan found, for the removal steps. */
+interface PruneState {
+  report: PruneReport;
+  remove: SnapshotManifest[];
+  /** Chunks only removed snapshots reference: reclaiming them is retention, not leftover cleanup. */
+  removedOnly: Set<string>;
+  temporaryFiles: string[];
+}
+
+const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
+
+/** Applies `policy` and reclaims unreferenced objects; see the file comment for the steps and rules. */
+export async function runPrune(repository: Repository, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
+  const reporter = options.reporter ?? silentReporter;
+  const dryRun = Boolean(options.dryRun);
+  const state: PruneState = { report: emptyReport(policy, dryRun), remove: [], removedOnly: new Set(), temporaryFiles: [] };
+  let lock: HeldLock | undefined;
+  const steps: Step[] = [];
+  if (dryRun) steps.push({ name: 'check-locks', run: () => warnAboutLiveLocks(repository, reporter) });
+  else steps.push({ name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'prune', reporter)) });
+  steps.push({ name: 'plan', run: () => plan(repository, policy, state, options.now ?? new Date(), reporter) });
+  if (!dryRun) {
+    steps.push(
+      { name: 'remove-snapshots', run: () => removeSnapshots(repository, state) },
+      { name: 'remove-objects', run: () => removeObjects(repository, state, reporter) },
+      { name: 'remove-verifications', run: () => removeVerifications(repository, state) },
+      { name: 'remove-temporary-files', run: () => removeTemporaryFiles(repository, state) },
+    );
+  }
+  await runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter);
+  return state.report;
+}
+
+function emptyReport(policy: RetentionPolicy, dryRun: boolean): PruneReport {
+  return {
+    dryRun,
+    policy: describePolicy(policy),
+    emptyPolicy: isEmptyPolicy(policy),
+    kept: [],
+    removed: [],
+    savedBySafety: [],
+    objects: { stored: 0, storedBytes: 0, reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 },
+    temporaryFiles: { reclaimed: 0, bytes: 0 },
+    verificationRecordsRemoved: 0,
+  };
+}
+
+/** A dry run takes no lock (it changes nothing), but a running backup makes its figures approximate. */
+async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): Promise<void> {
+  for await (const object of repository.destination.list('locks/')) {
+    let info: LockInfo;
+    try {
+      info = JSON.parse((await repository.destination.load(object.name)).toString()) as LockInfo;
+    } catch {
+      continue; // released meanwhile, or not a lock a dry run needs to worry about
+    }
+    if (!isStale(info)) {
+      reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
+    }
+  }
+}
+
+async function plan(repository: Repository, policy: RetentionPolicy, state: PruneState, now: Date, reporter: Reporter): Promise<void> {
+  const snapshots = await listSnapshots(repository);
+  const records = await listVerifications(repository);
+  const verdicts = decide(snapshots, policy, records, now);
+  Object.assign(state.report, verdicts);
+  const removing = new Set(verdicts.removed.map((r) => r.id));
+  state.remove = snapshots.filter((s) => removing.has(s.id));
+  const keptRefs = await referencedBy(repository, snapshots.filter((s) => !removing.has(s.id)));
+  // Removed snapshots' listings may be damaged; that only blurs the split between the two figures.
+  const removedRefs = new Set<string>();
+  for (const s of state.remove) await snapshotChunkIds(repository, s, removedRefs, () => {});
+  for (const id of keptRefs) removedRefs.delete(id);
+  state.removedOnly = removedRefs;
+
+  const objects = state.report.objects;
+  for await (const { name, size } of repository.destination.list('objects/')) {
+    objects.stored++;
+    objects.storedBytes += size;
+    const id = OBJECT_NAME.exec(name)?.[2];
+    if (id && !keptRefs.has(id)) countReclaimed(state, id, size);
+  }
+  const kept = new Set(verdicts.kept.map((k) => k.id));
+  state.report.verificationRecordsRemoved = records.filter((r) => !kept.has(r.snapshot)).length;
+  await planTemporaryFiles(repository, state, now);
+  if (state.report.emptyPolicy) reporter.warn('no --keep-* rule given (options or MMBACKUP_KEEP_*): every snapshot is kept; only objects no snapshot references are reclaimed');
+}
+
+function countReclaimed(state: PruneState, id: string, size: number): void {
+  const objects = state.report.objects;
+  objects.reclaimed++;
+  objects.bytesReclaimed += size;
+  if (!state.removedOnly.has(id)) {
+    objects.leftovers++;
+    objects.leftoverBytes += size;
+  }
+}
+
+/** Every chunk the snapshots reference. Rejects on an unreadable listing: better nothing deleted than live data. */
+async function referencedBy(repository: Repository, snapshots: SnapshotManifest[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const snapshot of snapshots) {
+    await snapshotChunkIds(repository, snapshot, ids).catch((err) => {
+      throw new MmBackupError({
+        step: 'references',
+        code: 'LISTING_UNREADABLE',
+        message: `a file listing of snapshot ${snapshot.id} cannot be read (${(err as Error).message}), so prune cannot tell which objects that snapshot needs: no object was deleted`,
+        fix: `run mmbackup verify ${snapshot.id} --read-data to see which objects are damaged and restore them from a copy of the repository; until then prune deletes nothing`,
+        cause: err,
+      });
+    });
+  }
+  return ids;
+}
+
+/**
+ * The policy's verdicts with the safety rules applied. Pure apart from its inputs; newest first.
+ * `snapshots` must be sorted newest first (as listSnapshots returns them).
+ */
+export function decide(snapshots: SnapshotManifest[], policy: RetentionPolicy, verifications: VerificationRecord[], now: Date): Pick<PruneReport, 'kept' | 'removed' | 'savedBySafety'> {
+  const result = applyPolicy(snapshots.map((s) => ({ id: s.id, time: s.startedAt, tags: s.tags })), policy, now);
+  const byId = new Map(snapshots.map((s) => [s.id, s]));
+  const guards = safetyRules(snapshots, verifications);
+  const verdicts: Pick<PruneReport, 'kept' | 'removed' | 'savedBySafety'> = { kept: [], removed: [], savedBySafety: [] };
+  for (const k of result.keep) verdicts.kept.push({ id: k.id, time: byId.get(k.id)!.startedAt, tags: byId.get(k.id)!.tags, reasons: k.reasons });
+  for (const r of result.remove) {
+    const snapshot = byId.get(r.id)!;
+    const rules = guards.get(r.id);
+    if (!rules) {
+      verdicts.removed.push({ id: r.id, time: snapshot.startedAt, tags: snapshot.tags, reason: r.reason });
+      continue;
+    }
+    verdicts.kept.push({ id: r.id, time: snapshot.startedAt, tags: snapshot.tags, reasons: rules.map((rule) => `safety: ${rule}`) });
+    verdicts.savedBySafety.push({ id: r.id, rules, policyReason: r.reason });
+  }
+  verdicts.kept.sort((a, b) => b.time.localeCompare(a.time));
+  return verdicts;
+}
+
+/** Snapshot id -> the safety rules that protect it. */
+function safetyRules(snapshots: SnapshotManifest[], verifications: VerificationRecord[]): Map<string, string[]> {
+  const guards = new Map<string, string[]>();
+  const add = (id: string, rule: string) => guards.set(id, [...(guards.get(id) ?? []), rule]);
+  if (snapshots.length > 0) add(snapshots[0].id, 'the newest snapshot is never removed');
+  const passed = new Map(verifications.filter((v) => v.readData || v.drill).map((v) => [v.snapshot, v]));
+  const verified = snapshots.find((s) => passed.has(s.id));
+  if (verified) {
+    const record = passed.get(verified.id)!;
+    const how = [record.readData ? 'verify --read-data' : '', record.drill ? 'drill' : ''].filter(Boolean).join(' and ');
+    add(verified.id, `the newest verified snapshot is never removed (passed ${how} at ${record.at})`);
+  }
+  return guards;
+}
+
+async function planTemporaryFiles(repository: Repository, state: PruneState, now: Date): Promise<void> {
+  const destination = repository.destination;
+  if (!(destination instanceof LocalDestination)) return;
+  for await (const name of listTemporaryFiles(destination.location)) {
+    const st = await fs.stat(path.join(destination.location, name)).catch(() => undefined); // finished meanwhile
+    if (!st || now.getTime() - st.mtimeMs < TEMPORARY_FILE_AGE_MS) continue;
+    state.temporaryFiles.push(name);
+    state.report.temporaryFiles.reclaimed++;
+    state.report.temporaryFiles.bytes += st.size;
+  }
+}
+
+async function removeSnapshots(repository: Repository, state: PruneState): Promise<void> {
+  for (const snapshot of state.remove) await repository.destination.remove(`snapshots/${snapshot.id}`);
+}
+
+/** Deletes what the snapshots that exist now do not reference; the figures become what was done. */
+async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
+  const referenced = await referencedBy(repository, await listSnapshots(repository));
+  const objects = state.report.objects;
+  Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  for await (const { name, size } of repository.destination.list('objects/')) {
+    const id = OBJECT_NAME.exec(name)?.[2];
+    if (!id) {
+      reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
+      continue;
+    }
+    if (referenced.has(id)) continue;
+    await repository.destination.remove(name);
+    countReclaimed(state, id, size);
+  }
+}
+
+async function removeVerifications(repository: Repository, state: PruneState): Promise<void> {
+  const existing = new Set<string>();
+  for await (const object of repository.destination.list('snapshots/')) existing.add(object.name.slice('snapshots/'.length));
+  state.report.verificationRecordsRemoved = 0;
+  for await (const object of repository.destination.list('verifications/')) {
+    const id = object.name.slice('verifications/'.length);
+    if (existing.has(id) || !/^[0-9a-f]+$/.test(id)) continue;
+    await removeVerification(repository, id);
+    state.report.verificationRecordsRemoved++;
+  }
+}
+
+async function removeTemporaryFiles(repository: Repository, state: PruneState): Promise<void> {
+  for (const name of state.temporaryFiles) await repository.destination.remove(name);
+}
