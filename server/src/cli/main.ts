@@ -8,9 +8,11 @@ import { ExitCode, MmBackupError, asMmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 import { TOOL_VERSION } from '../engine/version';
 import { backupCommand } from './commands/backup';
+import { copyCommand } from './commands/copy';
 import { demoCommand } from './commands/demo';
 import { initCommand } from './commands/init';
 import { listCommand } from './commands/list';
+import { pruneCommand, addRetentionOptions } from './commands/prune';
 import { restoreCommand } from './commands/restore';
 import { showCommand } from './commands/show';
 import { unlockCommand } from './commands/unlock';
@@ -61,6 +63,20 @@ function program(signal: AbortSignal): Command {
     .option('--dry-run', 'print what would happen and change nothing')
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
     .action((id, _o, cmd) => restoreCommand(id, globals(cmd)));
+  addRetentionOptions(
+    cli
+      .command('prune')
+      .description('apply the retention policy and reclaim objects no snapshot references')
+      .option('--dry-run', 'show each snapshot with the rule that keeps it or why it would go; change nothing'),
+  ).action((_o, cmd) => pruneCommand(globals(cmd)));
+  cli
+    .command('copy')
+    .description('copy snapshots to a second repository (off-site) that does not have them yet')
+    .requiredOption('--to <repo-url>', 'the other repository: a path, file:///path or s3://bucket/prefix')
+    .option('--to-passphrase-file <file>', "the other repository's passphrase, when it is created by this copy or uses its own key entry")
+    .option('--to-key-file <file>', "the other repository's key file")
+    .option('--verify', 'read back and authenticate every copied object')
+    .action((_o, cmd) => copyCommand(globals(cmd), signal));
   cli
     .command('unlock')
     .description('remove stale repository locks')
