@@ -1,0 +1,242 @@
+/**
+ * A repository under a prefix of an S3 bucket (AWS or any S3-compatible store), keeping the Destination
+ * contract (../destination.ts):
+ * - save() is one PUT (or one multipart upload, for objects above the part size): S3 makes an object
+ *   visible whole or not at all, so no temporary names are needed. After the upload the stored size is
+ *   read back and compared with the bytes sent; a mismatch removes the object and fails.
+ * - exclusive save() is a HEAD, then a PUT with If-None-Match: * where the service supports conditional
+ *   writes (AWS since 2024, recent MinIO). Where it answers 501 the plain PUT is used, and some services
+ *   (s3rver) ignore the header: the lock protocol lists again after writing, which keeps two writers
+ *   apart without it.
+ * - One attempt per call: retries belong to withRetries() (../retry.ts), which open.ts wraps around this.
+ *
+ * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
+ */
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { MmBackupError } from '../../common/errors';
+import type { Destination, StoredObject } from '../destination';
+import { TransientError } from '../retry';
+import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
+import { partSizeFor } from './parts';
+import { describeS3Location, type S3Location } from './url';
+
+export interface S3DestinationOptions {
+  /** Multipart upload parts in flight at once, per object (default 4). */
+  queueSize?: number;
+  /** Give up on a request whose connection stays silent this long (default 60 s); withRetries tries again. */
+  socketTimeoutMs?: number;
+  /** Give up connecting after this long (default 10 s). */
+  connectionTimeoutMs?: number;
+}
+
+type Operation = 'save' | 'load' | 'stat' | 'list' | 'remove';
+
+export class S3Destination implements Destination {
+  readonly location: string;
+  private client?: S3Client;
+  /** Set when the service answered 501 to If-None-Match: exclusive saves then rely on HEAD alone. */
+  private conditionalWritesUnsupported = false;
+
+  constructor(
+    private readonly target: S3Location,
+    private readonly options: S3DestinationOptions = {},
+  ) {
+    this.location = describeS3Location(target);
+  }
+
+  get bucket(): string {
+    return this.target.bucket;
+  }
+
+  async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
+    const key = this.key(name);
+    if (options.exclusive) await this.putExclusive(name, key, data);
+    else await this.call('save', name, () => this.upload(key, data));
+    await this.checkStoredSize(name, data.length);
+  }
+
+  async load(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
+    if (range && range.length <= 0) {
+      await this.stat(name); // an empty range of a missing object is still not found
+      return Buffer.alloc(0);
+    }
+    const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
+    try {
+      const output = await this.s3().send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range }));
+      const body = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+      if (output.ContentLength !== undefined && body.length !== output.ContentLength) {
+        throw new TransientError(`the response for "${name}" ended after ${body.length} of ${output.ContentLength} bytes (connection aborted)`);
+      }
+      return body;
+    } catch (err) {
+      // Like a file read past its end: a range starting beyond the object is empty, not an error.
+      if (range && (err as { name?: string }).name === 'InvalidRange') return Buffer.alloc(0);
+      throw s3Error(err, this.context('load', name));
+    }
+  }
+
+  async stat(name: string): Promise<StoredObject> {
+    const output = await this.call('stat', name, () => this.s3().send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) })));
+    return { name, size: output.ContentLength ?? 0 };
+  }
+
+  /** Every object under `prefix`, taken as a directory as LocalDestination does ("objects" = "objects/"). */
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    const directory = prefix.replace(/\/+$/, '');
+    const Prefix = this.key(directory ? `${directory}/` : '');
+    let ContinuationToken: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.call('list', prefix, () =>
+        this.s3().send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken })),
+      );
+      for (const object of page.Contents ?? []) {
+        // Keys ending in "/" are "folders" made by S3 consoles, never repository objects.
+        if (!object.Key || object.Key.endsWith('/') || !object.Key.startsWith(Prefix)) continue;
+        yield { name: object.Key.slice(this.target.prefix.length), size: object.Size ?? 0 };
+      }
+      ContinuationToken = nextPage(page, this.location);
+    } while (ContinuationToken);
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      await this.s3().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+    } catch (err) {
+      if (classifyS3Error(err) !== 'not-found') throw s3Error(err, this.context('remove', name));
+    }
+  }
+
+  isNotFound(err: unknown): boolean {
+    return classifyS3Error(err) === 'not-found';
+  }
+
+  isAlreadyExists(err: unknown): boolean {
+    return classifyS3Error(err) === 'already-exists';
+  }
+
+  isPermanent(err: unknown): boolean {
+    return isPermanentS3Error(err);
+  }
+
+  private s3(): S3Client {
+    this.client ??= createClient(this.target, this.options);
+    return this.client;
+  }
+
+  private key(name: string): string {
+    if (name.startsWith('/') || name.split('/').some((part) => part === '..' || part === '.')) throw new Error(`invalid object name: ${name}`);
+    return this.target.prefix + name;
+  }
+
+  private context(operation: Operation, name?: string) {
+    return { bucket: this.bucket, location: this.location, operation, name };
+  }
+
+  /** Runs one S3 call, turning its failure into an MmBackupError that names the bucket and the fix. */
+  private async call<T>(operation: Operation, name: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw s3Error(err, this.context(operation, name));
+    }
+  }
+
+  /** One PUT for objects up to the part size, else a multipart upload with `queueSize` parts in flight. */
+  private async upload(key: string, data: Buffer): Promise<void> {
+    const upload = new Upload({
+      client: this.s3(),
+      params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' },
+      queueSize: this.options.queueSize ?? 4,
+      partSize: partSizeFor(data.length),
+      // lib-storage's own abort replaces the upload's error with the abort's when that fails too (s3rver
+      // has no AbortMultipartUpload): abort here, best effort, and report the failure that matters.
+      leavePartsOnError: true,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      if (upload.uploadId) await this.abortUpload(key, upload.uploadId);
+      throw err;
+    }
+  }
+
+  /** Parts left behind cost storage until a lifecycle rule removes them; never worth failing over. */
+  private async abortUpload(key: string, UploadId: string): Promise<void> {
+    await this.s3()
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
+      .catch(() => {});
+  }
+
+  private async putExclusive(name: string, key: string, data: Buffer): Promise<void> {
+    const exists = await this.stat(name).then(
+      () => true,
+      (err) => {
+        if (this.isNotFound(err)) return false;
+        throw err;
+      },
+    );
+    if (exists) throw s3Error(new Error('the name is taken'), this.context('save', name), 'already-exists');
+    const put = (conditional: boolean) =>
+      this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined }));
+    try {
+      await put(!this.conditionalWritesUnsupported);
+    } catch (err) {
+      if (this.conditionalWritesUnsupported || classifyS3Error(err) !== 'not-implemented') throw s3Error(err, this.context('save', name));
+      this.conditionalWritesUnsupported = true;
+      await this.call('save', name, () => put(false));
+    }
+  }
+
+  /** Catches a store (or proxy) that keeps other bytes than were sent, e.g. aws-chunked framing as data. */
+  private async checkStoredSize(name: string, sent: number): Promise<void> {
+    const stored = (await this.stat(name)).size;
+    if (stored === sent) return;
+    await this.remove(name).catch(() => {});
+    throw new MmBackupError({
+      step: 'repository-s3',
+      code: 'S3_SIZE_MISMATCH',
+      message: `"${name}" in ${this.location} was stored with ${stored} bytes but ${sent} were sent; the object was removed`,
+      fix: 'the S3 service or a proxy in between alters uploads (for example it stores aws-chunked framing as data); check its version and settings',
+    });
+  }
+}
+
+/** The token for the next page; a listing that claims to go on without one must not end quietly short. */
+function nextPage(page: ListObjectsV2CommandOutput, location: string): string | undefined {
+  if (!page.IsTruncated) return undefined;
+  if (page.NextContinuationToken) return page.NextContinuationToken;
+  throw new MmBackupError({
+    step: 'repository-s3',
+    code: 'S3_LIST_TRUNCATED',
+    message: `the S3 service listing ${location} said more keys follow but gave no continuation token`,
+    fix: 'the service does not implement ListObjectsV2 pagination correctly; use another S3-compatible service',
+  });
+}
+
+function createClient(target: S3Location, options: S3DestinationOptions): S3Client {
+  return new S3Client({
+    region: target.region,
+    endpoint: target.endpoint,
+    forcePathStyle: target.forcePathStyle,
+    credentials: target.credentials,
+    // The defaults add CRC checksums with aws-chunked framing, which some S3-compatible stores (s3rver,
+    // older MinIO) keep as part of the object. Encryption above already authenticates every byte.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Retries are withRetries()' job: one policy, and each retry reported.
+    maxAttempts: 1,
+    followRegionRedirects: target.endpoint === undefined,
+    // An idle timeout, not a total one: a large part on a slow link may take long but is never silent long.
+    requestHandler: { socketTimeout: options.socketTimeoutMs ?? 60_000, connectionTimeout: options.connectionTimeoutMs ?? 10_000 },
+  });
+}
