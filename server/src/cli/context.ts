@@ -78,7 +78,8 @@ export async function secretForInit(options: GlobalOptions, env = process.env): 
 }
 
 export async function openRepository(options: GlobalOptions): Promise<Repository> {
-  const destination = openDestination(repoUrl(options));
+  const reporter = reporterFor(options);
+  const destination = openDestination(repoUrl(options), { onRetry: (line) => reporter.warn(line) });
   return Repository.open(destination, await resolveSecret(options));
 }
 
@@ -101,8 +102,12 @@ export async function installationIfAny(options: GlobalOptions & { installDir?: 
   }
 }
 
-export function reporterFor(options: GlobalOptions): CliReporter {
-  return new CliReporter(process.stderr, Boolean(process.stderr.isTTY), false);
+let processReporter: CliReporter | undefined;
+
+/** The one reporter of this CLI process: progress, log lines and warnings (retries included) share it. */
+export function reporterFor(_options: GlobalOptions): CliReporter {
+  processReporter ??= new CliReporter(process.stderr, Boolean(process.stderr.isTTY), false);
+  return processReporter;
 }
 
 /** Writes the command's result: JSON with --json, else the human text. */

@@ -24,7 +24,7 @@ function program(signal: AbortSignal): Command {
     .description('Backup & disaster recovery for Mattermost: database, config and file store')
     .version(TOOL_VERSION)
     .option('--mattermost-config <path|dsn>', "Mattermost's config.json or config database DSN (default $MM_CONFIG, else /opt/mattermost/config/config.json)")
-    .option('--repo <url>', 'repository: a path or file:///path (default $MMBACKUP_REPO)')
+    .option('--repo <url>', 'repository: a path, file:///path or s3://bucket/prefix?endpoint=...&region=... (default $MMBACKUP_REPO)')
     .option('--passphrase-file <file>', 'file holding the repository passphrase ($MMBACKUP_PASSPHRASE)')
     .option('--key-file <file>', 'repository key file ($MMBACKUP_KEY_FILE); init generates it when missing')
     .option('--json', 'print one JSON document on stdout and nothing else')

@@ -3,8 +3,8 @@
  * "snapshots/<id>", "locks/<id>"). It knows nothing of snapshots, keys or compression: the repository
  * layer above it does.
  *
- * Contract, kept by every implementation (local directory now, S3 later) and checked by the shared suite in
- * ./contract.ts:
+ * Contract, kept by every implementation (local directory, S3) and checked by the shared suite in
+ * ./contract.testkit.ts:
  * - save() is atomic: a reader sees the whole object or nothing, never a prefix, even if the process dies
  *   mid-write. When save() resolves the bytes are durable (fsync'd) and their length was checked.
  * - save() with `exclusive` fails with isAlreadyExists() when the name exists (used for locks).
