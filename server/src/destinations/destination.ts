@@ -33,4 +33,20 @@ export interface Destination {
   isPermanent(err: unknown): boolean;
   /** Bytes free for new data, when the store can tell (a local disk); undefined otherwise. */
   freeSpace?(): Promise<number | undefined>;
+  /**
+   * Stores that can make objects immutable (S3 Object Lock): resolves when the immutability the
+   * repository URL asks for can be given (or none was asked for), else rejects with an MmBackupError
+   * (exit 2) that says why and how to fix it. It writes nothing, so init and backup call it before their
+   * first write: an admin who asked for immutable backups learns before the first backup, not after.
+   * Absent: the store has no such feature and none can be asked for.
+   */
+  checkImmutability?(): Promise<void>;
+  /**
+   * Stores whose objects may be under a retention (S3 Object Lock): when `name` cannot be removed yet,
+   * the time it can; undefined when it can be removed now (or does not exist). Prune asks before each
+   * remove() and leaves held objects for a later prune, so remove() is never tried on one: on S3 such a
+   * delete would fail (a versioned delete) or merely hide the object behind a delete marker, still stored.
+   * Absent: nothing is ever held.
+   */
+  retainedUntil?(name: string): Promise<Date | undefined>;
 }

@@ -66,6 +66,8 @@ export function withRetries(destination: Destination, options: RetryOptions = {}
 class RetryingDestination implements Destination {
   readonly location: string;
   readonly freeSpace?: () => Promise<number | undefined>;
+  readonly checkImmutability?: () => Promise<void>;
+  readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
   private readonly attempts: number;
 
   constructor(
@@ -75,6 +77,9 @@ class RetryingDestination implements Destination {
     this.location = inner.location;
     this.attempts = Math.max(1, options.attempts ?? 6);
     if (inner.freeSpace) this.freeSpace = () => inner.freeSpace!();
+    // Optional features stay absent when the inner store lacks them: callers test for their presence.
+    if (inner.checkImmutability) this.checkImmutability = () => this.retry('check Object Lock', () => inner.checkImmutability!());
+    if (inner.retainedUntil) this.retainedUntil = (name) => this.retry(`read the retention of "${name}"`, () => inner.retainedUntil!(name));
   }
 
   async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {

@@ -8,6 +8,8 @@
  *   writes (AWS since 2024, recent MinIO). Where it answers 501 the plain PUT is used, and some services
  *   (s3rver) ignore the header: the lock protocol lists again after writing, which keeps two writers
  *   apart without it.
+ * - With objectLock in the URL, every object but locks and preflight probes is saved under an S3 Object
+ *   Lock retention, and checkImmutability() refuses a bucket that cannot keep it (./object-lock.ts).
  * - One attempt per call: retries belong to withRetries() (../retry.ts), which open.ts wraps around this.
  *
  * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
@@ -27,6 +29,7 @@ import { MmBackupError } from '../../common/errors';
 import type { Destination, StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
+import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
 import { partSizeFor } from './parts';
 import { describeS3Location, type S3Location } from './url';
 
@@ -61,7 +64,7 @@ export class S3Destination implements Destination {
   async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
     const key = this.key(name);
     if (options.exclusive) await this.putExclusive(name, key, data);
-    else await this.call('save', name, () => this.upload(key, data));
+    else await this.call('save', name, () => this.upload(name, key, data));
     await this.checkStoredSize(name, data.length);
   }
 
@@ -116,6 +119,20 @@ export class S3Destination implements Destination {
     }
   }
 
+  /** Exit 2 before anything is written when the URL asks for Object Lock and the bucket cannot give it. */
+  async checkImmutability(): Promise<void> {
+    if (this.target.objectLock) await requireObjectLock(this.bucketTarget(), this.target.objectLock);
+  }
+
+  /**
+   * The end of the Object Lock retention `name` is under, from a HEAD (S3 shows it to callers allowed
+   * s3:GetObjectRetention); undefined when none is, or it has passed. Asked whatever the URL says: a
+   * bucket's default retention locks objects too.
+   */
+  retainedUntil(name: string): Promise<Date | undefined> {
+    return retentionOf(this.bucketTarget(), this.key(name), name);
+  }
+
   isNotFound(err: unknown): boolean {
     return classifyS3Error(err) === 'not-found';
   }
@@ -131,6 +148,10 @@ export class S3Destination implements Destination {
   private s3(): S3Client {
     this.client ??= createClient(this.target, this.options);
     return this.client;
+  }
+
+  private bucketTarget(): BucketTarget {
+    return { client: this.s3(), bucket: this.bucket, location: this.location };
   }
 
   private key(name: string): string {
@@ -152,10 +173,11 @@ export class S3Destination implements Destination {
   }
 
   /** One PUT for objects up to the part size, else a multipart upload with `queueSize` parts in flight. */
-  private async upload(key: string, data: Buffer): Promise<void> {
+  private async upload(name: string, key: string, data: Buffer): Promise<void> {
+    const lock = objectLockParams(this.target.objectLock, name);
     const upload = new Upload({
       client: this.s3(),
-      params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' },
+      params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock },
       queueSize: this.options.queueSize ?? 4,
       partSize: partSizeFor(data.length),
       // lib-storage's own abort replaces the upload's error with the abort's when that fails too (s3rver
@@ -186,8 +208,9 @@ export class S3Destination implements Destination {
       },
     );
     if (exists) throw s3Error(new Error('the name is taken'), this.context('save', name), 'already-exists');
+    const lock = objectLockParams(this.target.objectLock, name);
     const put = (conditional: boolean) =>
-      this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined }));
+      this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined, ...lock }));
     try {
       await put(!this.conditionalWritesUnsupported);
     } catch (err) {

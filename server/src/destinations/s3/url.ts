@@ -5,6 +5,9 @@
  * - region: the `region` parameter, else $AWS_REGION / $AWS_DEFAULT_REGION, else us-east-1.
  * - forcePathStyle (bucket in the path, not the host name): default true with an endpoint, since most
  *   self-hosted stores have no wildcard DNS; false for AWS.
+ * - objectLock=governance|compliance with lockDays=N: every object saved (but locks and preflight probes,
+ *   see ./object-lock.ts) is given that S3 Object Lock retention, N days from its write. Off by default; one
+ *   without the other is a usage error, since a retention period must be a deliberate choice.
  * - Credentials: $MMBACKUP_S3_ACCESS_KEY_ID and $MMBACKUP_S3_SECRET_ACCESS_KEY (both or neither), else the
  *   AWS SDK's default chain ($AWS_ACCESS_KEY_ID..., ~/.aws, instance roles). Never from the URL: a URL ends
  *   up in shell history, cron files and process lists.
@@ -31,9 +34,19 @@ export interface S3Location {
   forcePathStyle: boolean;
   /** Explicit credentials; undefined leaves them to the AWS SDK's default provider chain. */
   credentials?: S3Credentials;
+  /** Object Lock retention asked for in the URL; undefined: none (the bucket's default rule, if any, applies). */
+  objectLock?: ObjectLockSettings;
 }
 
-const PARAMETERS = ['endpoint', 'region', 'forcePathStyle'];
+/** S3 Object Lock retention for new objects: the mode and how many days from each write. */
+export interface ObjectLockSettings {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
+}
+
+const PARAMETERS = ['endpoint', 'region', 'forcePathStyle', 'objectLock', 'lockDays'];
+/** 100 years: anything longer is a typo, and a compliance lock cannot be shortened afterwards. */
+const MAX_LOCK_DAYS = 36_500;
 
 export function isS3Url(url: string): boolean {
   return /^s3:\/\//i.test(url);
@@ -63,7 +76,19 @@ export function parseS3Url(url: string, env: NodeJS.ProcessEnv = process.env): S
     region: params.get('region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     forcePathStyle: parseBoolean(params.get('forcePathStyle'), endpoint !== undefined),
     credentials: credentialsFrom(env),
+    objectLock: parseObjectLock(params.get('objectLock'), params.get('lockDays')),
   };
+}
+
+function parseObjectLock(mode: string | null, days: string | null): ObjectLockSettings | undefined {
+  if (!mode && !days) return undefined;
+  const usage = 'write ?objectLock=governance&lockDays=30 (or objectLock=compliance), or leave both out';
+  if (!mode) throw badUrl(`lockDays=${days} is given without objectLock=governance|compliance`, usage);
+  if (!/^(governance|compliance)$/i.test(mode)) throw badUrl(`objectLock=${mode} is neither governance nor compliance`, usage);
+  if (!days) throw badUrl(`objectLock=${mode} is given without lockDays=N (how many days each object stays locked)`, usage);
+  const n = /^\d+$/.test(days) ? Number(days) : NaN;
+  if (!(n >= 1 && n <= MAX_LOCK_DAYS)) throw badUrl(`lockDays=${days} is not a whole number of days from 1 to ${MAX_LOCK_DAYS}`, usage);
+  return { mode: mode.toUpperCase() as ObjectLockSettings['mode'], days: n };
 }
 
 function decodePrefix(raw: string): string {
