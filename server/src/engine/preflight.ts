@@ -1,5 +1,7 @@
 /**
- * Before a backup starts: can the repository take it? A probe object is written, read back and removed
+ * Before a backup starts: can the repository take it? First, when the repository URL asks for immutable
+ * backups (S3 Object Lock), that the store can give them: refused before anything of the backup is
+ * written, not discovered after. Then a probe object is written, read back and removed
  * (an unreachable or read-only bucket or disk fails here, in seconds, not an hour in), and on stores that
  * know their free space, the space is compared with an estimate of what this backup may write.
  *
@@ -68,6 +70,7 @@ async function probe(repository: Repository): Promise<void> {
 }
 
 export async function preflight(repository: Repository, installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[], reporter: Reporter): Promise<PreflightResult> {
+  await repository.destination.checkImmutability?.();
   await probe(repository);
   const estimatedBytes = await estimateWrite(installation, components, snapshots);
   const freeBytes = await repository.destination.freeSpace?.();

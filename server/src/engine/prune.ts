@@ -13,6 +13,10 @@
  * - remove-objects: the references of the snapshots that remain, listed again now, are walked in full
  *   (a listing that cannot be read stops prune before any object is deleted); every other object goes.
  * - remove-verifications: records of snapshots that no longer exist.
+ * - Object Lock (S3): a snapshot whose manifest is still under retention is kept (a safety rule, said so),
+ *   and an object or verification record still under retention is not deleted but counted as held and
+ *   reported: a later prune reclaims it. remove() is never tried on a held object (see retainedUntil in
+ *   ../destinations/destination.ts); a dry run asks too, so its figures match.
  * - remove-temporary-files: local repositories only, ".tmp-" files older than an hour (writes a killed
  *   process never finished; a younger one may belong to a writer that does not take the lock, like verify
  *   recording its result).
@@ -56,6 +60,8 @@ export interface PruneReport {
   /** ".tmp-" files of killed writes reclaimed (local repositories). */
   temporaryFiles: { reclaimed: number; bytes: number };
   verificationRecordsRemoved: number;
+  /** Objects and verification records left in place because S3 Object Lock still holds them. */
+  heldByObjectLock: { objects: number; bytes: number; earliest?: string; latest?: string };
 }
 
 /** What the plan found, for the removal steps. */
@@ -88,6 +94,11 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
     );
   }
   await runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter);
+  const held = state.report.heldByObjectLock;
+  if (held.objects > 0) {
+    const until = held.earliest === held.latest ? `until ${held.latest}` : `until ${held.earliest} to ${held.latest}`;
+    reporter.warn(`${held.objects} object(s) (${(held.bytes / 2 ** 20).toFixed(1)} MiB) held by Object Lock ${until}${dryRun ? ' would be' : ' were'} left in place; a later prune will reclaim them`);
+  }
   return state.report;
 }
 
@@ -102,6 +113,7 @@ function emptyReport(policy: RetentionPolicy, dryRun: boolean): PruneReport {
     objects: { stored: 0, storedBytes: 0, reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 },
     temporaryFiles: { reclaimed: 0, bytes: 0 },
     verificationRecordsRemoved: 0,
+    heldByObjectLock: { objects: 0, bytes: 0 },
   };
 }
 
@@ -123,7 +135,7 @@ async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): P
 async function plan(repository: Repository, policy: RetentionPolicy, state: PruneState, now: Date, reporter: Reporter): Promise<void> {
   const snapshots = await listSnapshots(repository);
   const records = await listVerifications(repository);
-  const verdicts = decide(snapshots, policy, records, now);
+  const verdicts = await keepLockedSnapshots(repository, decide(snapshots, policy, records, now));
   Object.assign(state.report, verdicts);
   const removing = new Set(verdicts.removed.map((r) => r.id));
   state.remove = snapshots.filter((s) => removing.has(s.id));
@@ -139,12 +151,45 @@ async function plan(repository: Repository, policy: RetentionPolicy, state: Prun
     objects.stored++;
     objects.storedBytes += size;
     const id = OBJECT_NAME.exec(name)?.[2];
-    if (id && !keptRefs.has(id)) countReclaimed(state, id, size);
+    // The real removal asks again in any case; a dry run asks here so that its figures are true.
+    if (id && !keptRefs.has(id) && !(state.report.dryRun && (await isHeld(repository, state, name, size)))) countReclaimed(state, id, size);
   }
   const kept = new Set(verdicts.kept.map((k) => k.id));
   state.report.verificationRecordsRemoved = records.filter((r) => !kept.has(r.snapshot)).length;
   await planTemporaryFiles(repository, state, now);
   if (state.report.emptyPolicy) reporter.warn('no --keep-* rule given (options or MMBACKUP_KEEP_*): every snapshot is kept; only objects no snapshot references are reclaimed');
+}
+
+/** Removed snapshots whose manifest Object Lock still holds become kept, by a safety rule that says until when. */
+async function keepLockedSnapshots(repository: Repository, verdicts: ReturnType<typeof decide>): Promise<ReturnType<typeof decide>> {
+  const retainedUntil = repository.destination.retainedUntil?.bind(repository.destination);
+  if (!retainedUntil) return verdicts;
+  const removed: typeof verdicts.removed = [];
+  for (const r of verdicts.removed) {
+    const until = await retainedUntil(`snapshots/${r.id}`);
+    if (!until) {
+      removed.push(r);
+      continue;
+    }
+    const rule = `its manifest is held by Object Lock until ${until.toISOString()}`;
+    verdicts.kept.push({ id: r.id, time: r.time, tags: r.tags, reasons: [`safety: ${rule}`] });
+    verdicts.savedBySafety.push({ id: r.id, rules: [rule], policyReason: r.reason });
+  }
+  verdicts.kept.sort((a, b) => b.time.localeCompare(a.time));
+  return { ...verdicts, removed };
+}
+
+/** True (and counted in the report) when Object Lock still holds `name`: it must not be removed yet. */
+async function isHeld(repository: Repository, state: PruneState, name: string, size: number): Promise<boolean> {
+  const until = await repository.destination.retainedUntil?.(name);
+  if (!until) return false;
+  const held = state.report.heldByObjectLock;
+  const day = until.toISOString().slice(0, 10);
+  held.objects++;
+  held.bytes += size;
+  if (!held.earliest || day < held.earliest) held.earliest = day;
+  if (!held.latest || day > held.latest) held.latest = day;
+  return true;
 }
 
 function countReclaimed(state: PruneState, id: string, size: number): void {
@@ -234,13 +279,14 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
   const referenced = await referencedBy(repository, await listSnapshots(repository));
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  state.report.heldByObjectLock = { objects: 0, bytes: 0 };
   for await (const { name, size } of repository.destination.list('objects/')) {
     const id = OBJECT_NAME.exec(name)?.[2];
     if (!id) {
       reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
       continue;
     }
-    if (referenced.has(id)) continue;
+    if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
     await repository.destination.remove(name);
     countReclaimed(state, id, size);
   }
@@ -252,7 +298,7 @@ async function removeVerifications(repository: Repository, state: PruneState): P
   state.report.verificationRecordsRemoved = 0;
   for await (const object of repository.destination.list('verifications/')) {
     const id = object.name.slice('verifications/'.length);
-    if (existing.has(id) || !/^[0-9a-f]+$/.test(id)) continue;
+    if (existing.has(id) || !/^[0-9a-f]+$/.test(id) || (await isHeld(repository, state, object.name, object.size))) continue;
     await removeVerification(repository, id);
     state.report.verificationRecordsRemoved++;
   }

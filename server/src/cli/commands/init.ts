@@ -4,6 +4,9 @@ import { emit, repoUrl, secretForInit, type GlobalOptions } from '../context';
 
 export async function initCommand(options: GlobalOptions): Promise<void> {
   const destination = openDestination(repoUrl(options));
+  // Before the key file is generated or anything is stored: a bucket that cannot give the asked-for
+  // immutability is refused now, not at the first backup.
+  await destination.checkImmutability?.();
   const { secret, generatedKeyFile } = await secretForInit(options);
   const repository = await Repository.init(destination, secret);
   const lines = [
