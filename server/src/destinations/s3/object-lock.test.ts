@@ -1,0 +1,222 @@
+/**
+ * S3 Object Lock, against the scripted server of ./object-lock-server.testkit.ts (s3rver has none):
+ * saves carry the mode and retain-until date (locks and preflight probes do not); a bucket without
+ * Object Lock, asked for immutability, is refused by init and by preflight before anything is written;
+ * prune leaves held objects and manifests in place, says so, and reclaims them once the lock expired.
+ * Then against s3rver, which answers the Object Lock call with an error: the same refusal, saying the
+ * service does not support Object Lock.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { initCommand } from '../../cli/commands/init';
+import { MmBackupError } from '../../common/errors';
+import type { Reporter } from '../../common/reporter';
+import { preflight } from '../../engine/preflight';
+import { runPrune } from '../../engine/prune';
+import type { MattermostInstallation } from '../../mattermost/types';
+import { newWriteStats, writeBufferBlob } from '../../repository/blobs';
+import { passphraseSecret } from '../../repository/keys';
+import { Repository } from '../../repository/repository';
+import { newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../repository/snapshots';
+import { startS3Server } from '../../../test/support/s3';
+import type { Destination } from '../destination';
+import { withRetries } from '../retry';
+import { startObjectLockServer, type ObjectLockTestServer } from './object-lock-server.testkit';
+import { S3Destination } from './s3';
+import { parseS3Url } from './url';
+
+const ENV = { MMBACKUP_S3_ACCESS_KEY_ID: 'scripted', MMBACKUP_S3_SECRET_ACCESS_KEY: 'scripted-secret' };
+const DAY_MS = 86_400_000;
+const secret = passphraseSecret('object lock test passphrase');
+let server: ObjectLockTestServer;
+let prefixes = 0;
+
+beforeAll(async () => {
+  server = await startObjectLockServer();
+  server.bucket('locked', { objectLock: true });
+  server.bucket('plain', { objectLock: false });
+});
+afterAll(() => server?.stop());
+beforeEach(() => void (server.requests.length = 0));
+
+function open(bucket: string, query = 'objectLock=governance&lockDays=30'): { destination: Destination; prefix: string } {
+  const prefix = `repo-${++prefixes}`;
+  const s3 = new S3Destination(parseS3Url(server.repoUrl(bucket, prefix, query), ENV));
+  return { destination: withRetries(s3, { attempts: 2, baseDelayMs: 10 }), prefix };
+}
+
+const puts = () => server.requests.filter((r) => r.method === 'PUT');
+
+test('every saved object carries the mode and a retain-until date lockDays ahead; locks and probes do not', async () => {
+  const { destination, prefix } = open('locked', 'objectLock=compliance&lockDays=30');
+  await destination.checkImmutability!();
+  const before = Date.now();
+  await destination.save('objects/ab/data', randomBytes(100_000));
+  await destination.save('snapshots/0123456789abcdef', Buffer.from('manifest'));
+  await destination.save('locks/mine', Buffer.from('{}'), { exclusive: true });
+  await destination.save('preflight/probe', randomBytes(64));
+  const objects = server.objects('locked');
+  for (const name of ['objects/ab/data', 'snapshots/0123456789abcdef']) {
+    const stored = objects.get(`${prefix}/${name}`)!;
+    expect(stored.lockMode).toBe('COMPLIANCE');
+    expect(stored.retainUntil!.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
+    expect(stored.retainUntil!.getTime()).toBeLessThanOrEqual(Date.now() + 30 * DAY_MS + 1000);
+  }
+  for (const name of ['locks/mine', 'preflight/probe']) expect(objects.get(`${prefix}/${name}`)).toMatchObject({ lockMode: undefined, retainUntil: undefined });
+  // A locked PUT carries a checksum header (S3 requires one) and its body is not aws-chunked framing.
+  const locked = puts().find((r) => r.path.includes('objects/ab/data'))!;
+  expect(locked.headers['x-amz-checksum-crc32']).toBeDefined();
+  expect(locked.headers['content-encoding']).toBeUndefined();
+  expect(objects.get(`${prefix}/objects/ab/data`)!.body.length).toBe(100_000);
+  // Locks and probes are removed at once, as they must be.
+  await destination.remove('locks/mine');
+  await destination.remove('preflight/probe');
+  expect(objects.has(`${prefix}/locks/mine`)).toBe(false);
+});
+
+test('retainedUntil: the date while held; undefined once expired, for unlocked and for missing objects', async () => {
+  const { destination, prefix } = open('locked');
+  await destination.save('objects/cd/x', Buffer.from('x'));
+  expect((await destination.retainedUntil!('objects/cd/x'))!.getTime()).toBeGreaterThan(Date.now() + 29 * DAY_MS);
+  server.objects('locked').get(`${prefix}/objects/cd/x`)!.retainUntil = new Date(Date.now() - 1000);
+  expect(await destination.retainedUntil!('objects/cd/x')).toBeUndefined();
+  expect(await destination.retainedUntil!('objects/cd/missing')).toBeUndefined();
+  await destination.save('locks/l', Buffer.from('l'));
+  expect(await destination.retainedUntil!('locks/l')).toBeUndefined();
+});
+
+test('no objectLock in the URL: nothing is checked and nothing locked', async () => {
+  const { destination, prefix } = open('plain', '');
+  await destination.checkImmutability!();
+  expect(server.requests).toEqual([]);
+  await destination.save('objects/ef/y', Buffer.from('y'));
+  expect(server.objects('plain').get(`${prefix}/objects/ef/y`)!.lockMode).toBeUndefined();
+});
+
+describe('a bucket without Object Lock, asked for immutability', () => {
+  function expectRefusal(err: unknown, why: RegExp) {
+    expect(err).toBeInstanceOf(MmBackupError);
+    const e = err as MmBackupError;
+    expect(e.code).toBe('S3_OBJECT_LOCK_UNAVAILABLE');
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(why);
+    expect(e.message).toMatch(/cannot keep them immutable; nothing was written/);
+    expect(e.fix).toMatch(/create a new bucket with Object Lock enabled.*only be enabled when the bucket is created/);
+  }
+
+  test('init refuses before writing anything', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-objectlock-'));
+    const passphraseFile = path.join(dir, 'passphrase');
+    await fs.writeFile(passphraseFile, 'object lock test passphrase\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, ENV);
+    try {
+      const err = await initCommand({ repo: server.repoUrl('plain', 'init-refused', 'objectLock=governance&lockDays=7'), passphraseFile }).catch((e) => e);
+      expectRefusal(err, /the bucket "plain" .* has no Object Lock configuration/);
+    } finally {
+      process.env = saved;
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    expect(puts()).toEqual([]);
+    expect([...server.objects('plain').keys()].filter((k) => k.startsWith('init-refused/'))).toEqual([]);
+  });
+
+  test('preflight refuses before its probe or any backup object is written', async () => {
+    // A repository made without objectLock, then opened with it: as an admin adding it to the URL later.
+    const { destination: unlocked, prefix } = open('plain', '');
+    await Repository.init(unlocked, secret);
+    const s3 = new S3Destination(parseS3Url(server.repoUrl('plain', prefix, 'objectLock=governance&lockDays=7'), ENV));
+    const repository = await Repository.open(withRetries(s3), secret);
+    server.requests.length = 0;
+    const err = await preflight(repository, {} as MattermostInstallation, [], [], silentWarnings([])).catch((e) => e);
+    expectRefusal(err, /has no Object Lock configuration/);
+    expect(puts()).toEqual([]);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /plain/?object-lock=']);
+  });
+
+  test('s3rver, which has no Object Lock: refused, saying the service does not support it', async () => {
+    const s3rver = await startS3Server();
+    try {
+      await s3rver.bucket('nolock');
+      const saved = { ...process.env };
+      Object.assign(process.env, s3rver.env());
+      const err = await initCommand({ repo: `${s3rver.repoUrl('nolock', 'prod')}&objectLock=governance&lockDays=7`, passphraseFile: await passphraseFileIn(os.tmpdir()) })
+        .catch((e) => e)
+        .finally(() => void (process.env = saved));
+      expectRefusal(err, /the bucket "nolock" .* is on an S3 service that does not support Object Lock \(GetObjectLockConfiguration: \w* ?HTTP (501|405)\)/);
+      const client = new S3Client({ region: 'us-east-1', endpoint: s3rver.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3rver.accessKeyId, secretAccessKey: s3rver.secretAccessKey } });
+      expect((await client.send(new ListObjectsV2Command({ Bucket: 'nolock' }))).KeyCount ?? 0).toBe(0);
+    } finally {
+      await s3rver.stop();
+    }
+  });
+});
+
+describe('prune and Object Lock', () => {
+  test('held objects and manifests are left and reported; once expired, a later prune reclaims them', async () => {
+    const { destination, prefix } = open('locked');
+    const repository = await Repository.init(destination, secret);
+    const older = await emptySnapshot(repository, 2);
+    const newer = await emptySnapshot(repository, 1);
+    const stats = newWriteStats();
+    const [held] = (await writeBufferBlob(repository, randomBytes(4000), stats)).chunks;
+    const [expired] = (await writeBufferBlob(repository, randomBytes(4000), stats)).chunks;
+    const objects = server.objects('locked');
+    const key = (id: string) => `${prefix}/objects/${id.slice(0, 2)}/${id}`;
+    objects.get(key(expired))!.retainUntil = new Date(Date.now() - 1000);
+    server.requests.length = 0;
+
+    const warnings: string[] = [];
+    const report = await runPrune(repository, { last: 1 }, { reporter: silentWarnings(warnings) });
+    expect(report.removed).toEqual([]);
+    expect(report.savedBySafety).toEqual([{ id: older.id, rules: [expect.stringMatching(/^its manifest is held by Object Lock until \d{4}-/)], policyReason: expect.any(String) }]);
+    expect(report.objects.reclaimed).toBe(1);
+    expect(report.heldByObjectLock).toMatchObject({ objects: 1, bytes: expect.any(Number) });
+    expect(warnings).toContainEqual(expect.stringMatching(/^1 object\(s\) \(.* MiB\) held by Object Lock until \d{4}-\d\d-\d\d were left in place; a later prune will reclaim them$/));
+    expect(objects.has(key(held)) && !objects.has(key(expired))).toBe(true);
+    // No delete was even tried on what is held; the prune's own lock was released.
+    const deletes = server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    expect(deletes.some((p) => p.includes(held) || p.includes(older.id))).toBe(false);
+    expect([...objects.keys()].filter((k) => k.startsWith(`${prefix}/locks/`))).toEqual([]);
+
+    for (const object of objects.values()) object.retainUntil = new Date(Date.now() - 1000);
+    const later = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
+    expect(later.removed.map((r) => r.id)).toEqual([older.id]);
+    expect(later.heldByObjectLock.objects).toBe(0);
+    expect(objects.has(key(held)) || objects.has(`${prefix}/snapshots/${older.id}`)).toBe(false);
+    expect(objects.has(`${prefix}/snapshots/${newer.id}`)).toBe(true);
+  });
+});
+
+function silentWarnings(warnings: string[]): Reporter {
+  return { stepStarted() {}, bytes() {}, info() {}, warn: (line) => void warnings.push(line), stepFinished() {} };
+}
+
+async function passphraseFileIn(dir: string): Promise<string> {
+  const file = path.join(await fs.mkdtemp(path.join(dir, 'mmbackup-objectlock-')), 'passphrase');
+  await fs.writeFile(file, 'object lock test passphrase\n');
+  return file;
+}
+
+/** A manifest with no components: enough for retention, which looks at times and ids. */
+async function emptySnapshot(repository: Repository, daysAgo: number): Promise<SnapshotManifest> {
+  const at = new Date(Date.now() - daysAgo * DAY_MS).toISOString();
+  const manifest: SnapshotManifest = {
+    formatVersion: 1,
+    id: newSnapshotId(),
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 1,
+    host: 'test',
+    tags: [],
+    tool: { name: 'mmbackup', version: 'test' },
+    mattermost: { configSource: 'file', configLocation: '/x/config.json', installDir: '/x', database: { driver: 'postgres', name: 'mm' } },
+    components: {},
+    totals: { size: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 },
+  };
+  await saveSnapshot(repository, manifest);
+  return manifest;
+}
