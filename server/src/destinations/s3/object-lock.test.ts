@@ -50,6 +50,34 @@ function open(bucket: string, query = 'objectLock=governance&lockDays=30'): { de
 
 const puts = () => server.requests.filter((r) => r.method === 'PUT');
 
+describe('objectLock and lockDays in the repository URL', () => {
+  const parse = (query: string) => parseS3Url(`s3://b/p?endpoint=http://127.0.0.1:1&${query}`, ENV).objectLock;
+  test.each([
+    ['', undefined],
+    ['objectLock=governance&lockDays=30', { mode: 'GOVERNANCE', days: 30 }],
+    ['objectLock=COMPLIANCE&lockDays=365', { mode: 'COMPLIANCE', days: 365 }],
+  ])('%s', (query, expected) => expect(parse(query)).toEqual(expected));
+  test.each([
+    ['lockDays=30', /without objectLock/],
+    ['objectLock=governance', /without lockDays/],
+    ['objectLock=legal&lockDays=3', /neither governance nor compliance/],
+    ['objectLock=governance&lockDays=0', /not a whole number of days/],
+    ['objectLock=governance&lockDays=1.5', /not a whole number of days/],
+    ['objectLock=governance&lockDays=36501', /from 1 to 36500/],
+  ])('%s is a usage error', (query, message) => {
+    const err = (() => {
+      try {
+        return parse(query);
+      } catch (e) {
+        return e as MmBackupError;
+      }
+    })() as MmBackupError;
+    expect(err).toBeInstanceOf(MmBackupError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(message);
+  });
+});
+
 test('every saved object carries the mode and a retain-until date lockDays ahead; locks and probes do not', async () => {
   const { destination, prefix } = open('locked', 'objectLock=compliance&lockDays=30');
   await destination.checkImmutability!();
