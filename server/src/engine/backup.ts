@@ -74,7 +74,6 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
 
   await runSteps(
     [
-      { name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'backup', reporter)) },
       {
         name: 'preflight',
         run: async () => {
@@ -82,6 +81,8 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
           await preflight(repository, installation, components, snapshots, reporter);
         },
       },
+      // Preflight first: a repository that cannot take the backup is refused before anything, lock included, is written.
+      { name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'backup', reporter)) },
       {
         name: 'index',
         run: async () => {

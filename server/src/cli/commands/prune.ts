@@ -45,6 +45,8 @@ export function describeReport(report: PruneReport): string {
     `${report.kept.length} snapshot(s) kept, ${report.removed.length} ${would}removed${report.savedBySafety.length ? ` (${report.savedBySafety.length} of the kept ones only by a safety rule)` : ''}`,
     `${o.reclaimed} of ${o.stored} objects ${would}reclaimed (${formatBytes(o.bytesReclaimed)} of ${formatBytes(o.storedBytes)})${o.leftovers ? `, of which ${o.leftovers} (${formatBytes(o.leftoverBytes)}) were leftovers of failed or killed backups that no snapshot referenced` : ''}`,
   ];
+  const held = report.heldByObjectLock;
+  if (held.objects > 0) lines.push(`${held.objects} object(s) (${formatBytes(held.bytes)}) are held by S3 Object Lock${held.latest ? ` until ${held.latest}` : ''}: left in place for a later prune`);
   if (report.temporaryFiles.reclaimed > 0) lines.push(`${report.temporaryFiles.reclaimed} unfinished temporary file(s) ${would}removed (${formatBytes(report.temporaryFiles.bytes)})`);
   if (report.verificationRecordsRemoved > 0) lines.push(`${report.verificationRecordsRemoved} verification record(s) of removed snapshots ${would}removed`);
   if (report.emptyPolicy) lines.push('no --keep-* rule was given, so every snapshot is kept: an empty policy never deletes snapshots');
