@@ -69,8 +69,3 @@ function networkCode(err: unknown): string | undefined {
   return code && NETWORK_CODES.has(code) ? code : undefined;
 }
 
-/** The HTTP status of a Mattermost error, when it came from an HTTP answer. */
-export function statusOf(err: unknown): number | undefined {
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  return cause instanceof ClientError ? cause.status_code : undefined;
-}

@@ -13,7 +13,8 @@ export interface RouteContext {
   user: MmUser;
   params: Record<string, string>;
   query: URLSearchParams;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- already checked against the spec
+  /** The parsed JSON body, already checked against the spec (so handlers may trust its shape). */
+  body: any;
 }
 export interface RouteResult { status: number; body: unknown }
 export type Handler = (ctx: RouteContext) => RouteResult;
@@ -98,7 +99,7 @@ function addChannelMember(ctx: RouteContext): RouteResult {
   }, 201);
 }
 
-function storePost(ctx: RouteContext, fields: { channel_id: string; message: string; props?: unknown; root_id?: string }): MmPost {
+function newPost(ctx: RouteContext, fields: { channel_id: string; message: string; props?: unknown; root_id?: string }): MmPost {
   const channel = ctx.state.channels.get(fields.channel_id);
   if (!channel) throw new ApiFailure(400, 'api.context.invalid_param.app_error', 'Invalid channel_id parameter.');
   const now = Date.now();
@@ -111,7 +112,7 @@ function storePost(ctx: RouteContext, fields: { channel_id: string; message: str
 }
 
 function createPost(ctx: RouteContext): RouteResult {
-  const post = storePost(ctx, ctx.body);
+  const post = newPost(ctx, ctx.body);
   if (!ctx.state.isChannelMember(post.channel_id, ctx.user.id) && !ctx.state.can(ctx.user, 'create_post')) throw forbidden('create_post');
   ctx.state.posts.push(post);
   return ok(post, 201);
@@ -119,7 +120,7 @@ function createPost(ctx: RouteContext): RouteResult {
 
 function createEphemeralPost(ctx: RouteContext): RouteResult {
   requirePermission(ctx, 'create_post_ephemeral');
-  const post = { ...storePost(ctx, ctx.body.post), type: 'system_ephemeral', ephemeral_for: ctx.body.user_id as string };
+  const post = { ...newPost(ctx, ctx.body.post), type: 'system_ephemeral', ephemeral_for: ctx.body.user_id as string };
   ctx.state.posts.push(post);
   const { ephemeral_for: _hidden, ...wire } = post;
   return ok(wire, 201);

@@ -15,6 +15,18 @@ describe('MattermostSpec', () => {
     expect(spec.operationCount).toBeGreaterThan(200);
   });
 
+  it('takes its directory from MM_OPENAPI_DIR when set, and names a missing fragment', () => {
+    const saved = process.env.MM_OPENAPI_DIR;
+    process.env.MM_OPENAPI_DIR = '/nonexistent/mattermost-api';
+    try {
+      expect(openApiDir()).toBe('/nonexistent/mattermost-api');
+      expect(() => MattermostSpec.load()).toThrow('/nonexistent/mattermost-api/introduction.yaml (set MM_OPENAPI_DIR)');
+    } finally {
+      if (saved === undefined) delete process.env.MM_OPENAPI_DIR;
+      else process.env.MM_OPENAPI_DIR = saved;
+    }
+  });
+
   it('prefers literal path segments over parameters', () => {
     expect(spec.match('POST', '/api/v4/users/login')?.operation.operationId).toBe('Login');
     expect(spec.match('GET', '/api/v4/users/me')?.params).toEqual({ user_id: 'me' });
