@@ -1,0 +1,117 @@
+/**
+ * The benchmark's results: the measurements, the ratios the targets are stated in, and the printed table.
+ * Pure functions, so the verdicts can be tested without a database. A missed target is reported, not
+ * thrown: the benchmark is a report and exits 0 unless a step itself failed.
+ */
+import type { HotFunction } from './cpu-profile';
+
+/** Ids of the measurements the comparisons need. */
+export type MeasurementId = 'pg_dump_fc' | 'pg_dump_floor' | 'mm_backup_db' | 'pg_restore' | 'mm_restore_db' | 'tar_zstd' | 'mm_backup_files';
+
+export interface Measurement {
+  id: MeasurementId;
+  label: string;
+  /** Wall seconds; the median when the measurement was repeated. */
+  seconds: number;
+  /** Wall seconds of every repetition, in the order run. */
+  samples?: number[];
+  /** Output size: the -Fc file, or the repository's bytes on disk. */
+  bytes?: number;
+  /** Input bytes per second, for the file store runs. */
+  mibPerSecond?: number;
+  /** Peak resident set size of the mmbackup process, in MB (10^6 bytes). */
+  peakRssMB?: number;
+  /** CPU seconds (user + system) of the mmbackup process, without its pg_dump/psql child. */
+  cpuSeconds?: number;
+}
+
+export type Verdict = 'PASS' | 'MISS' | 'info';
+
+export interface Comparison {
+  label: string;
+  value: number;
+  unit: string;
+  /** Absent for lines that are reported without a target. */
+  target?: { op: '<=' | '<'; limit: number };
+  verdict: Verdict;
+}
+
+type ById = Partial<Record<MeasurementId, Measurement>>;
+
+function line(label: string, value: number, unit: string, target?: Comparison['target']): Comparison {
+  if (!target) return { label, value, unit, verdict: 'info' };
+  const pass = target.op === '<=' ? value <= target.limit : value < target.limit;
+  return { label, value, unit, target, verdict: pass ? 'PASS' : 'MISS' };
+}
+
+/** The ratios of the brief, each with its target where it has one; lines whose inputs are missing are left out. */
+export function compare(measurements: readonly Measurement[]): Comparison[] {
+  const m: ById = Object.fromEntries(measurements.map((x) => [x.id, x]));
+  const out: Comparison[] = [];
+  const { pg_dump_fc: fc, pg_dump_floor: floor, mm_backup_db: mm, pg_restore: pgr, mm_restore_db: mmr, tar_zstd: tar, mm_backup_files: mmf } = m;
+  if (mm && fc) out.push(line('backup time: mmbackup / pg_dump -Fc', mm.seconds / fc.seconds, 'x', { op: '<=', limit: 0.3 }));
+  if (mm && floor) out.push(line('backup time: mmbackup / pg_dump -Fp > /dev/null', mm.seconds / floor.seconds, 'x', { op: '<=', limit: 1.6 }));
+  if (mm?.bytes && fc?.bytes) out.push(line('output size: repository / -Fc file', mm.bytes / fc.bytes, 'x', { op: '<=', limit: 1 }));
+  if (mm?.peakRssMB) out.push(line('peak RSS of mmbackup backup --only db', mm.peakRssMB, 'MB', { op: '<', limit: 200 }));
+  if (mmr && pgr) out.push(line('restore time: mmbackup / pg_restore', mmr.seconds / pgr.seconds, 'x'));
+  if (mmf?.mibPerSecond && tar?.mibPerSecond) out.push(line('file store throughput: mmbackup / tar+zstd', mmf.mibPerSecond / tar.mibPerSecond, 'x'));
+  return out;
+}
+
+const MIB = 2 ** 20;
+
+function cell(value: number | undefined, digits: number, suffix = ''): string {
+  return value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(digits)}${suffix}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [fmt(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(fmt)].join('\n');
+}
+
+/** Wall seconds are the median when repeated; the last column shows every run, so noise is visible. */
+export function measurementTable(measurements: readonly Measurement[]): string {
+  return table(['measurement', 'wall s', 'output', 'MiB/s', 'peak RSS', 'node CPU s', 'all runs s'], measurements.map((m) => [
+    m.label, cell(m.seconds, 2), m.bytes === undefined ? '-' : cell(m.bytes / MIB, 1, ' MiB'), cell(m.mibPerSecond, 1), cell(m.peakRssMB, 0, ' MB'), cell(m.cpuSeconds, 2),
+    m.samples ? m.samples.map((x) => x.toFixed(2)).join(' ') : '-',
+  ]));
+}
+
+export function comparisonTable(comparisons: readonly Comparison[]): string {
+  return table(['comparison', 'value', 'target', 'verdict'], comparisons.map((c) => [
+    c.label, cell(c.value, c.unit === 'x' ? 3 : 0, ` ${c.unit}`), c.target ? `${c.target.op} ${c.target.limit} ${c.unit}` : '(none)', c.verdict,
+  ]));
+}
+
+/** Everything one run found; written to .bench/results.json as it is. */
+export interface BenchResults {
+  startedAt: string;
+  durationSeconds: number;
+  /** loadAverage: the 1-minute load when the run started, to tell a quiet machine from a busy one. */
+  machine: { cpus: number; memoryBytes: number; node: string; loadAverage: number };
+  database: { name: string; posts: number; sizeBytes: number; reused: boolean; plainDumpBytes: number; bytesWritten: number; chunks: number };
+  fileStore: { dir: string; files: number; bytes: number; reused: boolean; cache: 'cold' | 'warm' };
+  measurements: Measurement[];
+  comparisons: Comparison[];
+  cpuProfile?: { file: string; hot: HotFunction[] };
+}
+
+export function formatReport(r: BenchResults): string {
+  const { database: d, fileStore: f, machine: m } = r;
+  const busy = m.loadAverage > 0.5 ? ': other work was running, so wall times are noisier than usual' : '';
+  const lines = [
+    `machine: ${m.cpus} CPUs, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${m.node}, load average ${m.loadAverage.toFixed(2)} at the start${busy}`,
+    `database: ${(d.sizeBytes / 2 ** 30).toFixed(2)} GiB (pg_database_size), ${d.posts.toLocaleString('en-US')} posts, plain SQL dump ${(d.plainDumpBytes / MIB).toFixed(0)} MiB`,
+    `file store: ${f.files} files, ${(f.bytes / MIB).toFixed(0)} MiB, ${f.cache} cache`,
+    '',
+    measurementTable(r.measurements),
+    '',
+    comparisonTable(r.comparisons),
+  ];
+  if (r.cpuProfile) {
+    lines.push('', `hottest functions of mmbackup backup --only db, by self time (${r.cpuProfile.file}):`);
+    for (const h of r.cpuProfile.hot) lines.push(`  ${h.percent.toFixed(1).padStart(5)}%  ${String(h.selfMs).padStart(7)} ms  ${h.name}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,15 @@
+/**
+ * Runs the mmbackup CLI exactly as bin/mmbackup does, then prints the process's peak resident set size and
+ * CPU time on stderr so the benchmark can read them. The marker line comes after everything the CLI wrote; stderr is a
+ * pipe, and pipe writes are synchronous on Linux, so it is out before process.exit().
+ *
+ * Usage: node rss-wrapper.js <mmbackup arguments...>
+ */
+import { main } from '../cli/main';
+import { USAGE_MARKER } from './mmbackup';
+
+main(process.argv.slice(2)).then(() => {
+  const { maxRSS, userCPUTime, systemCPUTime } = process.resourceUsage();
+  process.stderr.write(`\n${USAGE_MARKER}${JSON.stringify({ maxRSS, userCPUTime, systemCPUTime })}\n`);
+  process.exit(process.exitCode ?? 0);
+});
