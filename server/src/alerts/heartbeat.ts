@@ -6,7 +6,8 @@
  *   start   → GET <url>/start   (a run began; the service can time it and notice one that never ends)
  *   success → GET <url>         (a good backup: resets the service's timer)
  *   fail    → GET <url>/fail    (a failed run: alert at once instead of waiting for the grace time)
- * A query string on the configured URL is kept (e.g. ?rid=...), the suffix goes on the path.
+ * A query string on the configured URL is kept (e.g. ?rid=...), the suffix goes on the path. Credentials in the
+ * URL (https://user:pass@host/...) are sent as HTTP Basic authentication, since fetch refuses them in the URL.
  */
 import { redact } from '../common/redact';
 
@@ -44,13 +45,24 @@ export async function pingHeartbeat(url: string, event: HeartbeatEvent, options:
   // Name only the origin: services such as healthchecks.io put the check's secret uuid in the path.
   const where = `heartbeat ${event} ping to ${new URL(target).origin}`;
   try {
-    const response = await fetch(target, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const { href, headers } = withoutCredentials(target);
+    const response = await fetch(href, { method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     await response.body?.cancel(); // the body is not needed; releasing it frees the connection
     if (response.ok) return { ok: true, status: response.status };
     return { ok: false, error: redact(`${where} answered ${response.status} ${response.statusText}`.trim()) };
   } catch (err) {
     return { ok: false, error: redact(`${where} failed: ${describe(err, timeoutMs)}`) };
   }
+}
+
+/** Moves user:password out of the URL into a Basic Authorization header, which fetch accepts. */
+function withoutCredentials(target: string): { href: string; headers: Record<string, string> } {
+  const url = new URL(target);
+  if (!url.username && !url.password) return { href: target, headers: {} };
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { href: url.toString(), headers: { Authorization: `Basic ${Buffer.from(pair).toString('base64')}` } };
 }
 
 /** fetch's errors say "fetch failed" and hide the reason in `cause`; timeouts are a TimeoutError. */
