@@ -179,7 +179,8 @@ export class AlertNotifier {
       return { result: 'posted' };
     } catch (err) {
       const error = asMmBackupError(err, STEP);
-      this.lastError = { code: error.code, message: error.message, fix: error.fix, at: new Date(this.clock()) };
+      // Redacted again: an error that did not come through MattermostApi may quote a secret.
+      this.lastError = { code: error.code, message: redact(error.message), fix: error.fix && redact(error.fix), at: new Date(this.clock()) };
       this.log(redact(`alert not posted to ${this.team}/${this.channelName}: ${error.describe()}`));
       return { result: 'failed', error };
     }
