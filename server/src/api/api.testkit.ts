@@ -1,0 +1,143 @@
+/**
+ * Test support for the HTTP layer: a small BridgeCore built on the real JobRunner (so BUSY, the log buffer,
+ * subscriptions and cancel behave as in the bridge) with jobs that wait until the test lets them finish, and
+ * a harness that starts the API against the Mattermost test server with an admin, a non-admin and a personal
+ * access token seeded. Everything that is not about the HTTP layer answers with fixed data.
+ */
+import type * as http from 'node:http';
+import { MmBackupError } from '../common/errors';
+import { MattermostApi } from '../mattermost-api/client';
+import type { ComponentName, SnapshotManifest } from '../repository/snapshots';
+import type { Reporter } from '../common/reporter';
+import { JobRunner } from '../schedule/runner';
+import { startMattermostTestServer, type MattermostTestServer } from '../../test/support/mattermost/server';
+import type { BackupSummary, BridgeCore, BridgeStatus, SettingsView, SlashReply } from './core';
+import { createApiServer, listenApiServer, type ApiServerOptions } from './server';
+
+export class TestCore implements BridgeCore {
+  readonly runner = new JobRunner();
+  readonly slashBodies: string[] = [];
+  readonly backupsStarted: Array<ComponentName[] | undefined> = [];
+  private release?: () => void;
+  private reporter?: Reporter;
+
+  async status(): Promise<BridgeStatus> {
+    const job = this.runner.current();
+    return {
+      running: job ? { id: job.id, kind: job.kind, step: job.step, bytes: job.bytesDone, startedAt: job.startedAt } : null,
+      lastSuccess: null, lastVerified: null,
+      rpo: { ageSeconds: null, thresholdHours: 26, breached: true },
+      nextRuns: { backup: null, drill: null, prune: null },
+      repository: '/var/backups/mattermost', warnings: [], problems: [],
+    };
+  }
+
+  async listBackups(): Promise<BackupSummary[]> {
+    return [{ id: 'abc123', startedAt: 't0', finishedAt: 't1', durationMs: 1, host: 'h', components: ['db'], sizeBytes: 1, verifiedAt: null }];
+  }
+
+  async getBackup(id: string): Promise<SnapshotManifest> {
+    throw new MmBackupError({ step: 'find-snapshot', code: 'SNAPSHOT_NOT_FOUND', message: `no snapshot ${id}`, fix: 'see mmbackup list', exitCode: 2 });
+  }
+
+  /** A job that logs its first step and then waits for finishJob() or cancel. */
+  async startBackup(components?: ComponentName[]): Promise<{ jobId: string }> {
+    const { id } = this.runner.start('backup', (signal, log) => new Promise<void>((resolve, reject) => {
+      log.stepStarted('dump-db', 'pg_dump mattermost');
+      this.reporter = log;
+      this.release = resolve;
+      signal.addEventListener('abort', () => reject(signal.reason));
+    }));
+    this.backupsStarted.push(components);
+    return { jobId: id };
+  }
+
+  async startVerify(id: string): Promise<{ jobId: string }> {
+    return this.startBackup([id as ComponentName]);
+  }
+
+  async cancelCurrent(): Promise<boolean> {
+    return this.runner.cancel();
+  }
+
+  /** Writes a line into the running job's log (as the engine's reporter would). */
+  logLine(text: string): void {
+    this.reporter?.info(text);
+  }
+
+  /** Lets the running job finish successfully. */
+  finishJob(): void {
+    this.release?.();
+  }
+
+  jobLog(jobId: string) {
+    return this.runner.log(jobId);
+  }
+
+  subscribeLog(jobId: string, subscriber: Parameters<BridgeCore['subscribeLog']>[1]) {
+    return this.runner.subscribe(jobId, subscriber);
+  }
+
+  settings(): SettingsView {
+    return { effective: { BackupSchedule: '0 3 * * *', S3SecretKey: { set: true } }, locked: ['BackupSchedule'], problems: [] };
+  }
+
+  async handleSlash(formBody: string): Promise<SlashReply> {
+    this.slashBodies.push(formBody);
+    return { status: 200, body: { response_type: 'ephemeral', text: 'Backup started' } };
+  }
+
+  metrics(): string {
+    return '# TYPE mmbackup_backup_attempt_total counter\nmmbackup_backup_attempt_total 3\n';
+  }
+}
+
+/** A running API with its Mattermost test server and the seeded credentials. */
+export interface Harness {
+  url: string;
+  mm: MattermostTestServer;
+  core: TestCore;
+  /** Session token of a system admin, and of a plain user; a personal access token of the admin. */
+  adminToken: string;
+  userToken: string;
+  adminPat: string;
+  metricsToken: string;
+  /** Every response body the tests read through fetchText(), to check no secret ever left the bridge. */
+  bodies: string[];
+  fetchText(path: string, init?: RequestInit): Promise<{ status: number; text: string; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: Partial<ApiServerOptions> = {}): Promise<Harness> {
+  const mm = await startMattermostTestServer();
+  const bot = mm.state.addBot({ username: 'backup-bot' });
+  const admin = mm.state.addUser({ username: 'alice', roles: 'system_user system_admin' });
+  const user = mm.state.addUser({ username: 'bob' });
+  const core = new TestCore();
+  const metricsToken = 'metrics-token-0123456789';
+  const server: http.Server = createApiServer({
+    core, auth: { api: new MattermostApi({ siteUrl: mm.url, botToken: bot.token }) }, metricsToken, log: () => undefined, ...options,
+  });
+  const { url } = await listenApiServer(server, 0);
+  const bodies: string[] = [];
+  return {
+    url, mm, core, adminToken: admin.token, userToken: user.token, adminPat: mm.state.addToken(admin.user.id), metricsToken, bodies,
+    async fetchText(path, init) {
+      const res = await fetch(`${url}${path}`, init);
+      const text = await res.text();
+      bodies.push(text);
+      return { status: res.status, text, headers: res.headers };
+    },
+    async stop() {
+      await core.cancelCurrent();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await mm.stop();
+    },
+  };
+}
+
+/** Requests to the Mattermost test server that validated a token (GET /api/v4/users/me). */
+export function sessionLookups(mm: MattermostTestServer): number {
+  return mm.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/users/me').length;
+}
