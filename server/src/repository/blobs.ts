@@ -86,8 +86,21 @@ export async function writeBlob(repository: Repository, source: Readable, stats:
   return { size: saver.size, sha256: saver.sha256, chunks: saver.chunks };
 }
 
-export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats): Promise<BlobRef> {
-  return writeBlob(repository, Readable.from([data]), stats);
+/**
+ * Stores bytes already in memory. Below the chunker's minimum size no boundary can fall, so the data is
+ * one chunk (or none, when empty) and goes straight to the repository: the path of every small file.
+ */
+export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+  if (data.length >= repository.config.chunker.minSize) return writeBlob(repository, Readable.from([data]), stats, onBytes);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  if (data.length === 0) return { size: 0, sha256, chunks: [] };
+  const { id, written } = await repository.saveChunk(data);
+  stats.bytesRead += data.length;
+  stats.bytesWritten += written;
+  if (written > 0) stats.chunksNew++;
+  else stats.chunksReused++;
+  onBytes?.(data.length);
+  return { size: data.length, sha256, chunks: [id] };
 }
 
 export class BlobIntegrityError extends Error {}

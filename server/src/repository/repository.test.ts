@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { MmBackupError } from '../common/errors';
 import { silentReporter } from '../common/reporter';
 import { LocalDestination } from '../destinations/local';
-import { newWriteStats, readBlobToBuffer, writeBlob } from './blobs';
+import { newWriteStats, readBlobToBuffer, writeBlob, writeBufferBlob } from './blobs';
 import { passphraseSecret } from './keys';
 import { acquireLock, isStale } from './lock';
 import { objectName, Repository } from './repository';
@@ -51,6 +51,15 @@ describe('Repository', () => {
     expect(again).toEqual(ref);
     expect(second.bytesWritten).toBe(0);
     expect((await readBlobToBuffer(repo, ref)).equals(data)).toBe(true);
+  });
+
+  test('the in-memory path for small data gives the same blob as the stream path', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret);
+    for (const data of [Buffer.alloc(0), Buffer.from('small file'), randomBytes(300_000)]) {
+      const viaStream = await writeBlob(repo, Readable.from([data]), newWriteStats());
+      expect(await writeBufferBlob(repo, data, newWriteStats())).toEqual(viaStream);
+      expect((await readBlobToBuffer(repo, viaStream)).equals(data)).toBe(true);
+    }
   });
 
   test('stored objects reveal no plaintext and object ids are keyed', async () => {
