@@ -6,12 +6,12 @@ NODE_DIR := $(shell build/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
-.PHONY: help all deps tools build dist test demo bench clean
+.PHONY: help all deps tools build dist package test demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
 
-all: build dist ## build everything and package the plugin
+all: build dist package ## build everything and package the plugin and the bridge
 
 node_modules/.package-lock.json: package-lock.json package.json server/package.json webapp/package.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -30,6 +30,9 @@ build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/di
 dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console
 	node build/manifest.mjs check
 	node build/bundle.mjs
+
+package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
+	node build/bridge-package.mjs
 
 test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
