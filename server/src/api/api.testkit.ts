@@ -40,20 +40,24 @@ export class TestCore implements BridgeCore {
     throw new MmBackupError({ step: 'find-snapshot', code: 'SNAPSHOT_NOT_FOUND', message: `no snapshot ${id}`, fix: 'see mmbackup list', exitCode: 2 });
   }
 
-  /** A job that logs its first step and then waits for finishJob() or cancel. */
   async startBackup(components?: ComponentName[]): Promise<{ jobId: string }> {
-    const { id } = this.runner.start('backup', (signal, log) => new Promise<void>((resolve, reject) => {
-      log.stepStarted('dump-db', 'pg_dump mattermost');
-      this.reporter = log;
-      this.release = resolve;
-      signal.addEventListener('abort', () => reject(signal.reason));
-    }));
+    const jobId = this.startGated('backup', 'dump-db');
     this.backupsStarted.push(components);
-    return { jobId: id };
+    return { jobId };
   }
 
   async startVerify(id: string): Promise<{ jobId: string }> {
-    return this.startBackup([id as ComponentName]);
+    return { jobId: this.startGated('verify', `read-data ${id}`) };
+  }
+
+  /** A job that logs its first step and then waits for finishJob() or cancel. */
+  private startGated(kind: string, step: string): string {
+    return this.runner.start(kind, (signal, log) => new Promise<void>((resolve, reject) => {
+      log.stepStarted(step, kind === 'backup' ? 'pg_dump mattermost' : undefined);
+      this.reporter = log;
+      this.release = resolve;
+      signal.addEventListener('abort', () => reject(signal.reason));
+    })).id;
   }
 
   async cancelCurrent(): Promise<boolean> {
@@ -74,8 +78,19 @@ export class TestCore implements BridgeCore {
     return this.runner.log(jobId);
   }
 
+  /** Log subscriptions not yet ended or unsubscribed: a stream whose client left must not stay here. */
+  activeSubscriptions = 0;
+
   subscribeLog(jobId: string, subscriber: Parameters<BridgeCore['subscribeLog']>[1]) {
-    return this.runner.subscribe(jobId, subscriber);
+    const unsubscribe = this.runner.subscribe(jobId, subscriber);
+    if (!unsubscribe) return undefined;
+    this.activeSubscriptions++;
+    let active = true;
+    return () => {
+      if (active) this.activeSubscriptions--;
+      active = false;
+      unsubscribe();
+    };
   }
 
   settings(): SettingsView {

@@ -14,7 +14,7 @@ import { HttpError, redactDeep } from './respond';
 /** Shorter than the idle timeouts of common proxies (nginx proxy_read_timeout defaults to 60 s). */
 export const HEARTBEAT_MS = 15_000;
 
-export function streamJobLog(core: BridgeCore, jobId: string, req: http.IncomingMessage, res: http.ServerResponse, heartbeatMs = HEARTBEAT_MS): void {
+export function streamJobLog(core: BridgeCore, jobId: string, res: http.ServerResponse, heartbeatMs = HEARTBEAT_MS): void {
   const buffered = core.jobLog(jobId);
   if (!buffered) throw new HttpError(404, 'JOB_NOT_FOUND', `no job ${jobId}`, 'the id comes from POST /api/v1/backups or GET /api/v1/status');
   openStream(res);
@@ -40,7 +40,7 @@ export function streamJobLog(core: BridgeCore, jobId: string, req: http.Incoming
     res.end();
     return;
   }
-  req.on('close', close);
+  res.on('close', close); // the client went away (or the stream ended): stop heartbeats and following
 }
 
 function openStream(res: http.ServerResponse): void {

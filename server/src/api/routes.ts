@@ -49,7 +49,7 @@ export const ROUTES: Route[] = [
     method: 'POST', path: '/api/v1/jobs/current/cancel', access: 'admin',
     handle: async (c) => ok(c, { cancelled: await c.core.cancelCurrent() }),
   },
-  { method: 'GET', path: '/api/v1/jobs/:id/log', access: 'admin', handle: (c) => streamJobLog(c.core, c.params.id, c.req, c.res, c.heartbeatMs) },
+  { method: 'GET', path: '/api/v1/jobs/:id/log', access: 'admin', handle: (c) => streamJobLog(c.core, c.params.id, c.res, c.heartbeatMs) },
   { method: 'GET', path: '/api/v1/settings', access: 'admin', handle: (c) => ok(c, c.core.settings()) },
   { method: 'POST', path: '/api/v1/slash', access: 'open', handle: slash },
 ];

@@ -93,11 +93,17 @@ describe('routes', () => {
     expect(h.core.backupsStarted).toEqual([['db', 'config']]);
     const status = JSON.parse((await h.fetchText('/api/v1/status', { headers: admin() })).text);
     expect(status.running).toMatchObject({ id: jobId, kind: 'backup', step: 'dump-db' });
+    const verify = await h.fetchText('/api/v1/backups/abc123/verify', { method: 'POST', headers: admin() });
+    expect(verify.status).toBe(409);
     const second = await h.fetchText('/api/v1/backups', { method: 'POST', headers: admin() });
     expect(second.status).toBe(409);
     expect(JSON.parse(second.text).error).toMatchObject({ code: 'BUSY', fix: 'wait for it to finish, or cancel it' });
     const cancel = await h.fetchText('/api/v1/jobs/current/cancel', { method: 'POST', headers: admin() });
     expect(JSON.parse(cancel.text)).toEqual({ cancelled: true });
+    await new Promise((r) => setImmediate(r));
+    const verifyNow = await h.fetchText('/api/v1/backups/abc123/verify', { method: 'POST', headers: admin() });
+    expect(verifyNow.status).toBe(202);
+    expect(JSON.parse(verifyNow.text).jobId).toMatch(/^verify-/);
   });
 
   it('rejects bad input with 400, 413 and 415', async () => {
