@@ -14,6 +14,7 @@ import { initCommand } from './commands/init';
 import { listCommand } from './commands/list';
 import { pruneCommand, addRetentionOptions } from './commands/prune';
 import { restoreCommand } from './commands/restore';
+import { serveCommand } from './commands/serve';
 import { showCommand } from './commands/show';
 import { unlockCommand } from './commands/unlock';
 import { verifyCommand } from './commands/verify';
@@ -82,6 +83,11 @@ function program(signal: AbortSignal): Command {
     .description('remove stale repository locks')
     .option('--force', 'remove every lock, also live ones')
     .action((_o, cmd) => unlockCommand(globals(cmd)));
+  cli
+    .command('serve')
+    .description('run the bridge: scheduled backups, drills and retention, the HTTP API, /backup, alerts, metrics')
+    .option('--install-dir <dir>', 'the Mattermost install dir, when the config lives in the database (default $MM_INSTALL_DIR or /opt/mattermost)')
+    .action((_o, cmd) => serveCommand(globals(cmd), signal));
   cli
     .command('demo')
     .description('build a sample Mattermost under ./demo, back it up, verify, restore it elsewhere and compare')

@@ -114,6 +114,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
 function guard(context: CaptureContext, run: () => Promise<void>): () => Promise<void> {
   return async () => {
     try {
+      context.signal?.throwIfAborted();
       await run();
     } catch (err) {
       throw storageError(err, context.repository.destination.location);

@@ -13,7 +13,7 @@ import { captureTree, loadParentIndex } from './tree';
 export const FILE_ROOTS = ['data', 'plugins', 'client-plugins'] as const;
 
 export async function captureFiles(context: CaptureContext): Promise<FilesComponent> {
-  const { installation, repository, stats, reporter, parent } = context;
+  const { installation, repository, stats, reporter, parent, signal } = context;
   const started = Date.now();
   const store = installation.fileStore;
   const sources: Record<(typeof FILE_ROOTS)[number], string> = {
@@ -47,7 +47,7 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
       continue;
     }
     const index = await loadParentIndex(repository, previous);
-    const root = await captureTree(repository, name, dir, index, stats, reporter);
+    const root = await captureTree(repository, name, dir, index, stats, reporter, signal);
     reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}`);
     roots.push(root);
   }

@@ -56,10 +56,11 @@ async function* walk(root: string, relative: string): AsyncGenerator<{ rel: stri
 /** Files captured at once: small files are dominated by per-object latency (fsync), not by CPU. */
 const FILES_IN_FLIGHT = 8;
 
-async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter): AsyncGenerator<string> {
+async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter, signal?: AbortSignal): AsyncGenerator<string> {
   // Entries are started in walk order and yielded in the same order, up to FILES_IN_FLIGHT ahead.
   const pending: Array<Promise<TreeEntry | undefined>> = [];
   for await (const { rel, full, stat } of walk(root, '')) {
+    signal?.throwIfAborted();
     pending.push(captureEntry(repository, rel, full, stat, parent, stats, counters, reporter));
     pending[pending.length - 1].catch(() => {}); // awaited in order below
     if (pending.length >= FILES_IN_FLIGHT) {
@@ -107,9 +108,9 @@ export function treeLine(entry: TreeEntry): string {
 }
 
 /** Captures a directory into the repository. */
-export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex, stats: WriteStats, reporter: Reporter): Promise<TreeRoot> {
+export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex, stats: WriteStats, reporter: Reporter, signal?: AbortSignal): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
-  const listing = Readable.from(captureEntries(repository, root, parent, stats, counters, reporter));
+  const listing = Readable.from(captureEntries(repository, root, parent, stats, counters, reporter, signal));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };

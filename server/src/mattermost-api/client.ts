@@ -81,6 +81,12 @@ export class MattermostApi {
     return { id: user.id, username: user.username, roles, isSystemAdmin: roles.includes('system_admin') };
   }
 
+  /** Whether a user (by id, e.g. the invoker of /backup) has the system_admin role. */
+  async isSystemAdmin(userId: string): Promise<boolean> {
+    const user = await this.call({ endpoint: `GET /api/v4/users/${userId}` }, () => this.bot.getUser(userId));
+    return user.roles.split(/\s+/).includes('system_admin');
+  }
+
   /** Every team the bot can see: all teams when it has manage_system, otherwise the open ones. */
   async teams(): Promise<Team[]> {
     const all: Team[] = [];

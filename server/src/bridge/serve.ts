@@ -1,0 +1,157 @@
+/**
+ * `mmbackup serve`: assembles the bridge and keeps it running. Settings are polled and applied without a
+ * restart (an invalid value keeps the last valid one and is reported); scheduled jobs run on exactly one
+ * bridge of a cluster (database advisory locks); an overdue check runs on its own timer (a dead man's
+ * switch: it alerts even when the scheduler itself never fires); /backup is kept registered on every team.
+ */
+import type * as http from 'node:http';
+import { createApiServer, listenApiServer } from '../api/server';
+import { AlertNotifier } from '../alerts/notifier';
+import { MmBackupError } from '../common/errors';
+import { redact, registerSecret } from '../common/redact';
+import { loadInstallation, type LoadInstallationOptions } from '../mattermost/installation';
+import { MattermostApi } from '../mattermost-api/client';
+import type { Secret } from '../repository/keys';
+import type { Repository } from '../repository/repository';
+import { acquireJobLeadership } from '../schedule/leader';
+import { Scheduler } from '../schedule/scheduler';
+import { loadSettings, type LoadedSettings } from '../settings/load';
+import { settingsReloader, watchSettings, type SettingsWatcher } from '../settings/watch';
+import { ensureSlashCommands, tokensOf } from '../slash/registration';
+import { Bridge } from './core';
+import { bridgeEnvironment, type BridgeEnvironment } from './environment';
+import type { SlashState } from './slash-deps';
+
+export interface ServeOptions {
+  repository: Repository;
+  secret: Secret;
+  installation: LoadInstallationOptions;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** Test hooks: faster polling and checks. */
+  settingsPollMs?: number;
+  overdueCheckMs?: number;
+  slashRefreshMs?: number;
+}
+
+export interface RunningBridge {
+  bridge: Bridge;
+  url: string;
+  server: http.Server;
+  stop(): Promise<void>;
+}
+
+function notifierFor(api: MattermostApi | undefined, loaded: LoadedSettings, log: (line: string) => void): AlertNotifier | undefined {
+  const { opsTeam, opsChannel } = loaded.effective;
+  if (!api || !opsTeam || !opsChannel) return undefined;
+  return new AlertNotifier({ api, team: opsTeam, channel: opsChannel, log });
+}
+
+async function registerSlash(bridge: Bridge, api: MattermostApi | undefined, env: BridgeEnvironment, state: SlashState, log: (line: string) => void): Promise<void> {
+  if (!api || !env.slashUrl) return;
+  try {
+    const report = await ensureSlashCommands(api, { url: env.slashUrl, trigger: 'backup', displayName: 'Backup', description: 'Backups of this Mattermost server', autocompleteHint: '[now|status|list|verify|help]' });
+    state.tokens = tokensOf(report);
+    const failed = report.teams.filter((t) => t.outcome === 'failed');
+    if (failed.length > 0) bridge.problems.set('slash', `/backup could not be registered on ${failed.map((t) => t.teamName).join(', ')}: ${failed[0].error?.message}`);
+    else bridge.problems.delete('slash');
+    if (report.untrustedConnectionHint) bridge.problems.set('slash-untrusted', report.untrustedConnectionHint);
+  } catch (err) {
+    bridge.problems.set('slash', `/backup could not be registered: ${redact((err as Error).message)}`);
+    log(`slash registration failed: ${redact((err as Error).message)}`);
+  }
+}
+
+export async function serve(options: ServeOptions): Promise<RunningBridge> {
+  const { log, env } = options;
+  const installation = await loadInstallation(options.installation);
+  const settings = loadSettings({ installation, env });
+  const environment = bridgeEnvironment(installation, settings.effective, env);
+  registerSecret(settings.effective.heartbeatUrl);
+  const api = environment.botToken && environment.siteUrl ? new MattermostApi({ siteUrl: environment.siteUrl, botToken: environment.botToken }) : undefined;
+  const slash: SlashState = { api, tokens: [] };
+  const bridge = new Bridge({
+    repository: options.repository,
+    secret: options.secret,
+    installation,
+    settings,
+    reloadInstallation: () => loadInstallation(options.installation),
+    sinks: { notifier: notifierFor(api, settings, log), heartbeatUrl: settings.effective.heartbeatUrl || undefined, log },
+    slash,
+    log,
+  });
+  if (!api) bridge.problems.set('bot', 'no bot token (MMBACKUP_BOT_TOKEN) or site URL (MMBACKUP_SITE_URL / ServiceSettings.SiteURL): no alerts and no /backup');
+  await bridge.refresh();
+
+  const scheduler = new Scheduler({
+    settings: settings.effective,
+    tryLeadership: (job) => acquireJobLeadership(bridge.installation.database, job),
+    isBusy: () => bridge.runner.isBusy(),
+    onBackupDue: () => bridge.runScheduledBackup(),
+    onDrillDue: () => bridge.runScheduledDrill(),
+    onPruneDue: () => bridge.runScheduledPrune(),
+    // The repository is the cluster's shared record: a slot another bridge already ran is not run again.
+    lastRunAt: async (job) => {
+      if (job !== 'backup') return undefined;
+      await bridge.refresh().catch(() => {});
+      const last = bridge.lastGood();
+      return last ? new Date(last.startedAt) : undefined;
+    },
+    log,
+  });
+  bridge.scheduler = scheduler;
+
+  const watcher: SettingsWatcher = watchSettings({
+    reload: settingsReloader(options.installation, env),
+    initial: settings,
+    intervalMs: options.settingsPollMs,
+    onChange: (next) => {
+      void loadInstallation(options.installation).then((fresh) => {
+        bridge.updateSettings(next, fresh);
+        bridge.updateSinks({ notifier: notifierFor(api, next, log), heartbeatUrl: next.effective.heartbeatUrl || undefined, log });
+        log(`settings changed${next.problems.length ? `; problems: ${next.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}` : ''}`);
+      }, (err) => log(`settings changed but the config could not be re-read: ${redact((err as Error).message)}`));
+    },
+    onProblem: (err) => log(`the Mattermost config could not be re-read (the last settings stay in force): ${redact((err as Error).message)}`),
+  });
+
+  // The dead man's switch: on its own timer, independent of the scheduler firing.
+  const overdue = setInterval(() => void bridge.checkOverdue(new Date()), options.overdueCheckMs ?? 60_000);
+  overdue.unref();
+
+  await registerSlash(bridge, api, environment, slash, log);
+  const slashTimer = setInterval(() => void registerSlash(bridge, api, environment, slash, log), options.slashRefreshMs ?? 3_600_000);
+  slashTimer.unref();
+
+  const server = createApiServer({ core: bridge, auth: { api: api ?? unauthenticated() }, metricsToken: environment.metricsToken, basePath: settings.effective.bridgePath, log });
+  const { url } = await listenApiServer(server, environment.listenPort, environment.listenHost);
+  await scheduler.start();
+  log(`bridge listening on ${url} (proxy ${settings.effective.bridgePath} to it); repository ${options.repository.destination.location}`);
+
+  return {
+    bridge,
+    url,
+    server,
+    async stop() {
+      scheduler.stop();
+      watcher.stop();
+      clearInterval(overdue);
+      clearInterval(slashTimer);
+      bridge.runner.cancel();
+      // Open log streams (the System Console follows jobs live) would keep close() waiting forever.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await new Promise<void>((resolve) => (bridge.runner.isBusy() ? bridge.runner.subscribe(bridge.runner.current()!.id, { end: () => resolve() }) ?? resolve() : resolve()));
+    },
+  };
+}
+
+/** Without a bot token nobody can be authenticated: every admin request is refused with a clear cause. */
+function unauthenticated(): Pick<MattermostApi, 'sessionUser'> {
+  return {
+    sessionUser: async () => {
+      throw new MmBackupError({ step: 'auth', code: 'MM_UNAUTHORIZED', message: 'the bridge has no bot token, so it cannot check Mattermost sessions', fix: 'set MMBACKUP_BOT_TOKEN and MMBACKUP_SITE_URL in the bridge environment and restart it' });
+    },
+  };
+}
