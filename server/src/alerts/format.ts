@@ -1,19 +1,10 @@
 /**
- * Number and time wording for alert text. Kept here rather than imported from ../cli/format so that alerts do not
- * depend on the CLI (dependencies point one way: cli and the bridge call alerts, never the reverse).
+ * Number and time wording for alert text. Sizes come from ../common/format (shared with the CLI); alerts never
+ * import the CLI (dependencies point one way: cli and the bridge call alerts, never the reverse).
  */
 
 /** 1536 → "1.5 KiB"; binary units, as `mmbackup list` prints sizes. */
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes as bytes } from '../common/format';
 
 /** A span in the two largest useful units: "850 ms", "42 s", "3 min 5 s", "26 h 10 min", "3 d 4 h". */
 export function span(ms: number): string {

@@ -1,14 +1,5 @@
 /** Small text helpers for people-facing output. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from '../common/format';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
