@@ -13,10 +13,9 @@ import {createWriteStream} from 'node:fs';
 import {chmod, copyFile, cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
-import {Writable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {fileURLToPath, pathToFileURL} from 'node:url';
-import {createGzip} from 'node:zlib';
+import {isGnuTar, runTarGzipped} from './tar.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TOP = 'mmbackup';
@@ -144,16 +143,8 @@ async function stage(stageDir, depsDir) {
 }
 
 async function tarFlavourArgs() {
-    let version = '';
-    const collect = new Writable({
-        write(chunk, _enc, done) {
-            version += chunk;
-            done();
-        },
-    });
-    await run('tar', ['--version'], {out: collect}).catch(() => {});
     // GNU format stores node_modules' long paths without pax headers (which would carry atime/ctime).
-    return version.includes('GNU tar')
+    return (await isGnuTar())
         ? ['--format=gnu', '--owner=0', '--group=0', '--numeric-owner', '--verbatim-files-from']
         : ['--format=pax', '--uid', '0', '--gid', '0'];
 }
@@ -184,12 +175,7 @@ export async function packageBridge({outDir = join(root, 'dist')} = {}) {
         await writeFile(listFile, `${entries.join('\n')}\n`);
         await mkdir(outDir, {recursive: true});
         const args = ['-c', '-f', '-', '--no-recursion', ...await tarFlavourArgs(), '-T', listFile];
-        // COPYFILE_DISABLE keeps macOS bsdtar from adding ._ AppleDouble files.
-        const gz = createGzip({level: 9});
-        await Promise.all([
-            run('tar', args, {cwd: stageDir, env: {...process.env, COPYFILE_DISABLE: '1'}, out: gz}),
-            pipeline(gz, createWriteStream(tmp)),
-        ]);
+        await runTarGzipped(args, stageDir, createWriteStream(tmp));
 
         // Rename last, so dist/ never holds a half-written tarball under the real name.
         await rename(tmp, target);

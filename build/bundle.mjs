@@ -2,16 +2,14 @@
 // Packs the plugin Mattermost installs: dist/<id>-<version>.tar.gz holding <id>/plugin.json, <id>/<bundle_path>
 // and README/LICENSE when present. Usage: node build/bundle.mjs [--out DIR]   (build the webapp first)
 // The archive is reproducible: fixed entry order, owner, modes and mtimes, and a gzip header without a time.
-import {spawn} from 'node:child_process';
 import {createWriteStream} from 'node:fs';
 import {chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, utimes} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
-import {pipeline} from 'node:stream/promises';
 import {pathToFileURL} from 'node:url';
-import {createGzip} from 'node:zlib';
 
 import {manifestTsProblems, readPluginJson, root, validateManifest} from './manifest.mjs';
+import {isGnuTar, runTarGzipped} from './tar.mjs';
 
 const OPTIONAL_FILES = ['LICENSE', 'README.md'];
 
@@ -65,35 +63,8 @@ async function stage(stageDir, id, files) {
     return sorted;
 }
 
-/** Runs tar with its stdout gzipped into `out`; rejects quoting tar's last stderr line on failure. */
-async function runTar(args, cwd, out) {
-    // COPYFILE_DISABLE keeps macOS bsdtar from adding ._ AppleDouble files.
-    const child = spawn('tar', args, {cwd, env: {...process.env, COPYFILE_DISABLE: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-        stderr += d;
-    });
-    const exited = new Promise((ok, fail) => {
-        child.on('error', (err) => fail(new Error(`cannot run tar: ${err.message}`)));
-        child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`tar exited with ${code}: ${stderr.trim().split('\n').pop()}`))));
-    });
-
-    // Node's gzip writes no time or name in its header, unlike `tar -z` on some systems.
-    await Promise.all([exited, pipeline(child.stdout, createGzip({level: 9}), out)]);
-}
-
 async function tarFlavourArgs() {
-    // GNU tar and bsdtar spell "record owner 0" differently.
-    const version = await new Promise((ok) => {
-        const child = spawn('tar', ['--version'], {stdio: ['ignore', 'pipe', 'ignore']});
-        let text = '';
-        child.stdout.on('data', (d) => {
-            text += d;
-        });
-        child.on('error', () => ok(''));
-        child.on('close', () => ok(text));
-    });
-    return version.includes('GNU tar') ? ['--owner=0', '--group=0', '--numeric-owner'] : ['--uid', '0', '--gid', '0'];
+    return (await isGnuTar()) ? ['--owner=0', '--group=0', '--numeric-owner'] : ['--uid', '0', '--gid', '0'];
 }
 
 /** Builds the tarball and returns its path and size. */
@@ -112,7 +83,7 @@ export async function bundle({outDir = join(root, 'dist')} = {}) {
         const entries = await stage(stageDir, m.id, files);
         await mkdir(outDir, {recursive: true});
         const args = ['-c', '-f', '-', '--format=ustar', '--no-recursion', ...await tarFlavourArgs(), '--', ...entries];
-        await runTar(args, stageDir, createWriteStream(tmp));
+        await runTarGzipped(args, stageDir, createWriteStream(tmp));
 
         // Rename last, so dist/ never holds a half-written tarball under the real name.
         await rename(tmp, target);
