@@ -1,7 +1,7 @@
 /**
  * Plain-English text for the common shapes of a schedule, for the System Console and alerts: "every day
- * at 03:00 UTC", "every Sunday at 04:00 Europe/Berlin", "every 15 minutes". Anything else is shown as the
- * expression with its zone, which is exact if less friendly.
+ * at 03:00 (UTC)", "every Sunday at 04:00 (Europe/Berlin)", "every 15 minutes". Anything else is shown as
+ * the expression with its zone, which is exact if less friendly. The zone is always in parentheses.
  */
 import { CronSyntaxError, parseCron, type ParsedCron } from './cron-parse';
 
@@ -73,7 +73,7 @@ function describeParsed(c: ParsedCron, zone: string): string | undefined {
   if (repeating) return days === 'every day' ? repeating : `${repeating}, ${days} (${zone})`;
   const times = timesPart(c);
   if (!times) return undefined;
-  return `${days} at ${times} ${zone}`;
+  return `${days} at ${times} (${zone})`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { MmBackupError } from '../common/errors';
 import { clearSecretsForTests, registerSecret } from '../common/redact';
-import { JobRunner, LOG_LINES_KEPT, type LogLine } from './runner';
+import { JobRunner, LOG_LINES_KEPT, phaseOf, type LogLine } from './runner';
 
 function gate() {
   let open!: () => void;
@@ -101,4 +101,63 @@ test('a subscriber that throws is dropped without failing the job', async () => 
   g.open();
   await expect(done).resolves.toBe('ok');
   expect(calls).toBe(1);
+});
+
+describe('step plan: "step i of n" for the status API', () => {
+  const plan = [
+    { name: 'preflight', covers: ['lock', 'index'] },
+    { name: 'dump-db' },
+    { name: 'write-manifest' },
+    { name: 'offsite-copy', covers: ['lock', 'index', /^copy /] },
+    { name: 'prune', covers: ['lock', 'plan'] },
+  ];
+
+  test.each([
+    // step, phase before, phase after
+    ['preflight', undefined, 1],
+    ['lock', 1, 1],
+    ['dump-db', 1, 2],
+    ['lock', 4, 4], // the copy's lock stays in the copy, it does not jump back to the preflight
+    ['copy 0123abcd', 4, 4],
+    ['lock', 5, 5],
+    ['unknown-step', 2, undefined],
+    ['preflight', 3, undefined], // never backwards
+  ])('%s from phase %s is phase %s', (step, current, expected) => {
+    expect(phaseOf(plan, step, current)).toBe(expected);
+  });
+
+  test('the running job shows its phase and the count; the job gets its own id', async () => {
+    const runner = new JobRunner();
+    const g = gate();
+    const seen: Array<[number | undefined, number | undefined, string | undefined]> = [];
+    let ownId = '';
+    const { id, done } = runner.start('backup', async (_s, log, jobId) => {
+      ownId = jobId;
+      for (const step of ['preflight', 'lock', 'dump-db', 'made-up', 'write-manifest', 'offsite-copy', 'lock', 'copy abc', 'prune', 'lock']) {
+        log.stepStarted(step);
+        const s = runner.current()!;
+        seen.push([s.stepIndex, s.stepCount, s.step]);
+      }
+      await g.opened;
+    }, { plan });
+    g.open();
+    await done;
+    expect(ownId).toBe(id);
+    expect(seen.map(([i]) => i)).toEqual([1, 1, 2, 2, 3, 4, 4, 4, 5, 5]);
+    expect(new Set(seen.map(([, n]) => n))).toEqual(new Set([5]));
+  });
+
+  test('without a plan there is no index or count', async () => {
+    const runner = new JobRunner();
+    const g = gate();
+    const { done } = runner.start('verify', async (_s, log) => {
+      log.stepStarted('verify', undefined, 10);
+      await g.opened;
+    });
+    expect(runner.current()).not.toHaveProperty('stepIndex');
+    expect(runner.current()).not.toHaveProperty('stepCount');
+    expect(runner.current()).toMatchObject({ bytesTotal: 10 });
+    g.open();
+    await done;
+  });
 });

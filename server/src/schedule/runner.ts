@@ -26,8 +26,19 @@ export interface JobStatus {
   bytesDone: number;
   /** Expected bytes of the current step, when known. */
   bytesTotal?: number;
+  /** Which phase of the job's plan is running (1-based) and how many it has; absent without a plan. */
+  stepIndex?: number;
+  stepCount?: number;
   cancelRequested: boolean;
 }
+
+/**
+ * The phases of a job, in order, for "step 2 of 5". A phase is named after its first step and also covers
+ * the steps in `covers` (the lock and index of a copy, say): engines reuse step names such as "lock", so a
+ * step is matched from the current phase onwards, never backwards. A step no phase names leaves the index
+ * where it was.
+ */
+export type StepPlan = ReadonlyArray<{ name: string; covers?: ReadonlyArray<string | RegExp> }>;
 
 /** How a job ended. `error` is the MmBackupError's public part (already redacted). */
 export interface JobResult {
@@ -47,11 +58,16 @@ export interface LogSubscriber {
   end?(result: JobResult): void;
 }
 
-/** What a job gets: a signal to stop at, and a Reporter whose calls become the job's status and log. */
-export type JobFn<T> = (signal: AbortSignal, log: Reporter) => Promise<T>;
+/** What a job gets: a signal to stop at, a Reporter whose calls become the job's status and log, and its id. */
+export type JobFn<T> = (signal: AbortSignal, log: Reporter, id: string) => Promise<T>;
+
+export interface JobOptions {
+  plan?: StepPlan;
+}
 
 interface Running {
   status: JobStatus;
+  plan?: StepPlan;
   controller: AbortController;
   lines: LogLine[];
   subscribers: Set<LogSubscriber>;
@@ -78,11 +94,13 @@ export class JobRunner {
    * Starts `fn` unless a job is running: then throws an MmBackupError (code BUSY, exit code 3) naming the
    * running job. Returns its id at once, and `done`, which settles with the job (rejecting with its error).
    */
-  start<T>(kind: string, fn: JobFn<T>): { id: string; done: Promise<T> } {
+  start<T>(kind: string, fn: JobFn<T>, options: JobOptions = {}): { id: string; done: Promise<T> } {
     if (this.running) throw this.busyError();
     const id = `${kind}-${this.now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`;
+    const plan = options.plan?.length ? options.plan : undefined;
     const running: Running = {
-      status: { id, kind, startedAt: this.now().toISOString(), bytesDone: 0, cancelRequested: false },
+      status: { id, kind, startedAt: this.now().toISOString(), bytesDone: 0, cancelRequested: false, ...(plan ? { stepCount: plan.length } : {}) },
+      plan,
       controller: new AbortController(),
       lines: [],
       subscribers: new Set(),
@@ -94,8 +112,8 @@ export class JobRunner {
   }
 
   /** start() and wait for the job. */
-  run<T>(kind: string, fn: JobFn<T>): Promise<T> {
-    return this.start(kind, fn).done;
+  run<T>(kind: string, fn: JobFn<T>, options: JobOptions = {}): Promise<T> {
+    return this.start(kind, fn, options).done;
   }
 
   /** Asks the running job to stop (aborts its signal). False when nothing runs. */
@@ -141,7 +159,7 @@ export class JobRunner {
 
   private async execute<T>(running: Running, fn: JobFn<T>): Promise<T> {
     try {
-      const value = await fn(running.controller.signal, this.reporterFor(running));
+      const value = await fn(running.controller.signal, this.reporterFor(running), running.status.id);
       this.finish(running, undefined);
       return value;
     } catch (err) {
@@ -186,6 +204,7 @@ export class JobRunner {
     return {
       stepStarted: (step, detail, total) => {
         Object.assign(s, { step, bytesDone: 0, bytesTotal: total });
+        if (running.plan) s.stepIndex = phaseOf(running.plan, step, s.stepIndex) ?? s.stepIndex;
         this.append(running, 'step', detail ? `${step}: ${detail}` : step);
       },
       expectBytes: (total) => void (s.bytesTotal = total),
@@ -195,4 +214,13 @@ export class JobRunner {
       stepFinished: (step, ok) => this.append(running, ok ? 'info' : 'warn', `${step} ${ok ? 'done' : 'failed'}`),
     };
   }
+}
+
+/** The 1-based phase of `plan` that `step` belongs to, searching from the current phase on; undefined if none. */
+export function phaseOf(plan: StepPlan, step: string, current: number | undefined): number | undefined {
+  for (let i = Math.max((current ?? 1) - 1, 0); i < plan.length; i++) {
+    const phase = plan[i];
+    if (phase.name === step || phase.covers?.some((c) => (typeof c === 'string' ? c === step : c.test(step)))) return i + 1;
+  }
+  return undefined;
 }
