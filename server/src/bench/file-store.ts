@@ -1,5 +1,6 @@
 /**
- * A ~1 GB file store shaped like Mattermost's local one, for the files benchmark: uploads under
+ * A ~1 GB file store shaped like Mattermost's local one, for the files benchmark (sized in bytes) and the
+ * S3 one (sized in files: 10,000 by default, 1,093 MiB): uploads under
  * `YYYYMMDD/teams/<team>/channels/<channel>/users/<user>/<file id>/<name>`, images with their `_thumb.jpg`
  * and `_preview.jpg` beside them. Sizes are log-uniform (many small files, a few large ones) so that both
  * per-file overhead and streaming throughput count; most kinds are incompressible like real photos and
@@ -32,7 +33,7 @@ export interface FileStore {
   bytes: number;
 }
 
-interface Planned {
+export interface Planned {
   path: string;
   size: number;
   text: boolean;
@@ -71,18 +72,26 @@ function planUpload(rng: Rng, n: number): Planned[] {
   return out;
 }
 
-/** Uploads until `target` bytes are planned; deterministic for a seed. */
-function planStore(target: number, seed: number): Planned[] {
+/** How big a store to make: about this many bytes, or exactly this many files (the sizes then fall as they may). */
+export type StoreTarget = { bytes: number } | { files: number };
+
+/** Uploads until the target is reached; deterministic for a seed. */
+export function planStore(target: StoreTarget, seed: number): Planned[] {
   const rng = Rng.stream(seed, 'bench-file-store');
   const plan: Planned[] = [];
   let bytes = 0;
-  for (let n = 0; bytes < target; n++) {
+  const reached = () => ('bytes' in target ? bytes >= target.bytes : plan.length >= target.files);
+  for (let n = 0; !reached(); n++) {
     for (const file of planUpload(rng, n)) {
       plan.push(file);
       bytes += file.size;
     }
   }
-  return plan;
+  return 'files' in target ? plan.slice(0, target.files) : plan;
+}
+
+export function plannedBytes(plan: readonly Planned[]): number {
+  return plan.reduce((sum, f) => sum + f.size, 0);
 }
 
 async function writePlanned(dir: string, plan: readonly Planned[], seed: number, log: Log): Promise<void> {
@@ -104,17 +113,21 @@ async function writePlanned(dir: string, plan: readonly Planned[], seed: number,
   await Promise.all(Array.from({ length: 4 }, worker));
 }
 
-/** Reuses the store at `dir` when its marker matches `targetBytes`, else writes it afresh. */
-export async function ensureFileStore(dir: string, targetBytes: number, log: Log): Promise<FileStore> {
+/**
+ * Reuses the store at `dir` when its marker matches `target`, else writes it afresh. `temporary`: the
+ * caller removes it after use, so the log does not promise a cache.
+ */
+export async function ensureFileStore(dir: string, target: StoreTarget, log: Log, options: { temporary?: boolean } = {}): Promise<FileStore> {
   const marker = `${dir}.json`;
-  const params = { generator: GENERATOR_VERSION, targetBytes, seed: 1 };
+  // The byte-sized store keeps its original marker, so an existing cache stays valid.
+  const params = 'bytes' in target ? { generator: GENERATOR_VERSION, targetBytes: target.bytes, seed: 1 } : { generator: GENERATOR_VERSION, targetFiles: target.files, seed: 1 };
   const previous = await fs.readFile(marker, 'utf8').then((t) => JSON.parse(t) as { params: unknown; files: number; bytes: number }, () => undefined);
   if (previous && JSON.stringify(previous.params) === JSON.stringify(params)) {
     return { dir, reused: true, files: previous.files, bytes: previous.bytes };
   }
-  const plan = planStore(targetBytes, params.seed);
-  const bytes = plan.reduce((sum, f) => sum + f.size, 0);
-  log(`generating a file store of ${plan.length} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir} (once; cached for later runs)`);
+  const plan = planStore(target, params.seed);
+  const bytes = plannedBytes(plan);
+  log(`generating a file store of ${plan.length} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir}${options.temporary ? '' : ' (once; cached for later runs)'}`);
   await fs.rm(marker, { force: true });
   await fs.rm(dir, { recursive: true, force: true });
   await writePlanned(dir, plan, params.seed, log);

@@ -34,6 +34,8 @@ export interface MmbackupRun {
 export interface RunOptions {
   /** Write a V8 CPU profile of the run into this directory (node --cpu-prof). */
   cpuProfileDir?: string;
+  /** Variables added to the hermetic environment, e.g. the MMBACKUP_S3_* credentials of an S3 repository. */
+  env?: Record<string, string>;
 }
 
 function hermeticEnv(): NodeJS.ProcessEnv {
@@ -67,7 +69,7 @@ function failure(args: string[], code: number | null, json: any, lines: string[]
 /** Runs `mmbackup <args> --json`; resolves with wall seconds, the parsed output, peak RSS and CPU time. */
 export async function runMmbackup(target: MmbackupTarget, args: string[], opts: RunOptions = {}): Promise<MmbackupRun> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, nodeArgs(target, args, opts), { env: hermeticEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs(target, args, opts), { env: { ...hermeticEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -1,4 +1,4 @@
-import { compare, comparisonTable, type Measurement } from './report';
+import { compare, comparisonTable, formatReport, s3Lines, type BenchResults, type Measurement, type S3Facts } from './report';
 
 const base: Measurement[] = [
   { id: 'pg_dump_fc', label: 'fc', seconds: 10, bytes: 100 },
@@ -35,5 +35,72 @@ describe('bench comparisons', () => {
 
   it('prints the target and verdict of each line', () => {
     expect(comparisonTable(compare(base)).split('\n')[2]).toBe('| backup time: mmbackup / pg_dump -Fc             | 0.300 x | <= 0.3 x |    PASS |');
+  });
+});
+
+const s3: Measurement[] = [
+  { id: 's3_upload_raw', label: 'raw', seconds: 10, mibPerSecond: 100 },
+  { id: 's3_mm_backup_files', label: 'first', seconds: 20, mibPerSecond: 50 },
+  { id: 's3_mm_backup_unchanged', label: 'again', seconds: 1.9 },
+];
+const withS3 = (first: Partial<Measurement>, again: Partial<Measurement> = {}) =>
+  verdicts(s3.map((m) => (m.id === 's3_mm_backup_files' ? { ...m, ...first } : m.id === 's3_mm_backup_unchanged' ? { ...m, ...again } : m)));
+
+describe('S3 comparisons', () => {
+  it('wants at least half the raw upload throughput, and an unchanged backup under a tenth of the first', () => {
+    expect(withS3({})).toEqual([
+      ['S3 throughput: mmbackup / lib-storage Upload alone', 0.5, 'PASS'],
+      ['S3 backup time, unchanged store: 2nd / 1st', 0.095, 'PASS'],
+    ]);
+  });
+
+  it('misses just under half the throughput, and a second backup of exactly a tenth', () => {
+    expect(withS3({ mibPerSecond: 49.9 }, { seconds: 2 }).map((v) => v[2])).toEqual(['MISS', 'MISS']);
+  });
+
+  it('leaves the S3 lines out when the case did not run, and the throughput line without the raw upload', () => {
+    expect(verdicts(base).some(([label]) => String(label).startsWith('S3'))).toBe(false);
+    expect(verdicts(s3.filter((m) => m.id !== 's3_upload_raw')).map((v) => v[0])).toEqual(['S3 backup time, unchanged store: 2nd / 1st']);
+  });
+
+  it('prints an at-least target as >=', () => {
+    expect(comparisonTable(compare(s3)).split('\n')[2]).toBe('| S3 throughput: mmbackup / lib-storage Upload alone | 0.500 x | >= 0.5 x |    PASS |');
+  });
+});
+
+const facts: S3Facts = {
+  server: 's3rver 3.7.1 on loopback, in a child process',
+  tempDir: '/tmp/mmbackup-bench-s3-x',
+  files: 10_000,
+  bytes: 1093 * 2 ** 20,
+  cache: 'cold',
+  first: { bytesWritten: 900 * 2 ** 20, chunksNew: 10_500, chunksReused: 3 },
+  unchanged: { bytesWritten: 2048, chunksNew: 1, chunksReused: 10_502 },
+  serverCpuSeconds: { upload: 4.5, first: 30.25, unchanged: NaN },
+};
+
+describe('S3 report lines', () => {
+  it('say where it ran, what the second backup wrote and what s3rver cost', () => {
+    expect(s3Lines(facts)).toEqual([
+      'S3: s3rver 3.7.1 on loopback, in a child process, data in /tmp/mmbackup-bench-s3-x (removed); store of 10,000 files, 1093 MiB, cold cache',
+      'S3: first backup wrote 900 MiB in 10,500 new chunks; the unchanged one 2.0 KiB in 1 new chunks (10,502 reused)',
+      'S3: s3rver CPU seconds: 4.50 serving the raw upload, 30.25 the first backup, - the unchanged one',
+    ]);
+  });
+
+  it('say when the case was scaled down to fit the disk', () => {
+    expect(s3Lines({ ...facts, scaledDown: 'scaled down from 10,000 to 5,000 files: ...' }).at(-1)).toBe('S3: scaled down from 10,000 to 5,000 files: ...');
+  });
+
+  it('appear in the report only when the S3 case ran', () => {
+    const results: BenchResults = {
+      startedAt: '', durationSeconds: 1,
+      machine: { cpus: 2, memoryBytes: 2 ** 34, node: 'v22', loadAverage: 0.1 },
+      database: { name: 'db', posts: 1, sizeBytes: 2 ** 30, reused: true, plainDumpBytes: 1, bytesWritten: 1, chunks: 1 },
+      fileStore: { dir: '/f', files: 1, bytes: 1, reused: true, cache: 'cold' },
+      measurements: [], comparisons: [],
+    };
+    expect(formatReport(results)).not.toContain('S3:');
+    expect(formatReport({ ...results, s3: facts }).split('\n').slice(3, 6)).toEqual(s3Lines(facts));
   });
 });

@@ -1,15 +1,21 @@
 /**
  * `make bench`: how `mmbackup backup --only db` compares with pg_dump on a ~1 GB Mattermost-shaped
- * PostgreSQL database, how its restore compares with pg_restore, and how its file store backup compares
- * with tar | zstd. Prints a table with the targets marked PASS/MISS and writes .bench/results.json.
+ * PostgreSQL database, how its restore compares with pg_restore, how its file store backup compares
+ * with tar | zstd, and, against s3rver, how a ~1 GiB backup to S3 compares with lib-storage uploading the
+ * same bytes and how long a second backup of the unchanged 10,000-file store takes. Prints a table with
+ * the targets marked PASS/MISS and writes .bench/results.json.
  *
  *   settings ─> bench-database (cached DB) ─> file-store (cached files) ─> installation (config.json)
  *            ─> db-runs (pg_dump -Fc, floor, mmbackup, restores) ─> files-runs (cold cache)
+ *            ─> s3-runs (temp store, s3rver child; raw upload, first and unchanged backup)
  *            ─> [cpu profile when BENCH_CPU_PROF=1] ─> report (table, verdicts) ─> results.json
  *
  * Env: BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
  * size), BENCH_ROUNDS (repetitions of each backup measurement, default 3), BENCH_CPU_PROF=1 (profile one
- * extra db backup). Exits 0 even when a target is missed; 1 when a step fails.
+ * extra db backup), BENCH_S3=0 (skip the S3 case), BENCH_S3_FILES (its store's files, default 10,000),
+ * TMPDIR (where the S3 case's temp directory goes). The S3 case runs s3rver, a devDependency: it needs
+ * the source checkout's node_modules, as `make bench` has. Exits 0 even when a target is missed; 1 when a
+ * step fails.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +26,7 @@ import { summarizeProfileDir, type HotFunction } from './cpu-profile';
 import { freshRepository, measureDbBackups, measureRestores, type DbRunContext } from './db-runs';
 import { ensureFileStore } from './file-store';
 import { measureFileStore } from './files-runs';
+import { measureS3 } from './s3-runs';
 import { ensureInstallation } from './installation';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import { compare, formatReport, type BenchResults } from './report';
@@ -48,7 +55,7 @@ async function run(): Promise<void> {
   await fs.mkdir(settings.benchDir, { recursive: true });
   const db = await ensureBenchDatabase(settings, log);
   log(`database ${settings.database}: ${(db.sizeBytes / 2 ** 30).toFixed(2)} GiB, ${db.posts.toLocaleString('en-US')} posts${db.reused ? ' (cached)' : ''}`);
-  const store = await ensureFileStore(path.join(settings.benchDir, 'files'), settings.fileStoreBytes, log);
+  const store = await ensureFileStore(path.join(settings.benchDir, 'files'), { bytes: settings.fileStoreBytes }, log);
   log(`file store: ${store.files} files, ${(store.bytes / 2 ** 20).toFixed(0)} MiB${store.reused ? ' (cached)' : ''}`);
   const install = await ensureInstallation(settings, store.dir);
   const target: MmbackupTarget = { repo: path.join(settings.benchDir, 'repo'), keyFile: path.join(settings.benchDir, 'mmbackup.key'), configFile: install.configFile };
@@ -58,9 +65,10 @@ async function run(): Promise<void> {
   const restores = await measureRestores(ctx);
   // Last: dropping the page cache would also evict the database's pages from the runs above.
   const files = await measureFileStore(store, target, log);
+  const s3 = settings.s3 ? await measureS3(settings, log) : undefined;
   const profile = settings.cpuProfile ? await profileDbBackup(settings.benchDir, install.configFile) : undefined;
 
-  const measurements = [...backups.measurements, ...restores, ...files.measurements];
+  const measurements = [...backups.measurements, ...restores, ...files.measurements, ...(s3?.measurements ?? [])];
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -70,6 +78,7 @@ async function run(): Promise<void> {
     measurements,
     comparisons: compare(measurements),
     cpuProfile: profile,
+    s3: s3?.facts,
   };
   await fs.writeFile(path.join(settings.benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${formatReport(results)}\n\nresults written to .bench/results.json\n`);

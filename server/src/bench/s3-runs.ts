@@ -1,0 +1,146 @@
+/**
+ * The S3 measurements, against s3rver on loopback (./s3-server.ts), everything in one temp directory that
+ * is removed at the end:
+ *   1. the same bytes as the store, uploaded by @aws-sdk/lib-storage's Upload alone: one stream of every
+ *      file in path order, with lib-storage's defaults (5 MiB parts, 4 in flight) and checksums only when
+ *      required, as mmbackup's client sends them. The ceiling of any S3 backup of this store here;
+ *   2. `mmbackup backup --only files` of a 10,000-file store (about 1 GiB) into a fresh S3 repository;
+ *   3. the same backup again, nothing changed: it lists the repository, reads the parent's listing and
+ *      stats every file, but must upload (almost) nothing.
+ * Each run starts with the page cache emptied, as files-runs.ts does. s3rver runs in its own process and
+ * writes to the same disk the store is read from, so these figures measure this machine, not S3.
+ */
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { mattermostDataSource } from '../demo/db-endpoint';
+import { generateConfigDir } from '../demo/generate-config-dir';
+import { MmBackupError } from '../common/errors';
+import { ensureFileStore, plannedBytes, planStore, type FileStore } from './file-store';
+import { dropCaches, seconds } from './measure';
+import { runMmbackup, type MmbackupTarget } from './mmbackup';
+import type { BackupTotals, Measurement, S3Facts } from './report';
+import { fitToDisk } from './s3-plan';
+import { startBenchS3Server, type BenchS3Server } from './s3-server';
+import type { BenchSettings } from './settings';
+
+type Log = (line: string) => void;
+
+export interface S3Runs {
+  measurements: Measurement[];
+  facts: S3Facts;
+}
+
+const MIB = 2 ** 20;
+const RAW_BUCKET = 'bench-raw';
+const REPO_BUCKET = 'bench-repo';
+/** Files read ahead of the upload, as mmbackup keeps 8 files in flight: the reads must not be what is measured. */
+const READ_AHEAD = 8;
+
+/** Runs `run` and adds the CPU seconds s3rver spent meanwhile. */
+async function withServerCpu<T>(server: BenchS3Server, run: () => Promise<T>): Promise<T & { serverCpu: number }> {
+  const before = await server.cpuSeconds();
+  const result = await run();
+  return { ...result, serverCpu: (await server.cpuSeconds()) - before };
+}
+
+async function freeBytes(dir: string): Promise<number> {
+  const stats = await fs.statfs(dir);
+  return stats.bavail * stats.bsize;
+}
+
+/** Every regular file under `dir`, in path order. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+/** The files' contents one after another, READ_AHEAD reads in flight, order kept. */
+async function* concatenated(files: readonly string[]): AsyncGenerator<Buffer> {
+  const pending: Array<Promise<Buffer>> = [];
+  let next = 0;
+  const readNext = () => {
+    const read = fs.readFile(files[next++]);
+    read.catch(() => {}); // observed when its turn comes; not an unhandled rejection meanwhile
+    pending.push(read);
+  };
+  while (next < files.length && pending.length < READ_AHEAD) readNext();
+  while (pending.length > 0) {
+    const data = await pending.shift()!;
+    if (next < files.length) readNext();
+    yield data;
+  }
+}
+
+async function measureRawUpload(server: BenchS3Server, store: FileStore, log: Log): Promise<{ m: Measurement; cold: boolean }> {
+  const files = await listFiles(store.dir);
+  const client = server.client();
+  const cold = await dropCaches();
+  log(`lib-storage Upload of the store's ${store.files} files as one object (${cold ? 'cold' : 'warm'} cache)`);
+  const started = process.hrtime.bigint();
+  await new Upload({ client, params: { Bucket: RAW_BUCKET, Key: 'store', Body: Readable.from(concatenated(files)) } }).done();
+  const wall = seconds(started);
+  const stored = (await client.send(new HeadObjectCommand({ Bucket: RAW_BUCKET, Key: 'store' }))).ContentLength;
+  // Removed at once: mmbackup's repository comes next, on the same disk.
+  await client.send(new DeleteObjectCommand({ Bucket: RAW_BUCKET, Key: 'store' }));
+  client.destroy();
+  if (stored !== store.bytes) {
+    throw new MmBackupError({ step: 'bench-s3-upload', code: 'BENCH_S3_SIZE',
+      message: `s3rver stored ${stored} bytes of the ${store.bytes} uploaded`, fix: 'the server or the upload is broken: read the s3rver output above' });
+  }
+  return {
+    m: { id: 's3_upload_raw', label: `lib-storage Upload alone, 5 MiB parts x4 (${cold ? 'cold' : 'warm'})`, seconds: wall, bytes: stored, mibPerSecond: store.bytes / MIB / wall },
+    cold,
+  };
+}
+
+async function measureBackup(target: MmbackupTarget, server: BenchS3Server, store: FileStore, unchanged: boolean, log: Log): Promise<{ m: Measurement; cold: boolean; totals: BackupTotals }> {
+  const cold = await dropCaches();
+  const what = unchanged ? 'again, nothing changed' : 'into a fresh S3 repository';
+  log(`mmbackup backup --only files ${what} (${cold ? 'cold' : 'warm'} cache)`);
+  const run = await runMmbackup(target, ['backup', '--only', 'files'], { env: server.env() });
+  const { bytesWritten, chunksNew, chunksReused } = run.json.snapshot.totals as BackupTotals;
+  const cache = cold ? 'cold' : 'warm';
+  const m: Measurement = unchanged
+    ? { id: 's3_mm_backup_unchanged', label: `mmbackup backup to S3, unchanged (${cache})`, seconds: run.seconds, bytes: bytesWritten, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds }
+    : { id: 's3_mm_backup_files', label: `mmbackup backup --only files to S3 (${cache})`, seconds: run.seconds, bytes: bytesWritten,
+        mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds };
+  return { m, cold, totals: { bytesWritten, chunksNew, chunksReused } };
+}
+
+/** The store (sized to the disk) and a Mattermost config pointing at it, in `root`. */
+async function prepare(settings: BenchSettings, root: string, log: Log): Promise<{ store: FileStore; configFile: string; scaledDown?: string }> {
+  const size = fitToDisk(settings.s3Files, plannedBytes(planStore({ files: settings.s3Files }, 1)), await freeBytes(settings.s3TempParent), settings.s3TempParent);
+  if (size.scaledDown) log(`S3 case ${size.scaledDown}`);
+  const store = await ensureFileStore(path.join(root, 'files'), { files: size.files }, log, { temporary: true });
+  const dataSource = mattermostDataSource('postgres', { ...settings.server, database: settings.database });
+  const { configFile } = await generateConfigDir(path.join(root, 'mattermost', 'config'), { dataSource, fileDirectory: store.dir });
+  return { store, configFile, scaledDown: size.scaledDown };
+}
+
+export async function measureS3(settings: BenchSettings, log: Log): Promise<S3Runs> {
+  const root = await fs.mkdtemp(path.join(settings.s3TempParent, 'mmbackup-bench-s3-'));
+  let server: BenchS3Server | undefined;
+  try {
+    const { store, configFile, scaledDown } = await prepare(settings, root, log);
+    server = await startBenchS3Server(path.join(root, 's3rver'), [RAW_BUCKET, REPO_BUCKET]);
+    log(`${server.version} listening on ${server.endpoint}, data in ${root}`);
+    const s3 = server;
+    const raw = await withServerCpu(s3, () => measureRawUpload(s3, store, log));
+    const target: MmbackupTarget = { repo: server.repoUrl(REPO_BUCKET, 'mmbackup'), keyFile: path.join(root, 'mmbackup.key'), configFile };
+    await runMmbackup(target, ['init'], { env: server.env() });
+    const first = await withServerCpu(s3, () => measureBackup(target, s3, store, false, log));
+    const again = await withServerCpu(s3, () => measureBackup(target, s3, store, true, log));
+    return {
+      measurements: [raw.m, first.m, again.m],
+      facts: { server: `${server.version} on loopback, in a child process`, tempDir: root, files: store.files, bytes: store.bytes,
+        cache: raw.cold && first.cold && again.cold ? 'cold' : 'warm', scaledDown, first: first.totals, unchanged: again.totals,
+        serverCpuSeconds: { upload: raw.serverCpu, first: first.serverCpu, unchanged: again.serverCpu } },
+    };
+  } finally {
+    await server?.stop();
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
