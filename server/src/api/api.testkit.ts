@@ -11,29 +11,62 @@ import type { ComponentName, SnapshotManifest } from '../repository/snapshots';
 import type { Reporter } from '../common/reporter';
 import { JobRunner } from '../schedule/runner';
 import { startMattermostTestServer, type MattermostTestServer } from '../../test/support/mattermost/server';
-import type { BackupSummary, BridgeCore, BridgeStatus, SettingsView, SlashReply } from './core';
+import type {
+  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, RetentionPreview, RetentionPreviewRequest,
+  SchedulePreview, SchedulePreviewRequest, SettingsView, SlashReply,
+} from './core';
 import { createApiServer, listenApiServer, type ApiServerOptions } from './server';
 
 export class TestCore implements BridgeCore {
   readonly runner = new JobRunner();
   readonly slashBodies: string[] = [];
   readonly backupsStarted: Array<ComponentName[] | undefined> = [];
+  /** What the preview endpoints handed over after validating the query. */
+  readonly scheduleRequests: SchedulePreviewRequest[] = [];
+  readonly retentionRequests: RetentionPreviewRequest[] = [];
+  destinationTests = 0;
   private release?: () => void;
   private reporter?: Reporter;
 
   async status(): Promise<BridgeStatus> {
     const job = this.runner.current();
     return {
-      running: job ? { id: job.id, kind: job.kind, step: job.step, bytes: job.bytesDone, startedAt: job.startedAt } : null,
+      running: job
+        ? { id: job.id, kind: job.kind, step: job.step, bytes: job.bytesDone, totalBytes: job.bytesTotal ?? null, stepIndex: job.stepIndex, stepCount: job.stepCount, startedAt: job.startedAt }
+        : null,
       lastSuccess: null, lastVerified: null,
       rpo: { ageSeconds: null, thresholdHours: 26, breached: true },
       nextRuns: { backup: null, drill: null, prune: null },
       repository: '/var/backups/mattermost', warnings: [], problems: [],
+      health: 'failing', healthReasons: ['No backup has succeeded yet.'], lastFailure: null,
     };
   }
 
   async listBackups(): Promise<BackupSummary[]> {
-    return [{ id: 'abc123', startedAt: 't0', finishedAt: 't1', durationMs: 1, host: 'h', components: ['db'], sizeBytes: 1, verifiedAt: null }];
+    return [{
+      id: 'abc123', startedAt: 't0', finishedAt: 't1', durationMs: 1, host: 'h', components: ['db'], sizeBytes: 1, verifiedAt: null,
+      verification: null, drill: null, restoreCommands: ['mmbackup restore abc123 --repo /var/backups/mattermost', 'mmbackup restore abc123 --only db --repo /var/backups/mattermost'],
+    }];
+  }
+
+  async schedulePreview(request: SchedulePreviewRequest): Promise<SchedulePreview> {
+    this.scheduleRequests.push(request);
+    if (request.cron === 'bad') return { valid: false, problem: '"bad" is not a cron expression: e.g. 0 3 * * *' };
+    return { valid: true, description: 'every day at 03:00 (UTC)', nextRuns: Array.from({ length: request.count }, (_, i) => new Date(Date.UTC(2026, 0, 2 + i, 3)).toISOString()) };
+  }
+
+  async retentionPreview(request: RetentionPreviewRequest): Promise<RetentionPreview> {
+    this.retentionRequests.push(request);
+    return { description: 'keep last 3 (calendar in UTC)', snapshots: [{ id: 'abc123', finishedAt: 't1', keep: true, reasons: ['last 3 snapshots'] }] };
+  }
+
+  async destinations(): Promise<DestinationsView> {
+    return { destinations: [{ role: 'primary', kind: 'local', location: '/var/backups/mattermost' }], encryption: { keyFingerprint: 'ab12:cd34:ef56:0123:4567:89ab' } };
+  }
+
+  async testDestinations(): Promise<{ results: DestinationTestResult[] }> {
+    this.destinationTests++;
+    return { results: [{ role: 'primary', location: '/var/backups/mattermost', ok: true, latencyMs: 3, message: 'reachable and writable', fix: '' }] };
   }
 
   async getBackup(id: string): Promise<SnapshotManifest> {

@@ -1,14 +1,21 @@
 /**
- * How the API answers: JSON bodies with every string redacted, errors as {error: {code, message, fix}} with a
+ * How the API answers: JSON bodies with every string redacted, errors as {error: CODE, message, fix?} with a
  * status derived from the MmBackupError, and headers that keep admin data out of caches.
  */
 import type * as http from 'node:http';
 import { ExitCode, MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 
-/** An error body; `fix` says what to do about it. */
+/** An error body: `error` is the code (e.g. "BUSY"), `fix` says what to do about it. */
 export interface ApiErrorBody {
-  error: { code: string; message: string; fix?: string };
+  error: string;
+  message: string;
+  fix?: string;
+}
+
+/** The error body for a code and its words. */
+export function errorBodyOf(code: string, message: string, fix?: string): ApiErrorBody {
+  return { error: code, message, ...(fix ? { fix } : {}) };
 }
 
 /** Where the HTTP layer writes what it does not tell the client (internal causes). Lines are redacted first. */
@@ -71,10 +78,8 @@ export function sendError(res: http.ServerResponse, err: unknown, log: ApiLogger
 }
 
 function errorBody(err: unknown): ApiErrorBody {
-  if (err instanceof HttpError || err instanceof MmBackupError) {
-    return { error: { code: err.code, message: err.message, ...(err.fix ? { fix: err.fix } : {}) } };
-  }
-  return { error: { code: 'INTERNAL', message: 'the bridge failed unexpectedly', fix: "see the bridge's log (journalctl -u mmbackup)" } };
+  if (err instanceof HttpError || err instanceof MmBackupError) return errorBodyOf(err.code, err.message, err.fix);
+  return errorBodyOf('INTERNAL', 'the bridge failed unexpectedly', "see the bridge's log (journalctl -u mmbackup)");
 }
 
 function describeForLog(err: unknown): string {

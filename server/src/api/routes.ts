@@ -8,6 +8,7 @@ import { ALL_COMPONENTS, type ComponentName } from '../repository/snapshots';
 import { mediaType, readBody, readJsonObject } from './body';
 import type { BridgeCore } from './core';
 import { streamJobLog } from './log-stream';
+import { retentionPreview, schedulePreview } from './preview-routes';
 import { HttpError, sendJson, sendText } from './respond';
 
 /** admin: a Mattermost system admin (./auth); metrics: the optional metrics token; open: anyone. */
@@ -51,6 +52,11 @@ export const ROUTES: Route[] = [
   },
   { method: 'GET', path: '/api/v1/jobs/:id/log', access: 'admin', handle: (c) => streamJobLog(c.core, c.params.id, c.res, c.heartbeatMs) },
   { method: 'GET', path: '/api/v1/settings', access: 'admin', handle: (c) => ok(c, c.core.settings()) },
+  { method: 'GET', path: '/api/v1/schedule/preview', access: 'admin', handle: schedulePreview },
+  { method: 'GET', path: '/api/v1/retention/preview', access: 'admin', handle: retentionPreview },
+  { method: 'GET', path: '/api/v1/destinations', access: 'admin', handle: (c) => ok(c, c.core.destinations()) },
+  // A POST: it writes (and removes) a probe object in each repository, so a cookie request needs the CSRF header.
+  { method: 'POST', path: '/api/v1/destinations/test', access: 'admin', handle: (c) => ok(c, c.core.testDestinations()) },
   { method: 'POST', path: '/api/v1/slash', access: 'open', handle: slash },
 ];
 

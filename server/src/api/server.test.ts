@@ -26,7 +26,7 @@ describe('authentication', () => {
   it('answers 401 without a token and with an invalid one', async () => {
     const none = await h.fetchText('/api/v1/status');
     expect(none.status).toBe(401);
-    expect(JSON.parse(none.text).error.code).toBe('UNAUTHENTICATED');
+    expect(JSON.parse(none.text).error).toBe('UNAUTHENTICATED');
     expect((await h.fetchText('/api/v1/status', { headers: bearer('not-a-real-token-xyz') })).status).toBe(401);
     expect((await h.fetchText('/api/v1/status', { headers: cookie('not-a-real-token-xyz') })).status).toBe(401);
     expect((await h.fetchText('/api/v1/status', { headers: { Authorization: 'Basic abc' } })).status).toBe(401);
@@ -35,7 +35,7 @@ describe('authentication', () => {
   it('answers 403 to a valid non-admin session', async () => {
     const res = await h.fetchText('/api/v1/status', { headers: bearer(h.userToken) });
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.text).error).toMatchObject({ code: 'FORBIDDEN', message: 'bob is not a system admin' });
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'FORBIDDEN', message: 'bob is not a system admin' });
   });
 
   it('lets an admin in by Bearer session, personal access token, and cookie', async () => {
@@ -97,7 +97,7 @@ describe('routes', () => {
     expect(verify.status).toBe(409);
     const second = await h.fetchText('/api/v1/backups', { method: 'POST', headers: admin() });
     expect(second.status).toBe(409);
-    expect(JSON.parse(second.text).error).toMatchObject({ code: 'BUSY', fix: 'wait for it to finish, or cancel it' });
+    expect(JSON.parse(second.text)).toMatchObject({ error: 'BUSY', fix: 'wait for it to finish, or cancel it' });
     const cancel = await h.fetchText('/api/v1/jobs/current/cancel', { method: 'POST', headers: admin() });
     expect(JSON.parse(cancel.text)).toEqual({ cancelled: true });
     await new Promise((r) => setImmediate(r));
@@ -121,7 +121,7 @@ describe('routes', () => {
   it('maps a missing snapshot to 404 and unknown paths and methods to 404 and 405', async () => {
     const missing = await h.fetchText('/api/v1/backups/deadbeef', { headers: admin() });
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.text)).toEqual({ error: { code: 'SNAPSHOT_NOT_FOUND', message: 'no snapshot deadbeef', fix: 'see mmbackup list' } });
+    expect(JSON.parse(missing.text)).toEqual({ error: 'SNAPSHOT_NOT_FOUND', message: 'no snapshot deadbeef', fix: 'see mmbackup list' });
     expect((await h.fetchText('/api/v1/nothing', { headers: admin() })).status).toBe(404);
     const wrongMethod = await h.fetchText('/api/v1/status', { method: 'DELETE', headers: admin() });
     expect(wrongMethod.status).toBe(405);
@@ -148,9 +148,9 @@ describe('routes', () => {
       };
       const status = await leaky.fetchText('/api/v1/status', { headers: bearer(leaky.adminToken) });
       expect(status.status).toBe(500);
-      expect(JSON.parse(status.text).error.message).toBe('passphrase *** does not open it');
+      expect(JSON.parse(status.text).message).toBe('passphrase *** does not open it');
       const list = await leaky.fetchText('/api/v1/backups', { headers: bearer(leaky.adminToken) });
-      expect(JSON.parse(list.text).error).toMatchObject({ code: 'INTERNAL', message: 'the bridge failed unexpectedly' });
+      expect(JSON.parse(list.text)).toMatchObject({ error: 'INTERNAL', message: 'the bridge failed unexpectedly' });
       expect(logged.join('\n')).toMatch(/socket hang up/);
       expect([...leaky.bodies, ...logged].join('\n')).not.toContain(passphrase);
       expect(leaky.mm.problems).toEqual([]);

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authenticator, safeEqual, type AuthOptions } from './auth';
 import type { BridgeCore } from './core';
-import { type ApiLogger, HttpError, sendError, sendJson } from './respond';
+import { type ApiLogger, errorBodyOf, HttpError, sendError, sendJson } from './respond';
 import { matchRoute, type Route } from './routes';
 
 export interface ApiServerOptions {
@@ -80,10 +80,10 @@ function checkMetricsToken(req: http.IncomingMessage, token: string): void {
 
 function notRouted(res: http.ServerResponse, path: string, allowed: string[]): void {
   if (allowed.length) {
-    sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allowed.join(', ')}` } }, { Allow: allowed.join(', ') });
+    sendJson(res, 405, errorBodyOf('METHOD_NOT_ALLOWED', `${path} takes ${allowed.join(', ')}`), { Allow: allowed.join(', ') });
     return;
   }
-  sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no such endpoint: ${path.slice(0, 200)}` } });
+  sendJson(res, 404, errorBodyOf('NOT_FOUND', `no such endpoint: ${path.slice(0, 200)}`));
 }
 
 function pathOf(req: http.IncomingMessage): string {

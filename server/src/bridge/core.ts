@@ -4,10 +4,13 @@
  * started here and observed by ./outcomes.ts; assembling and starting everything is ./serve.ts.
  */
 import { ExitCode, MmBackupError } from '../common/errors';
-import type { BackupSummary, BridgeCore, BridgeStatus, SettingsView, SlashReply } from '../api/core';
+import type {
+  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, RetentionPreview, RetentionPreviewRequest,
+  SchedulePreview, SchedulePreviewRequest, SettingsView, SlashReply,
+} from '../api/core';
 import type { LogLine, LogSubscriber } from '../schedule/runner';
 import { JobRunner } from '../schedule/runner';
-import { rpoAge, rpoBreached } from '../schedule/overdue';
+import { rpoBreached } from '../schedule/overdue';
 import type { Scheduler } from '../schedule/scheduler';
 import type { MattermostInstallation } from '../mattermost/types';
 import type { Secret } from '../repository/keys';
@@ -17,10 +20,15 @@ import { listVerifications, type VerificationRecord } from '../repository/verifi
 import { settingsForDisplay, type LoadedSettings } from '../settings/load';
 import { handleSlash } from '../slash/handler';
 import { parseSlashRequest } from '../slash/request';
+import { destinationsView, testDestinations } from './destinations';
+import { backupSummaries } from './history';
 import { backupJob, drillJob, pruneJob, verifyJob, type JobContext } from './jobs';
 import { BridgeMetrics } from './metrics';
 import { backupFailed, backupSucceeded, drillFinished, heartbeat, type OutcomeSinks } from './outcomes';
+import { previewPolicy, previewRetention, previewSchedule } from './previews';
+import { backupEstimates, backupPlan, DRILL_PLAN, drillEstimates, estimatingReporter, PRUNE_PLAN, VERIFY_PLAN, type StepEstimates } from './progress';
 import { slashDeps, type SlashState } from './slash-deps';
+import { buildStatus } from './status';
 
 export interface BridgeParts {
   repository: Repository;
@@ -79,11 +87,13 @@ export class Bridge implements BridgeCore {
     return this.snapshots.find((s) => !s.tags.includes('pre-restore'));
   }
 
-  private async context(signal: AbortSignal, reporter: JobContext['reporter']): Promise<JobContext> {
+  /** The installation as it is now (a moved database, say), and the job's reporter with its byte estimates. */
+  private async context(signal: AbortSignal, reporter: JobContext['reporter'], jobId: string, estimates?: (installation: MattermostInstallation) => StepEstimates): Promise<JobContext> {
     const installation = await this.parts.reloadInstallation();
     this.parts = { ...this.parts, installation };
     const { repository, secret, settings } = this.parts;
-    return { repository, secret, installation, settings: settings.effective, reporter, signal };
+    const estimating = estimates ? estimatingReporter(reporter, estimates(installation)) : reporter;
+    return { repository, secret, installation, settings: settings.effective, reporter: estimating, signal, jobId };
   }
 
   startBackup(components?: ComponentName[]): Promise<{ jobId: string }> {
@@ -91,12 +101,15 @@ export class Bridge implements BridgeCore {
     if (unknown.length > 0) {
       return Promise.reject(new MmBackupError({ step: 'backup', code: 'BAD_COMPONENTS', message: `unknown component ${unknown.join(', ')}`, fix: 'use db, config and/or files', exitCode: ExitCode.usage }));
     }
-    const chosen = components ?? this.parts.settings.effective.components;
+    const effective = this.parts.settings.effective;
+    const chosen = components ?? effective.components;
+    const plan = backupPlan(chosen, { offsite: effective.offsiteCopy && Boolean(effective.offsiteRepo), prune: !effective.pruneSchedule });
+    const snapshots = this.snapshots;
     this.meter.backupAttempts++;
-    const job = this.runner.start('backup', async (signal, reporter) => {
+    const job = this.runner.start('backup', async (signal, reporter, jobId) => {
       await heartbeat(this.sinks, 'start');
-      return backupJob(await this.context(signal, reporter), chosen);
-    });
+      return backupJob(await this.context(signal, reporter, jobId, (installation) => backupEstimates(installation, chosen, snapshots)), chosen);
+    }, { plan });
     void job.done.then(
       async (manifest) => {
         await this.refresh().catch(() => {});
@@ -125,7 +138,10 @@ export class Bridge implements BridgeCore {
   }
 
   async runScheduledDrill(): Promise<void> {
-    const job = this.runner.start('drill', async (signal, reporter) => drillJob(await this.context(signal, reporter)));
+    const job = this.runner.start('drill', async (signal, reporter, jobId) => {
+      const snapshot = await findSnapshot(this.parts.repository, 'latest');
+      return drillJob(await this.context(signal, reporter, jobId, () => drillEstimates(snapshot)), snapshot);
+    }, { plan: DRILL_PLAN });
     const latest = this.lastGood()?.id;
     await job.done.then(
       (report) => drillFinished(this.sinks, report, undefined, latest),
@@ -135,13 +151,14 @@ export class Bridge implements BridgeCore {
   }
 
   async runScheduledPrune(): Promise<void> {
-    await this.runner.run('prune', async (signal, reporter) => pruneJob(await this.context(signal, reporter))).catch((err) => this.parts.log(`prune failed: ${(err as Error).message}`));
+    await this.runner.run('prune', async (signal, reporter, jobId) => pruneJob(await this.context(signal, reporter, jobId)), { plan: PRUNE_PLAN })
+      .catch((err) => this.parts.log(`prune failed: ${(err as Error).message}`));
     await this.refresh().catch(() => {});
   }
 
   async startVerify(id: string): Promise<{ jobId: string }> {
     await findSnapshot(this.parts.repository, id);
-    const job = this.runner.start('verify', async (signal, reporter) => verifyJob(await this.context(signal, reporter), id));
+    const job = this.runner.start('verify', async (signal, reporter, jobId) => verifyJob(await this.context(signal, reporter, jobId), id), { plan: VERIFY_PLAN });
     void job.done.finally(() => this.refresh().catch(() => {})).catch(() => {});
     return { jobId: job.id };
   }
@@ -167,39 +184,23 @@ export class Bridge implements BridgeCore {
   }
 
   async status(): Promise<BridgeStatus> {
-    const now = new Date();
-    const { effective, problems } = this.parts.settings;
-    const last = this.lastGood();
-    const lastAt = last ? new Date(last.finishedAt) : undefined;
     const running = this.runner.current();
-    const verified = [...this.verifications].sort((a, b) => b.at.localeCompare(a.at))[0];
-    const next = this.scheduler?.nextRuns(1) ?? {};
-    const age = rpoAge(lastAt, now);
-    const failure = this.runner.lastResult('backup');
-    return {
-      running: running ? { id: running.id, kind: running.kind, step: running.step, bytes: running.bytesDone, startedAt: running.startedAt } : null,
-      lastSuccess: last ? { snapshotId: last.id, finishedAt: last.finishedAt, sizeBytes: last.totals.size, durationMs: last.durationMs } : null,
-      lastVerified: verified ? { snapshotId: verified.snapshot, at: verified.at, drill: verified.drill } : null,
-      rpo: { ageSeconds: age === undefined ? null : Math.round(age / 1000), thresholdHours: effective.rpoHours, breached: rpoBreached(lastAt, effective.rpoHours, now) },
-      nextRuns: { backup: next.backup?.[0]?.toISOString() ?? null, drill: next.drill?.[0]?.toISOString() ?? null, prune: next.prune?.[0]?.toISOString() ?? null },
-      repository: this.parts.repository.destination.location,
-      warnings: [...(failure && !failure.ok && !failure.cancelled ? [`the last backup failed at ${failure.error?.step}: ${failure.error?.message}`] : [])],
-      problems: [...problems.map((p) => `${p.key}: ${p.message}`), ...this.problems.values()],
-    };
+    return buildStatus({
+      now: new Date(),
+      settings: this.parts.settings,
+      otherProblems: [...this.problems.values()],
+      lastGood: this.lastGood(),
+      running,
+      results: Object.values(this.runner.lastResults()),
+      records: this.verifications,
+      nextRuns: this.scheduler?.nextRuns(1) ?? {},
+      repositoryLocation: this.parts.repository.destination.location,
+    });
   }
 
   async listBackups(): Promise<BackupSummary[]> {
     await this.refresh();
-    return this.snapshots.map((s) => ({
-      id: s.id,
-      startedAt: s.startedAt,
-      finishedAt: s.finishedAt,
-      durationMs: s.durationMs,
-      host: s.host,
-      components: Object.keys(s.components) as ComponentName[],
-      sizeBytes: s.totals.size,
-      verifiedAt: this.verifications.filter((v) => v.snapshot === s.id).map((v) => v.at).sort().pop() ?? null,
-    }));
+    return backupSummaries(this.snapshots, this.verifications, this.parts.repository.destination.location);
   }
 
   getBackup(id: string): Promise<SnapshotManifest> {
@@ -218,5 +219,27 @@ export class Bridge implements BridgeCore {
 
   metrics(): string {
     return this.meter.render();
+  }
+
+  async schedulePreview(request: SchedulePreviewRequest): Promise<SchedulePreview> {
+    const { backupSchedule, timeZone } = this.parts.settings.effective;
+    return previewSchedule(request.cron ?? backupSchedule, request.timeZone ?? timeZone, request.count, new Date());
+  }
+
+  async retentionPreview(request: RetentionPreviewRequest): Promise<RetentionPreview> {
+    await this.refresh();
+    return previewRetention(this.snapshots, this.verifications, previewPolicy(this.parts.settings.effective, request), new Date());
+  }
+
+  async destinations(): Promise<DestinationsView> {
+    return destinationsView(this.parts.repository, this.parts.settings.effective.offsiteRepo);
+  }
+
+  /** Concurrent clicks share one probe per destination instead of stacking up. */
+  private destinationTest?: Promise<DestinationTestResult[]>;
+
+  async testDestinations(): Promise<{ results: DestinationTestResult[] }> {
+    this.destinationTest ??= testDestinations(this.parts.repository, this.parts.settings.effective.offsiteRepo).finally(() => (this.destinationTest = undefined));
+    return { results: await this.destinationTest };
   }
 }

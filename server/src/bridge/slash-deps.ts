@@ -56,7 +56,11 @@ export function slashDeps(bridge: Bridge, state: SlashState): SlashDeps {
         rpo: s.rpo.ageSeconds === null ? undefined : { ageMs: s.rpo.ageSeconds * 1000, thresholdMs: s.rpo.thresholdHours * 3_600_000, overdue: s.rpo.breached },
         nextBackup: s.nextRuns.backup ? new Date(s.nextRuns.backup) : undefined,
         repository: s.repository,
-        warnings: [...s.problems, ...s.warnings],
+        warnings: [
+          ...s.problems,
+          ...(s.lastFailure ? [`the last ${s.lastFailure.kind} failed at ${s.lastFailure.step}: ${s.lastFailure.message}`] : []),
+          ...s.warnings,
+        ],
       };
     },
     async list(limit) {
