@@ -1,7 +1,8 @@
 // Runs every test suite of the project and ends with one plain line "N passed, N failed", which CI reads.
 // Exits non-zero when any test failed or a suite could not run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 mkdirSync('test-output', { recursive: true });
 let passed = 0;
@@ -32,6 +33,25 @@ function nodeTest(pattern) {
   if (run.status !== 0 && count('fail') === 0) broken.push(`node --test ${pattern}: exit ${run.status}`);
 }
 
+/** Newest modification time of a file or of any file under a directory (node_modules and dist skipped). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path)
+    .filter((name) => name !== 'node_modules' && name !== 'dist')
+    .reduce((max, name) => Math.max(max, newest(join(path, name))), stat.mtimeMs);
+}
+
+/** Builds `workspace` when its output is missing or older than a source: the browser tests run the built code. */
+function ensureBuilt(workspace, output, sources) {
+  if (existsSync(output) && statSync(output).mtimeMs >= Math.max(...sources.map(newest))) return true;
+  console.log(`${output} is missing or older than its sources: npm run build -w ${workspace}`);
+  const build = spawnSync('npm', ['run', 'build', '-w', workspace], { stdio: 'inherit' });
+  if (build.status !== 0) broken.push(`${workspace} build failed (exit ${build.status}), so the browser tests did not run`);
+  return build.status === 0;
+}
+
 const check = spawnSync('node', ['build/manifest.mjs', 'check'], { stdio: 'inherit' });
 if (check.status !== 0) broken.push('plugin.json manifest check failed');
 const types = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: 'server', stdio: 'inherit' });
@@ -41,6 +61,10 @@ const webapp = spawnSync('npx', ['tsc', '--noEmit'], { cwd: 'webapp', stdio: 'in
 if (webapp.status !== 0) broken.push('webapp type check failed');
 jest('webapp');
 nodeTest('build/*.test.mjs');
+// The System Console in headless Chromium against a running bridge (webapp/e2e/README.md).
+const serverBuilt = ensureBuilt('server', 'server/dist/cli/main.js', ['server/src', 'server/package.json', 'server/tsconfig.build.json', 'tsconfig.base.json']);
+const webappBuilt = ensureBuilt('webapp', 'webapp/dist/main.js', ['webapp/src', 'webapp/package.json', 'webapp/webpack.config.js', 'webapp/tsconfig.json', 'plugin.json']);
+if (serverBuilt && webappBuilt) nodeTest('webapp/e2e/*.test.mjs');
 
 for (const problem of broken) console.log(`error: ${problem}`);
 console.log(`${passed} passed, ${failed} failed`);
