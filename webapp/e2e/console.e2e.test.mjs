@@ -24,7 +24,8 @@ let seen;
 
 before(async () => {
     mkdirSync(OUT, {recursive: true});
-    world = await startWorld({outDir: OUT, extraFiles: 150});
+    // 400 MiB of new uploads make the backup the test starts take seconds, long enough to watch.
+    world = await startWorld({outDir: OUT, extraFiles: 400});
     browser = await launchBrowser();
     const context = await signedInContext(browser, {hostUrl: world.hostUrl, token: world.admin.token, userId: world.admin.user.id, csrf: world.csrf});
     page = await context.newPage();
@@ -166,6 +167,9 @@ scenario('Back up now → confirm runs a real backup, shows its progress and log
 });
 
 scenario('a backup that cannot reach the database turns health failing and shows the failed step, cause and fix', '04-failure', async () => {
+    // The change must be this failure's doing: nothing else may have made the page "failing" already.
+    const badge = byTestId('health-badge');
+    assert.notEqual(await badge.getAttribute('data-health'), 'failing', `health is failing before the failure: ${JSON.stringify((await bridgeApi(world, 'status')).healthReasons)}`);
     breakDatabase(world);
     try {
         await startBackupFromConsole();
