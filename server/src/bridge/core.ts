@@ -1,7 +1,10 @@
 /**
  * The bridge: one JobRunner (never two operations at once), the settings in force, the repository, and
  * what the HTTP API, the slash command and the scheduler ask of them (api/core.ts BridgeCore). Jobs are
- * started here and observed by ./outcomes.ts; assembling and starting everything is ./serve.ts.
+ * started here (./jobs.ts, with their phases and byte estimates from ./progress.ts) and observed by
+ * ./outcomes.ts; assembling and starting everything is ./serve.ts. What the System Console reads is
+ * decided by pure functions beside it: ./status.ts (with ./health.ts), ./history.ts (restore lines),
+ * ./previews.ts (schedule and retention) and ./destinations.ts (the connection test).
  */
 import { ExitCode, MmBackupError } from '../common/errors';
 import type {
