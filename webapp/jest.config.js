@@ -4,7 +4,7 @@ module.exports = {
     testEnvironment: 'jsdom',
     roots: ['<rootDir>/src'],
     testMatch: ['**/*.test.ts', '**/*.test.tsx'],
-    setupFiles: ['<rootDir>/src/test_support/setup.ts'],
+    setupFiles: ['<rootDir>/src/test_support/setup.js'],
     transform: {
         '^.+\\.tsx?$': ['@swc/jest', {
             jsc: {parser: {syntax: 'typescript', tsx: true}, target: 'es2022', transform: {react: {runtime: 'classic'}}},

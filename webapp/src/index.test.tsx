@@ -1,4 +1,8 @@
-import BridgePathSetting from './components/bridge_path_setting';
+import {render, screen} from '@testing-library/react';
+import React from 'react';
+
+import {BRIDGE_SETTINGS, PAGE_SETTINGS} from './components/settings/catalog';
+import {pluginReducer} from './state';
 import type {PluginRegistry} from './types/mattermost';
 
 type PluginLike = {initialize(registry: PluginRegistry, store: unknown): void};
@@ -13,17 +17,43 @@ beforeAll(async () => {
     plugin = registerPlugin.mock.calls[0]?.[1];
 });
 
+function fullRegistry() {
+    return {
+        registerReducer: jest.fn(),
+        registerAdminConsoleCustomSetting: jest.fn(),
+        registerAdminConsoleCustomSection: jest.fn(),
+    };
+}
+
 test('registers once, as backup-dr', () => {
     expect(registerPlugin).toHaveBeenCalledTimes(1);
     expect(registerPlugin.mock.calls[0][0]).toBe('backup-dr');
 });
 
-test('adds the custom BridgePath setting', () => {
-    const registerAdminConsoleCustomSetting = jest.fn();
-    plugin.initialize({registerAdminConsoleCustomSetting}, {});
-    expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('BridgePath', BridgePathSetting, {showTitle: true});
+test('registers the reducer and a custom component for every setting of plugin.json', () => {
+    const registry = fullRegistry();
+    plugin.initialize(registry, {});
+    expect(registry.registerReducer).toHaveBeenCalledWith(pluginReducer);
+    const calls = registry.registerAdminConsoleCustomSetting.mock.calls;
+    expect(calls.map(([key]) => key).sort()).toEqual([...PAGE_SETTINGS, ...BRIDGE_SETTINGS.map((s) => s.key)].sort());
+    const showTitle = Object.fromEntries(calls.map(([key, , options]) => [key, options.showTitle]));
+    expect(showTitle).toMatchObject({BackupStatus: false, BackupHistory: false, Destinations: false, SchedulePreview: true, KeepDaily: true});
 });
 
-test('does nothing on servers without custom settings', () => {
+test('custom sections are registered where the server has them, and draw the section title', () => {
+    const registry = fullRegistry();
+    plugin.initialize(registry, {});
+    const sections = registry.registerAdminConsoleCustomSection.mock.calls;
+    expect(sections.map(([key]) => key)).toEqual(['status', 'history', 'destinations']);
+    const Section = sections[0][1];
+    render(<Section settingsList={[<p key='a'>{'the status page'}</p>]}/>);
+    expect(screen.getByText('Status')).toBeTruthy();
+    expect(screen.getByText('the status page')).toBeTruthy();
+});
+
+test('older servers: only what they have is called', () => {
+    const registerAdminConsoleCustomSetting = jest.fn();
+    expect(() => plugin.initialize({registerAdminConsoleCustomSetting}, {})).not.toThrow();
+    expect(registerAdminConsoleCustomSetting).toHaveBeenCalled();
     expect(() => plugin.initialize({}, {})).not.toThrow();
 });

@@ -1,12 +1,52 @@
-// Only registers; the components live in components/. The id comes from plugin.json via manifest.ts.
-import BridgePathSetting from './components/bridge_path_setting';
+// Only registers; the pages live in components/, the state in state/, the bridge calls in client/.
+// The id comes from plugin.json via manifest.ts. Each registry method is called only where the server has it.
+import type React from 'react';
+
+import DestinationsPage from './components/destinations/destinations_page';
+import HistoryPage from './components/history/history_page';
+import RetentionPreviewSetting from './components/schedule/retention_preview';
+import SchedulePreviewSetting from './components/schedule/schedule_preview';
+import BridgePathSetting from './components/settings/bridge_path_setting';
+import {BRIDGE_SETTINGS, CUSTOM_SECTIONS} from './components/settings/catalog';
+import {consoleSection} from './components/settings/console_section';
+import {lockableSetting} from './components/settings/lockable_setting';
+import StatusPage from './components/status/status_page';
 import {manifest} from './manifest';
-import type {PluginRegistry} from './types/mattermost';
+import {pluginReducer} from './state';
+import type {CustomSettingProps, PluginRegistry} from './types/mattermost';
+
+/** The custom settings and their components; showTitle puts the setting's name in the left column. */
+export function customSettings(): Array<{key: string; component: React.ComponentType<CustomSettingProps>; showTitle: boolean}> {
+    return [
+        {key: 'BackupStatus', component: StatusPage, showTitle: false},
+        {key: 'BackupHistory', component: HistoryPage, showTitle: false},
+        {key: 'SchedulePreview', component: SchedulePreviewSetting, showTitle: true},
+        {key: 'RetentionPreview', component: RetentionPreviewSetting, showTitle: true},
+        {key: 'Destinations', component: DestinationsPage, showTitle: false},
+        ...BRIDGE_SETTINGS.map((entry) => ({
+            key: entry.key,
+            component: entry.key === 'BridgePath' ? BridgePathSetting : lockableSetting(entry),
+            showTitle: true,
+        })),
+    ];
+}
 
 export default class Plugin {
     initialize(registry: PluginRegistry, _store: unknown): void {
-        // Servers without custom settings still show BridgePath as the plain text input from plugin.json.
-        registry.registerAdminConsoleCustomSetting?.('BridgePath', BridgePathSetting, {showTitle: true});
+        registry.registerReducer?.(pluginReducer);
+
+        // A setting whose component is not registered falls back to plugin.json's plain input (text, number, bool).
+        for (const {key, component, showTitle} of customSettings()) {
+            registry.registerAdminConsoleCustomSetting?.(key, component, {showTitle});
+        }
+
+        // Servers before settings sections ignore them; those with sections but no fallback rendering need the
+        // registration for the section to show at all.
+        if (registry.registerAdminConsoleCustomSection) {
+            for (const {key, title, subtitle} of CUSTOM_SECTIONS) {
+                registry.registerAdminConsoleCustomSection(key, consoleSection(title, subtitle));
+            }
+        }
     }
 }
 

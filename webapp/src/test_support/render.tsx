@@ -18,7 +18,9 @@ export function makeStore(config: Record<string, unknown> = adminConfig()) {
     }));
 }
 
+/** Renders `ui` in the store; `rerender` keeps the store, as Mattermost re-renders a setting with new props. */
 export function renderInConsole(ui: React.ReactElement, config?: Record<string, unknown>) {
     const store = makeStore(config);
-    return {store, ...render(<Provider store={store}>{ui}</Provider>)};
+    const result = render(<Provider store={store}>{ui}</Provider>);
+    return {...result, store, rerender: (next: React.ReactElement) => result.rerender(<Provider store={store}>{next}</Provider>)};
 }

@@ -1,26 +1,47 @@
 // The slice of Mattermost's webapp plugin API this plugin uses. Mattermost ships no types package for the
-// registry, so these are written from its source (plugins/registry.ts, schema_admin_settings.tsx).
+// registry, so these are written from its source: plugins/registry.ts (the registry methods) and
+// admin_console/schema_admin_settings.tsx (what the System Console passes to custom settings and sections).
 import type React from 'react';
 
-/** Props Mattermost passes to a component registered with registerAdminConsoleCustomSetting. */
+/**
+ * Props the System Console passes to a component registered with registerAdminConsoleCustomSetting.
+ * `id` is the config path of the setting, e.g. "PluginSettings.Plugins.backup-dr.backupschedule" (the key
+ * lower-cased, as Mattermost stores plugin settings); `value` is the value being edited, before saving;
+ * `config` is the saved admin config. Older servers pass only id, value, disabled, setByEnv and onChange.
+ */
 export type CustomSettingProps = {
     id: string;
-    value?: string;
+    label?: React.ReactNode;
+    helpText?: React.ReactNode;
+    value?: unknown;
     disabled?: boolean;
+    config?: Record<string, unknown>;
+    license?: Record<string, unknown>;
 
-    /** True when the setting is forced by an environment variable and cannot be edited here. */
+    /** True when Mattermost's own MM_* environment forces the setting (not the bridge's MMBACKUP_*). */
     setByEnv?: boolean;
-    onChange: (id: string, value: string) => void;
+    onChange: (id: string, value: unknown) => void;
+    setSaveNeeded?: () => void;
+    registerSaveAction?: (action: () => Promise<{error?: {message?: string}}>) => void;
+    unRegisterSaveAction?: (action: () => Promise<{error?: {message?: string}}>) => void;
 };
 
-export type PluginRegistry = {
+/** Props of a component registered with registerAdminConsoleCustomSection: the section's rendered settings. */
+export type CustomSectionProps = {
+    settingsList?: React.ReactNode[];
+};
 
-    /** Present on servers that support custom System Console settings; absent on very old ones. */
+/** Registry methods this plugin calls; each may be missing on a server that predates it, so all are optional. */
+export type PluginRegistry = {
+    registerReducer?: (reducer: (state: any, action: any) => any) => void;
     registerAdminConsoleCustomSetting?: (
         key: string,
         component: React.ComponentType<CustomSettingProps>,
         options?: {showTitle?: boolean},
     ) => void;
+
+    /** Servers from mid-2024 on (MM-57418), which also read settings_schema.sections. */
+    registerAdminConsoleCustomSection?: (key: string, component: React.ComponentType<CustomSectionProps>) => void;
 };
 
 declare global {

@@ -1,0 +1,58 @@
+// Hooks shared by the pages: the plugin's store slice, the bridge path, and debouncing for the previews.
+import {useEffect, useState} from 'react';
+import {useDispatch, useSelector} from 'react-redux';
+
+import {bridgePathFromConfig} from '../../client/bridge_path';
+import {pluginState} from '../../state';
+import {loadBridgeSettings} from '../../state/bridge_settings';
+import type {PluginAction, PluginState} from '../../state';
+
+export function usePluginState<T>(select: (state: PluginState) => T): T {
+    return useSelector((state: unknown) => select(pluginState(state)));
+}
+
+export function usePluginDispatch(): (action: PluginAction) => void {
+    return useDispatch();
+}
+
+/**
+ * The saved BridgePath: from the `config` prop Mattermost gives custom settings, else from the admin config in
+ * Mattermost's store. Saved, not edited: the bridge answers at the path the proxy serves, which a half-typed
+ * value in the BridgePath field is not (that field checks its own value).
+ */
+export function useBridgePath(config?: unknown): string {
+    const stored = useSelector((state: {entities?: {admin?: {config?: unknown}}}) => state?.entities?.admin?.config);
+    return bridgePathFromConfig(config ?? stored);
+}
+
+/** `value`, once it has not changed for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+    const [settled, setSettled] = useState(value);
+    useEffect(() => {
+        const timer = setTimeout(() => setSettled(value), ms);
+        return () => clearTimeout(timer);
+    }, [value, ms]);
+    return settled;
+}
+
+/** The current time, refreshed every `ms`, for "5 min ago" texts. */
+export function useNow(ms = 30_000): number {
+    const [now, setNow] = useState(() => Date.now());
+    useEffect(() => {
+        const timer = setInterval(() => setNow(Date.now()), ms);
+        return () => clearInterval(timer);
+    }, [ms]);
+    return now;
+}
+
+/** Loads GET settings once for the page (locked keys and effective values), unless already there. */
+export function useBridgeSettings(bridgePath: string): void {
+    const dispatch = usePluginDispatch();
+    const loaded = usePluginState((s) => Boolean(s.bridgeSettings.data || s.bridgeSettings.loading));
+    // Once per bridge path, not on `loaded`: a failed load would otherwise be retried in a tight loop.
+    useEffect(() => {
+        if (!loaded) {
+            loadBridgeSettings(dispatch, bridgePath);
+        }
+    }, [bridgePath]);
+}

@@ -1,0 +1,48 @@
+// A failed request shown inside a page: the bridge's message and what to do, or (when the bridge is not
+// reachable at all) a pointer to the Status section, which explains that in full.
+import React from 'react';
+
+import type {BridgeProblem} from '../../client/request';
+
+import {color, notice} from './styles';
+
+const UNREACHABLE: Record<string, string> = {
+    'no-route': 'no proxy rule sends the bridge path to the bridge',
+    'not-running': 'the bridge is not answering',
+    'not-admin': 'your account is not a system admin',
+    unauthenticated: 'the bridge did not accept your session',
+};
+
+/** "What to do" for an error: the bridge's fix, else upgrading for an endpoint this bridge lacks. */
+export function fixOf(problem: Extract<BridgeProblem, {kind: 'error'}>): string {
+    if (problem.fix) {
+        return problem.fix;
+    }
+    if (problem.status === 404 && problem.code === 'NOT_FOUND') {
+        return 'this bridge is older than the plugin: upgrade mmbackup on the Mattermost host (docs/install.md, step 2)';
+    }
+    return '';
+}
+
+export default function ProblemNote({problem, doing}: {problem: BridgeProblem; doing: string}) {
+    if (problem.kind === 'unreachable') {
+        return (
+            <div
+                role='alert'
+                style={notice(color.failing)}
+            >
+                {`Could not ${doing}: ${UNREACHABLE[problem.reason]}. See the Status section for what to do.`}
+            </div>
+        );
+    }
+    const fix = fixOf(problem);
+    return (
+        <div
+            role='alert'
+            style={notice(color.failing)}
+        >
+            <div>{`Could not ${doing}: ${problem.message}`}</div>
+            {fix ? <div>{`What to do: ${fix}`}</div> : null}
+        </div>
+    );
+}
