@@ -43,6 +43,9 @@ export const code: Style = {
     margin: 0,
 };
 
+/** A definition list as two columns: the term left, its value right. */
+export const facts: Style = {display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 6, margin: '12px 0'};
+
 export const table: Style = {width: '100%', borderCollapse: 'collapse', fontSize: 13};
 
 export const cell: Style = {padding: '6px 8px', borderBottom: `1px solid ${color.border}`, textAlign: 'left', verticalAlign: 'top'};

@@ -3,7 +3,7 @@ import React from 'react';
 
 import type {LastFailure as Failure} from '../../client/types';
 import {localTime} from '../common/format';
-import {color, heading, notice, row} from '../common/styles';
+import {color, facts, heading, notice, row} from '../common/styles';
 
 type Props = {
     failure: Failure;
@@ -19,7 +19,7 @@ export default function LastFailure({failure, onShowLog}: Props) {
             style={notice(color.failing)}
         >
             <h4 style={heading}>{`The last ${failure.kind} failed`}</h4>
-            <dl style={{margin: 0}}>
+            <dl style={{...facts, margin: '0 0 8px'}}>
                 <dt>{'When'}</dt>
                 <dd><time dateTime={failure.at}>{localTime(failure.at)}</time></dd>
                 <dt>{'Step'}</dt>

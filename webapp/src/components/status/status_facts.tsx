@@ -4,7 +4,7 @@ import React from 'react';
 
 import type {BridgeStatus} from '../../client/types';
 import {formatAge, formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
-import {color, muted} from '../common/styles';
+import {color, facts, muted} from '../common/styles';
 
 function Time({iso, now}: {iso: string; now: number}) {
     return <time dateTime={iso} title={localTime(iso)}>{relativeTime(iso, now)}</time>;
@@ -55,7 +55,7 @@ function NextRun({iso, now, off}: {iso: string | null; now: number; off: string}
 export default function StatusFacts({status, now}: {status: BridgeStatus; now: number}) {
     const last = status.lastSuccess;
     return (
-        <dl style={{margin: '12px 0'}}>
+        <dl style={facts}>
             <dt>{'Last good backup'}</dt>
             <dd>
                 {last ? (
