@@ -63,11 +63,11 @@ describe('GET retention/preview', () => {
     expect((await get('/api/v1/retention/preview')).status).toBe(200);
     const res = await get('/api/v1/retention/preview?keepLast=2&keepHourly=0&keepDaily=unlimited&keepWithin=1y2m&timeZone=America%2FNew_York');
     expect(res.body).toEqual({ description: 'keep last 3 (calendar in UTC)', snapshots: [{ id: 'abc123', finishedAt: 't1', keep: true, reasons: ['last 3 snapshots'] }] });
-    await get('/api/v1/retention/preview?keepWithin=');
+    await get('/api/v1/retention/preview?keepWithin=&keepYearly=');
     expect(h.core.retentionRequests).toEqual([
       {},
       { keepLast: 2, keepHourly: 0, keepDaily: Infinity, keepWithin: '1y2m', timeZone: 'America/New_York' },
-      { keepWithin: '' },
+      { keepWithin: '', keepYearly: 0 }, // emptied fields turn the rule off, as the settings read them
     ]);
   });
 

@@ -44,12 +44,16 @@ export function intParam(values: Map<string, string>, name: string, range: { min
   return n;
 }
 
-/** A retention count: a whole number of snapshots (0 turns the rule off) or "unlimited" (Infinity). */
+/**
+ * A retention count: a whole number of snapshots (0 turns the rule off) or "unlimited" (Infinity). Empty is
+ * 0, as the plugin setting reads an emptied field.
+ */
 export function retentionCountParam(values: Map<string, string>, name: string): number | undefined {
   const raw = values.get(name);
   if (raw === undefined) return undefined;
   const text = raw.trim().toLowerCase();
   if (text === 'unlimited') return Infinity;
+  if (text === '') return 0;
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n)) {
     throw badQuery(`${name} ${quote(raw)} is not a whole number of snapshots or "unlimited"`, `for example ${name}=3 (0 turns the rule off)`);
