@@ -1,7 +1,7 @@
 /**
  * The bridge's settings, declared once: key, type, default, parser and System Console text. Everything
  * else derives from this list: loadSettings() (./load.ts), the MMBACKUP_* override names, and the
- * plugin.json settings_schema entries (./plugin-schema.ts).
+ * plugin.json settings_schema sections (./plugin-schema.ts, which also places each setting in its section).
  *
  * Where values come from, strongest first:
  * 1. MMBACKUP_<KEY> in the bridge's environment (BackupSchedule → MMBACKUP_BACKUP_SCHEDULE); the setting is
@@ -55,7 +55,7 @@ export interface Settings {
 
 export type SettingName = keyof Settings;
 
-/** A System Console setting as plugin.json's settings_schema.settings declares it. */
+/** A System Console setting as plugin.json declares it inside one of settings_schema.sections. */
 export interface ConsoleSetting {
   key: string;
   display_name: string;
