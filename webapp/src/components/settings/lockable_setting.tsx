@@ -49,7 +49,8 @@ function Input({entry, id, value, disabled, onChange}: {entry: SettingEntry; id:
         <input
             id={id}
             className='form-control'
-            type={entry.kind === 'number' ? 'number' : 'text'}
+            // Read-only as text: a locked count may be "unlimited", which a number input would blank.
+            type={entry.kind === 'number' && !disabled ? 'number' : 'text'}
             value={shown(value)}
             placeholder={shown(entry.default)}
             disabled={disabled}
