@@ -47,8 +47,10 @@ async function openConsole() {
     await page.waitForFunction(() => window.e2eHost?.ready === true);
 }
 
-async function screenshot(name) {
-    await page.screenshot({path: path.join(OUT, `${name}.png`), fullPage: true});
+/** The window (1280×900) with the console section holding `testId` scrolled to the top: what an admin sees. */
+async function screenshot(name, testId) {
+    await byTestId(testId).first().evaluate((el) => (el.closest('.config-section') ?? el).scrollIntoView({block: 'start'}));
+    await page.screenshot({path: path.join(OUT, `${name}.png`)});
 }
 
 /** The page's own record of problems: uncaught errors, registry misuse, a plugin that failed to load. */
@@ -123,7 +125,7 @@ scenario('the Status page loads and shows the health the bridge reports, and His
         assert.ok(registered.includes(`registerAdminConsoleCustomSetting ${key}`), `${key} is not registered; the plugin called: ${registered.join(', ')}`);
     }
     await assertPageHealthy();
-    await screenshot('01-status');
+    await screenshot('01-status', 'backup-status-panel');
 });
 
 scenario('Back up now → confirm runs a real backup, shows its progress and log live, then History lists it', '02-backup', async () => {
@@ -138,7 +140,7 @@ scenario('Back up now → confirm runs a real backup, shows its progress and log
 
     // Sample the bar while the job runs: it must report a number within its range at least once.
     const samples = [];
-    let shot = false;
+    let shot = 'none';
     await until('the backup to finish (running-job gone)', async () => {
         if (!(await byTestId('running-job').isVisible())) {
             return true;
@@ -147,9 +149,11 @@ scenario('Back up now → confirm runs a real backup, shows its progress and log
         if (now !== null && now !== undefined) {
             samples.push({now: Number(now), min: Number(min ?? 0), max: Number(max ?? 100)});
         }
-        if (!shot) {
-            shot = true;
-            await screenshot('02-backup-running');
+        // A first picture at once, then a better one when the bar has moved (the job may end before that).
+        const moved = samples.length > 0 && samples[samples.length - 1].now > samples[samples.length - 1].min;
+        if (shot === 'none' || (shot === 'first' && moved)) {
+            shot = moved ? 'moved' : 'first';
+            await screenshot('02-backup-running', 'running-job');
         }
         return false;
     }, 180_000, 200);
@@ -163,7 +167,7 @@ scenario('Back up now → confirm runs a real backup, shows its progress and log
     assert.deepEqual([...newest.components].sort(), ['config', 'db', 'files']);
     await page.locator(`[data-testid="history-row"][data-snapshot-id="${newest.id}"]`).waitFor({timeout: 30_000});
     await assertPageHealthy();
-    await screenshot('03-backup-in-history');
+    await screenshot('03-backup-in-history', 'history-table');
 });
 
 scenario('a backup that cannot reach the database turns health failing and shows the failed step, cause and fix', '04-failure', async () => {
@@ -186,7 +190,7 @@ scenario('a backup that cannot reach the database turns health failing and shows
         }
         assert.ok(!(await page.content()).includes(world.dbPassword), 'the page shows the database password');
         await assertPageHealthy();
-        await screenshot('04-backup-failed');
+        await screenshot('04-backup-failed', 'last-failure');
     } finally {
         restoreDatabase(world);
     }
@@ -200,5 +204,5 @@ scenario('with the bridge stopped the page says the bridge is not running', '05-
     await openConsole();
     await page.locator('[data-testid="bridge-unreachable"][data-reason="not-running"]').waitFor();
     await assertPageHealthy();
-    await screenshot('05-bridge-not-running');
+    await screenshot('05-bridge-not-running', 'bridge-unreachable');
 });

@@ -34,16 +34,21 @@ function writeJson(file, value) {
     fs.writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
+/** Every setting of settings_schema: the flat list and those in sections. */
+function manifestSettings() {
+    const schema = MANIFEST.settings_schema ?? {};
+    return [...(schema.settings ?? []), ...(schema.sections ?? []).flatMap((section) => section.settings ?? [])];
+}
+
 /** The plugin's defaults with lower-case keys, as Mattermost writes them into PluginSettings.Plugins. */
 function defaultPluginSettings() {
-    return Object.fromEntries(MANIFEST.settings_schema.settings
+    return Object.fromEntries(manifestSettings()
         .filter((s) => s.default !== undefined)
         .map((s) => [s.key.toLowerCase(), s.default]));
 }
 
 function secretKeys() {
-    const all = [...(MANIFEST.settings_schema.settings ?? []), ...(MANIFEST.settings_schema.sections ?? []).flatMap((s) => s.settings ?? [])];
-    return new Set(all.filter((s) => s.secret).map((s) => s.key.toLowerCase()));
+    return new Set(manifestSettings().filter((s) => s.secret).map((s) => s.key.toLowerCase()));
 }
 
 function sanitized(section) {
