@@ -40,7 +40,7 @@ export type PluginRegistry = {
         options?: {showTitle?: boolean},
     ) => void;
 
-    /** Servers from mid-2024 on (MM-57418), which also read settings_schema.sections. */
+    /** Servers with settings_schema.sections (9.11 on); feature-detected all the same. */
     registerAdminConsoleCustomSection?: (key: string, component: React.ComponentType<CustomSectionProps>) => void;
 };
 
