@@ -39,6 +39,7 @@ async function startBridge(): Promise<RunningBridge> {
     log: (line) => logs.push(line),
     settingsPollMs: 150,
     overdueCheckMs: 200,
+    repositoryCheckMs: 200,
   });
   running.push(bridge);
   return bridge;
@@ -185,4 +186,27 @@ test('an overdue alert is posted when no backup succeeded within the RPO thresho
   await until('the overdue alert', () => opsPosts().some((p) => /overdue|RPO/i.test(JSON.stringify(p.props))));
   await running.pop()!.stop();
   await writePluginSettings({});
+});
+
+test('a repository that goes away is a problem in the status and one alert; back in place, the problem ends', async () => {
+  const bridge = await startBridge();
+  const auth = { headers: { Authorization: `Bearer ${adminToken}` } };
+  const status = async () => (await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any;
+  const repositoryAlerts = () => opsPosts().filter((p) => /repository unreachable/i.test(JSON.stringify(p.props)));
+  await until('the running job to end', () => !bridge.bridge.runner.isBusy());
+  await fs.rename(inst.repo, `${inst.repo}.away`);
+  try {
+    const failing = await until('the repository problem', async () => {
+      const s = await status();
+      return s.problems.some((p: string) => p.includes('has no config object')) && s;
+    });
+    expect(failing.health).toBe('failing');
+    await until('the repository alert', () => repositoryAlerts().length > 0);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(repositoryAlerts()).toHaveLength(1);
+  } finally {
+    await fs.rename(`${inst.repo}.away`, inst.repo);
+  }
+  await until('the problem to end', async () => !(await status()).problems.some((p: string) => p.includes('has no config object')));
+  await running.pop()!.stop();
 });

@@ -30,6 +30,7 @@ import { BridgeMetrics } from './metrics';
 import { backupFailed, backupSucceeded, drillFinished, heartbeat, type OutcomeSinks } from './outcomes';
 import { previewPolicy, previewRetention, previewSchedule } from './previews';
 import { backupEstimates, backupPlan, DRILL_PLAN, drillEstimates, estimatingReporter, PRUNE_PLAN, VERIFY_PLAN, type StepEstimates } from './progress';
+import { checkRepository, describeRepositoryHealth, type RepositoryHealth } from './repository-watch';
 import { slashDeps, type SlashState } from './slash-deps';
 import { buildStatus } from './status';
 
@@ -53,6 +54,7 @@ export class Bridge implements BridgeCore {
   readonly problems = new Map<string, string>();
   private snapshots: SnapshotManifest[] = [];
   private verifications: VerificationRecord[] = [];
+  private repositoryHealth: RepositoryHealth = { state: 'ok' };
 
   constructor(private parts: BridgeParts) {}
 
@@ -134,6 +136,22 @@ export class Bridge implements BridgeCore {
     if (rpoBreached(lastAt, rpoHours, now)) await this.parts.sinks.notifier?.overdue({ lastSuccessAt: lastAt, now, rpoHours });
   }
 
+  /**
+   * Checks that the repository answers and has room (./repository-watch.ts), alerting once per ongoing
+   * problem and ending it quietly when the repository is fine again.
+   */
+  async checkRepository(): Promise<RepositoryHealth> {
+    const { repository, sinks, log } = this.parts;
+    const health = await checkRepository(repository, this.lastGood()?.totals.size ?? 0);
+    const location = repository.destination.location;
+    if (health.state !== this.repositoryHealth.state) log(`repository: ${health.state}${health.state === 'unreachable' ? `: ${health.error.message}` : ''}`);
+    this.repositoryHealth = health;
+    if (health.state === 'unreachable') await sinks.notifier?.repositoryProblem({ kind: 'unreachable', location, error: health.error });
+    else if (health.state === 'nearly-full') await sinks.notifier?.repositoryProblem({ kind: 'nearly-full', location, freeBytes: health.freeBytes, estimateBytes: health.estimateBytes });
+    else await sinks.notifier?.resolved('repository');
+    return health;
+  }
+
   /** Starts a backup and waits for it (the scheduler holds leadership until it is done). */
   async runScheduledBackup(): Promise<void> {
     const { jobId } = await this.startBackup();
@@ -188,10 +206,12 @@ export class Bridge implements BridgeCore {
 
   async status(): Promise<BridgeStatus> {
     const running = this.runner.current();
+    const repository = describeRepositoryHealth(this.repositoryHealth);
     return buildStatus({
       now: new Date(),
       settings: this.parts.settings,
-      otherProblems: [...this.problems.values()],
+      otherProblems: [...this.problems.values(), ...(repository.problem ? [repository.problem] : [])],
+      warnings: repository.warning ? [repository.warning] : [],
       lastGood: this.lastGood(),
       running,
       results: Object.values(this.runner.lastResults()),

@@ -2,7 +2,8 @@
  * `mmbackup serve`: assembles the bridge and keeps it running. Settings are polled and applied without a
  * restart (an invalid value keeps the last valid one and is reported); scheduled jobs run on exactly one
  * bridge of a cluster (database advisory locks); an overdue check runs on its own timer (a dead man's
- * switch: it alerts even when the scheduler itself never fires); /backup is kept registered on every team.
+ * switch: it alerts even when the scheduler itself never fires), and so does a repository check (reachable,
+ * room for the next backup); /backup is kept registered on every team.
  */
 import type * as http from 'node:http';
 import { createApiServer, listenApiServer } from '../api/server';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   /** Test hooks: faster polling and checks. */
   settingsPollMs?: number;
   overdueCheckMs?: number;
+  /** How often the repository is checked for reachability and free space. Default 5 minutes. */
+  repositoryCheckMs?: number;
   slashRefreshMs?: number;
 }
 
@@ -118,6 +121,9 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
   // The dead man's switch: on its own timer, independent of the scheduler firing.
   const overdue = setInterval(() => void bridge.checkOverdue(new Date()), options.overdueCheckMs ?? 60_000);
   overdue.unref();
+  const repositoryWatch = setInterval(() => void bridge.checkRepository(), options.repositoryCheckMs ?? 300_000);
+  repositoryWatch.unref();
+  void bridge.checkRepository();
 
   await registerSlash(bridge, api, environment, slash, log);
   const slashTimer = setInterval(() => void registerSlash(bridge, api, environment, slash, log), options.slashRefreshMs ?? 3_600_000);
@@ -136,6 +142,7 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
       scheduler.stop();
       watcher.stop();
       clearInterval(overdue);
+      clearInterval(repositoryWatch);
       clearInterval(slashTimer);
       bridge.runner.cancel();
       // Open log streams (the System Console follows jobs live) would keep close() waiting forever.

@@ -18,6 +18,8 @@ export interface StatusInput {
   settings: LoadedSettings;
   /** Problems found outside the settings (alert channel unknown, slash registration failed...). */
   otherProblems: string[];
+  /** Things to know that do not stop backups (the repository nearly full). */
+  warnings?: string[];
   /** The newest regular backup (not a pre-restore safety snapshot). */
   lastGood?: SnapshotManifest;
   running?: JobStatus;
@@ -37,7 +39,7 @@ export function buildStatus(input: StatusInput): BridgeStatus {
   const lastFailure = lastFailureOf(input.results, records, lastGood?.finishedAt);
   const rpo = { ageSeconds: age === undefined ? null : Math.round(age / 1000), thresholdHours: settings.effective.rpoHours, breached: rpoBreached(lastAt, settings.effective.rpoHours, now) };
   const problems = [...settings.problems.map((p) => `${p.key}: ${p.message}`), ...input.otherProblems];
-  const warnings: string[] = [];
+  const warnings = [...(input.warnings ?? [])];
   const next = (job: ScheduledJob) => input.nextRuns[job]?.[0]?.toISOString() ?? null;
   return {
     running: running ? runningJob(running) : null,
