@@ -52,6 +52,9 @@ function ensureBuilt(workspace, output, sources) {
   return build.status === 0;
 }
 
+// First, so that every suite sees the current code: integration, packaging and browser tests run the builds.
+const serverBuilt = ensureBuilt('server', 'server/dist/cli/main.js', ['server/src', 'server/package.json', 'server/tsconfig.build.json', 'tsconfig.base.json']);
+const webappBuilt = ensureBuilt('webapp', 'webapp/dist/main.js', ['webapp/src', 'webapp/package.json', 'webapp/webpack.config.js', 'webapp/tsconfig.json', 'plugin.json']);
 const check = spawnSync('node', ['build/manifest.mjs', 'check'], { stdio: 'inherit' });
 if (check.status !== 0) broken.push('plugin.json manifest check failed');
 const types = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: 'server', stdio: 'inherit' });
@@ -62,8 +65,6 @@ if (webapp.status !== 0) broken.push('webapp type check failed');
 jest('webapp');
 nodeTest('build/*.test.mjs');
 // The System Console in headless Chromium against a running bridge (webapp/e2e/README.md).
-const serverBuilt = ensureBuilt('server', 'server/dist/cli/main.js', ['server/src', 'server/package.json', 'server/tsconfig.build.json', 'tsconfig.base.json']);
-const webappBuilt = ensureBuilt('webapp', 'webapp/dist/main.js', ['webapp/src', 'webapp/package.json', 'webapp/webpack.config.js', 'webapp/tsconfig.json', 'plugin.json']);
 if (serverBuilt && webappBuilt) nodeTest('webapp/e2e/*.test.mjs');
 
 for (const problem of broken) console.log(`error: ${problem}`);
