@@ -80,8 +80,8 @@ function pluginSchema(state, pluginId) {
     let settings = schema.settings?.length ? parseSettings(pluginId, schema.settings, customComponents) : [];
     const enableSectionKey = `PluginSettings.PluginStates.${escapePathPart(pluginId)}.Enable.Section`;
 
-    // Mattermost 9.5 to 10 (this plugin's min_server_version onwards) always put the Enable setting on top;
-    // its settings are disabled while it is false.
+    // The Enable setting in a section of its own on top, as the servers this plugin supports show it (the
+    // newest put it there only when the schema has a footer); the plugin's settings are disabled while it is false.
     if (sections.length > 0) {
         sections.unshift({key: enableSectionKey, settings: [enableSetting(pluginId)]});
     } else {
