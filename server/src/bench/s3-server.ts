@@ -94,7 +94,8 @@ export async function startBenchS3Server(directory: string, buckets: string[]): 
   const secretAccessKey = randomBytes(24).toString('base64url');
   const child = spawn(process.execPath, [path.join(__dirname, 's3rver-process.js')], {
     env: { ...process.env, BENCH_S3RVER_DIR: directory, BENCH_S3RVER_BUCKETS: buckets.join(','), BENCH_S3RVER_KEY_ID: accessKeyId, BENCH_S3RVER_SECRET: secretAccessKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is only held open: it closes when this process dies, and the server then exits too.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stderr = new TailBuffer();
   child.stderr!.on('data', (d: Buffer) => stderr.push(d));

@@ -3,7 +3,7 @@
  * node_modules) on 127.0.0.1 at a free port, in a process of its own so that its request handling is not
  * timed as part of the client measured. Started by s3-server.ts, which passes the data directory, the
  * buckets and a key pair in the environment; prints one line `{"port":N}` on stdout once it listens, and
- * runs until killed.
+ * runs until killed or until its stdin closes (the benchmark died without stopping it).
  *
  * Two faults of s3rver 3.7 are patched here, because mmbackup relies on S3 behaving as S3 does:
  * - It encrypts its ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 refuses, so any
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
+  process.stdin.on('close', () => process.exit(0)).resume();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
 }
 
