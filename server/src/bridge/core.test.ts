@@ -76,10 +76,19 @@ test('a failed backup is the last failure and makes it failing; a later backup c
   const dump = seen.find((s) => s.step === 'dump-db')!;
   const files = seen.find((s) => s.step === 'files')!;
   expect(dump).toMatchObject({ stepIndex: 2, stepCount: 6 }); // preflight, db, config, files, manifest, prune
-  expect(dump.bytesTotal).toBeGreaterThan(0);
   expect(files).toMatchObject({ stepIndex: 4, stepCount: 6 });
   expect(files.bytesTotal).toBeGreaterThan(0);
   expect(files.bytesDone).toBeLessThanOrEqual(files.bytesTotal!);
+  // The first dump's estimate asks the database server and may arrive after a small dump ended; from then on
+  // the previous dump's size is known at once.
+  const previousDump = (await bridge.listBackups())[0];
+  const again: JobStatus[] = [];
+  const second = await bridge.startBackup();
+  bridge.subscribeLog(second.jobId, { line: (l) => void (l.level === 'info' && again.push(bridge.runner.current()!)) });
+  await bridge.waitFor(second.jobId);
+  const dumpAgain = again.find((s) => s.step === 'dump-db')!;
+  expect(dumpAgain).toMatchObject({ stepIndex: 2, stepCount: 6 });
+  expect(dumpAgain.bytesTotal).toBe((await bridge.getBackup(previousDump.id)).components.db!.dump.size);
 
   const cleared = await bridge.status();
   expect(cleared.lastFailure).toBeNull();
@@ -98,6 +107,8 @@ test('a verify and a drill show on the snapshot; the drill\'s measured restore t
   expect(after.drill).toEqual({ ok: true, at: expect.any(String), restoreDurationMs: expect.any(Number) });
   expect(after.drill!.restoreDurationMs).toBeGreaterThan(0);
   expect(after.verifiedAt).toBe(after.drill!.at);
+  // The drill schedule's record in the repository, which keeps another bridge from running this slot again.
+  expect(bridge.lastDrillAt()?.toISOString()).toBe(after.drill!.at);
   expect(after.restoreCommands).toEqual([
     `mmbackup restore ${after.id} --repo ${inst.repo}`,
     `mmbackup restore ${after.id} --only db --repo ${inst.repo}`,
@@ -147,7 +158,10 @@ test('over HTTP: every console endpoint answers, and no answer holds the databas
     expect((await call('/api/v1/backups'))[0].restoreCommands).toHaveLength(4);
     expect(await call('/api/v1/schedule/preview?count=2')).toMatchObject({ valid: true, description: 'every day at 03:00 (UTC)' });
     const retention = await call('/api/v1/retention/preview?keepLast=1&keepDaily=0&keepWeekly=0&keepMonthly=0');
-    expect(retention).toEqual({ description: 'keep last 1 (calendar in UTC)', snapshots: [expect.objectContaining({ keep: true, reasons: ['last 1 snapshot'] })] });
+    expect(retention).toEqual({ description: 'keep last 1 (calendar in UTC)', snapshots: [
+      expect.objectContaining({ keep: true, reasons: ['last 1 snapshot'] }),
+      expect.objectContaining({ keep: false, reasons: ['no rule keeps it: not among the last 1'] }),
+    ] });
     expect(await call('/api/v1/destinations')).toEqual({ destinations: [{ role: 'primary', kind: 'local', location: inst.repo }], encryption: { keyFingerprint: repository.fingerprint } });
     expect((await call('/api/v1/destinations/test', 'POST')).results).toEqual([expect.objectContaining({ role: 'primary', ok: true })]);
     await call('/api/v1/settings');

@@ -92,6 +92,18 @@ export class Bridge implements BridgeCore {
     return this.snapshots.find((s) => !s.tags.includes('pre-restore'));
   }
 
+  /** When the newest regular backup started: the cluster's shared record of the backup schedule. */
+  lastBackupStartedAt(): Date | undefined {
+    const last = this.lastGood();
+    return last ? new Date(last.startedAt) : undefined;
+  }
+
+  /** When the newest drill of any snapshot ended, passed or failed (bridge or CLI): the drill schedule's record. */
+  lastDrillAt(): Date | undefined {
+    const times = this.verifications.flatMap((r) => (r.lastDrill ? [Date.parse(r.lastDrill.at)] : []));
+    return times.length > 0 ? new Date(Math.max(...times)) : undefined;
+  }
+
   /** The installation as it is now (a moved database, say), and the job's reporter with its byte estimates. */
   private async context(signal: AbortSignal, reporter: JobContext['reporter'], jobId: string, estimates?: (installation: MattermostInstallation) => StepEstimates): Promise<JobContext> {
     const installation = await this.parts.reloadInstallation();

@@ -95,10 +95,9 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
     onPruneDue: () => bridge.runScheduledPrune(),
     // The repository is the cluster's shared record: a slot another bridge already ran is not run again.
     lastRunAt: async (job) => {
-      if (job !== 'backup') return undefined;
+      if (job === 'prune') return undefined; // runs under the repository lock and is idempotent: a repeat removes nothing
       await bridge.refresh().catch(() => {});
-      const last = bridge.lastGood();
-      return last ? new Date(last.startedAt) : undefined;
+      return job === 'backup' ? bridge.lastBackupStartedAt() : bridge.lastDrillAt();
     },
     log,
   });

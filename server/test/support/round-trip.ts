@@ -6,6 +6,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { compareDatabases, compareTrees } from '../../src/demo/compare';
+import { LocalDestination } from '../../src/destinations/local';
+import { passphraseSecret } from '../../src/repository/keys';
+import { Repository } from '../../src/repository/repository';
+import { loadVerification } from '../../src/repository/verifications';
 import { driverFor } from '../../src/sources/drivers';
 import { allOutput, requireBuild, runCli } from './cli';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, SERVERS, uniqueName, type TestInstallation } from './installation';
@@ -86,6 +90,10 @@ export function describeRoundTrip(driver: 'postgres' | 'mysql'): void {
       expect(report.drill.check.tablesCompared).toBe(Object.keys(inst.db.tables).length);
       const scratch = { ...target, database: report.drill.scratchDatabase };
       expect((await driverFor(scratch).inspect(scratch)).exists).toBe(false);
+      // Both outcomes are in the repository for the System Console, with the drill's measured restore time.
+      const repository = await Repository.open(new LocalDestination(inst.repo), passphraseSecret(PASSPHRASE));
+      const record = await loadVerification(repository, snapshotId);
+      expect(record).toMatchObject({ readData: true, drill: true, lastVerify: { ok: true }, lastDrill: { ok: true, restoreDurationMs: report.drill.restoreDurationMs } });
     });
 
     test('no secret appeared in any output', () => {

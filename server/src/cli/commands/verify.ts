@@ -5,7 +5,7 @@ import { verifySnapshots, type VerifyProblem } from '../../engine/verify';
 import { parseDsn } from '../../mattermost/dsn';
 import type { Repository } from '../../repository/repository';
 import { findSnapshot, listSnapshots, type SnapshotManifest } from '../../repository/snapshots';
-import { recordVerification } from '../../repository/verifications';
+import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
@@ -29,7 +29,7 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
       drillError = err;
     }
   }
-  await recordPassed(repository, snapshots, { readData: Boolean(options.readData), problems: report.problems, drilled: drill && !drillError ? drill.snapshot : undefined }, reporter);
+  await recordOutcomes(repository, snapshots, { readData: Boolean(options.readData), problems: report.problems, drill, drillError, drilled: drill || drillError ? snapshots[0].id : undefined }, reporter);
   const lines = [
     `verified ${snapshots.length} snapshot(s): ${report.objectsChecked} objects ${report.readData ? `read and authenticated (${formatBytes(report.bytesRead)})` : 'present'}`,
     ...report.problems.map((p) => `PROBLEM in snapshot ${p.snapshot}: ${p.object}: ${p.problem}`),
@@ -52,22 +52,31 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
 }
 
 /**
- * Leaves a verification record (../../repository/verifications.ts) for every snapshot that was read whole
- * without a problem or passed a drill: prune never removes the newest such snapshot. A repository this
- * user may read but not write (an off-site copy mounted read-only) still verifies: a record that cannot
- * be written is a warning.
+ * Leaves the outcome of every verification in the snapshot's record (../../repository/verifications.ts):
+ * passes let prune keep the newest verified snapshot; failures and the drill's restore time show in the
+ * System Console beside the bridge's own. A repository this user may read but not write (an off-site copy
+ * mounted read-only) still verifies: a record that cannot be written is a warning.
  */
-async function recordPassed(repository: Repository, snapshots: SnapshotManifest[], outcome: { readData: boolean; problems: VerifyProblem[]; drilled?: string }, reporter: Reporter): Promise<void> {
-  const damaged = new Set(outcome.problems.map((p) => p.snapshot));
+async function recordOutcomes(repository: Repository, snapshots: SnapshotManifest[], outcome: { readData: boolean; problems: VerifyProblem[]; drill?: DrillReport; drillError?: MmBackupError; drilled?: string }, reporter: Reporter): Promise<void> {
   const at = new Date();
   for (const snapshot of snapshots) {
-    const readData = outcome.readData && !damaged.has(snapshot.id);
-    const drill = outcome.drilled === snapshot.id;
-    if (!readData && !drill) continue;
+    const outcomes: VerificationOutcome[] = [];
+    const problem = outcome.problems.find((p) => p.snapshot === snapshot.id);
+    if (outcome.readData) {
+      outcomes.push(problem
+        ? { kind: 'verify', ok: false, readData: true, at, step: 'verify', message: `${problem.object}: ${problem.problem}`, fix: 'restore from another snapshot or an off-site copy' }
+        : { kind: 'verify', ok: true, readData: true, at });
+    }
+    if (outcome.drilled === snapshot.id) {
+      const { drill, drillError } = outcome;
+      outcomes.push(drillError
+        ? { kind: 'drill', ok: false, at, step: drillError.step, message: drillError.message, fix: drillError.fix }
+        : { kind: 'drill', ok: true, at, restoreDurationMs: drill?.restoreDurationMs ?? null });
+    }
     try {
-      await recordVerification(repository, snapshot.id, { readData, drill, at });
+      for (const o of outcomes) await recordOutcome(repository, snapshot.id, o);
     } catch (err) {
-      reporter.warn(`snapshot ${snapshot.id} passed, but its verification record could not be written: ${(err as Error).message}`);
+      reporter.warn(`the verification record of snapshot ${snapshot.id} could not be written: ${(err as Error).message}`);
     }
   }
 }
