@@ -40,6 +40,7 @@ async function startBridge(): Promise<RunningBridge> {
     settingsPollMs: 150,
     overdueCheckMs: 200,
     repositoryCheckMs: 200,
+    allowanceCheckMs: 200,
   });
   running.push(bridge);
   return bridge;
@@ -208,5 +209,21 @@ test('a repository that goes away is a problem in the status and one alert; back
     await fs.rename(`${inst.repo}.away`, inst.repo);
   }
   await until('the problem to end', async () => !(await status()).problems.some((p: string) => p.includes('has no config object')));
+  await running.pop()!.stop();
+});
+
+test('the slash URL on loopback is a problem until Mattermost allows it in AllowedUntrustedInternalConnections', async () => {
+  const bridge = await startBridge();
+  const auth = { headers: { Authorization: `Bearer ${adminToken}` } };
+  const untrusted = async () => ((await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any).problems.filter((p: string) => p.includes('AllowedUntrustedInternalConnections'));
+  const [hint] = await until('the allowance hint', async () => (await untrusted()).length > 0 && untrusted());
+  expect(hint).toContain('Add 127.0.0.1 to ServiceSettings.AllowedUntrustedInternalConnections');
+  await writePluginSettings({}, (c) => (c.ServiceSettings.AllowedUntrustedInternalConnections = 'mattermost.internal 127.0.0.1'));
+  try {
+    await until('the hint to go once allowed', async () => (await untrusted()).length === 0);
+  } finally {
+    await writePluginSettings({}, (c) => (c.ServiceSettings.AllowedUntrustedInternalConnections = ''));
+  }
+  await until('the running job to end', () => !bridge.bridge.runner.isBusy());
   await running.pop()!.stop();
 });

@@ -11,6 +11,7 @@ import { AlertNotifier } from '../alerts/notifier';
 import { MmBackupError } from '../common/errors';
 import { redact, registerSecret } from '../common/redact';
 import { loadInstallation, type LoadInstallationOptions } from '../mattermost/installation';
+import type { MattermostInstallation } from '../mattermost/types';
 import { MattermostApi } from '../mattermost-api/client';
 import type { Secret } from '../repository/keys';
 import type { Repository } from '../repository/repository';
@@ -19,6 +20,7 @@ import { Scheduler } from '../schedule/scheduler';
 import { loadSettings, type LoadedSettings } from '../settings/load';
 import { settingsReloader, watchSettings, type SettingsWatcher } from '../settings/watch';
 import { ensureSlashCommands, tokensOf } from '../slash/registration';
+import { describeUntrustedConnectionHint, needsUntrustedConnectionAllowance } from '../slash/untrusted';
 import { Bridge } from './core';
 import { bridgeEnvironment, type BridgeEnvironment } from './environment';
 import type { SlashState } from './slash-deps';
@@ -35,6 +37,8 @@ export interface ServeOptions {
   /** How often the repository is checked for reachability and free space. Default 5 minutes. */
   repositoryCheckMs?: number;
   slashRefreshMs?: number;
+  /** How often Mattermost's AllowedUntrustedInternalConnections is re-read for the slash URL. Default 1 minute. */
+  allowanceCheckMs?: number;
 }
 
 export interface RunningBridge {
@@ -53,16 +57,36 @@ function notifierFor(api: MattermostApi | undefined, loaded: LoadedSettings, log
 async function registerSlash(bridge: Bridge, api: MattermostApi | undefined, env: BridgeEnvironment, state: SlashState, log: (line: string) => void): Promise<void> {
   if (!api || !env.slashUrl) return;
   try {
-    const report = await ensureSlashCommands(api, { url: env.slashUrl, trigger: 'backup', displayName: 'Backup', description: 'Backups of this Mattermost server', autocompleteHint: '[now|status|list|verify|help]' });
+    const report = await ensureSlashCommands(
+      api, { url: env.slashUrl, trigger: 'backup', displayName: 'Backup', description: 'Backups of this Mattermost server', autocompleteHint: '[now|status|list|verify|help]' },
+      (url) => needsUntrustedConnectionAllowance(url, allowedInternal(bridge.installation)),
+    );
     state.tokens = tokensOf(report);
     const failed = report.teams.filter((t) => t.outcome === 'failed');
     if (failed.length > 0) bridge.problems.set('slash', `/backup could not be registered on ${failed.map((t) => t.teamName).join(', ')}: ${failed[0].error?.message}`);
     else bridge.problems.delete('slash');
     if (report.untrustedConnectionHint) bridge.problems.set('slash-untrusted', report.untrustedConnectionHint);
+    else bridge.problems.delete('slash-untrusted');
   } catch (err) {
     bridge.problems.set('slash', `/backup could not be registered: ${redact((err as Error).message)}`);
     log(`slash registration failed: ${redact((err as Error).message)}`);
   }
+}
+
+/** Mattermost's ServiceSettings.AllowedUntrustedInternalConnections as it is in force (overrides applied). */
+function allowedInternal(installation: MattermostInstallation): string {
+  return String(installation.config?.ServiceSettings?.AllowedUntrustedInternalConnections ?? '');
+}
+
+/**
+ * Re-reads Mattermost's config and says whether it still refuses to call the slash command URL, so that an
+ * allowance the admin adds clears the problem within a minute, not at the next hourly registration.
+ */
+async function checkSlashAllowance(bridge: Bridge, env: BridgeEnvironment, source: LoadInstallationOptions): Promise<void> {
+  if (!env.slashUrl) return;
+  const installation = await loadInstallation(source).catch(() => bridge.installation);
+  if (await needsUntrustedConnectionAllowance(env.slashUrl, allowedInternal(installation))) bridge.problems.set('slash-untrusted', describeUntrustedConnectionHint(env.slashUrl));
+  else bridge.problems.delete('slash-untrusted');
 }
 
 export async function serve(options: ServeOptions): Promise<RunningBridge> {
@@ -127,6 +151,8 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
   await registerSlash(bridge, api, environment, slash, log);
   const slashTimer = setInterval(() => void registerSlash(bridge, api, environment, slash, log), options.slashRefreshMs ?? 3_600_000);
   slashTimer.unref();
+  const allowanceTimer = setInterval(() => void checkSlashAllowance(bridge, environment, options.installation), options.allowanceCheckMs ?? 60_000);
+  allowanceTimer.unref();
 
   const server = createApiServer({ core: bridge, auth: { api: api ?? unauthenticated() }, metricsToken: environment.metricsToken, basePath: settings.effective.bridgePath, log });
   const { url } = await listenApiServer(server, environment.listenPort, environment.listenHost);
@@ -143,6 +169,7 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
       clearInterval(overdue);
       clearInterval(repositoryWatch);
       clearInterval(slashTimer);
+      clearInterval(allowanceTimer);
       bridge.runner.cancel();
       // Open log streams (the System Console follows jobs live) would keep close() waiting forever.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

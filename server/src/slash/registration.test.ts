@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 /** Stands in for DNS so no test resolves a public name; IP literals are still judged by the real check. */
-const noDns = (url: string) => needsUntrustedConnectionAllowance(url, async () => []);
+const noDns = (url: string) => needsUntrustedConnectionAllowance(url, '', async () => []);
 
 const writes = () => mm.requests.filter((r) => r.path.startsWith('/api/v4/commands') && r.method !== 'GET');
 const live = () => [...mm.state.commands.values()].filter((c) => c.delete_at === 0);

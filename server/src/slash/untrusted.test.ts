@@ -21,6 +21,8 @@ describe('needsUntrustedConnectionAllowance', () => {
     return table[host];
   };
 
+  const resolve = resolver({ 'backup.internal': ['10.0.0.7'], 'chat.example.com': ['93.184.215.14'], localhost: ['127.0.0.1', '::1'] });
+
   it.each([
     ['http://127.0.0.1:8081/slash', true],
     ['http://[::1]:8081/slash', true],
@@ -28,9 +30,26 @@ describe('needsUntrustedConnectionAllowance', () => {
     ['http://backup.internal:8081/slash', true],
     ['https://chat.example.com/backup-dr/api/v1/slash', false],
     ['https://nowhere.invalid/slash', false],
-  ])('%s → %s', async (url, expected) => {
-    const resolve = resolver({ 'backup.internal': ['10.0.0.7'], 'chat.example.com': ['93.184.215.14'] });
-    expect(await needsUntrustedConnectionAllowance(url, resolve)).toBe(expected);
+  ])('%s → %s with nothing allowed', async (url, expected) => {
+    expect(await needsUntrustedConnectionAllowance(url, '', resolve)).toBe(expected);
+  });
+
+  // Mattermost's matching: the host exactly as written, or each resolved address inside a CIDR entry.
+  it.each([
+    ['http://127.0.0.1:8081/slash', '127.0.0.1', false],
+    ['http://127.0.0.1:8081/slash', 'chat.example.com  127.0.0.1', false],
+    ['http://127.0.0.1:8081/slash', '127.0.0.0/8', false],
+    ['http://127.0.0.1:8081/slash', '127.0.0.2 10.0.0.0/8', true],
+    ['http://[::1]:8081/slash', '::1', false],
+    ['http://backup.internal:8081/slash', 'backup.internal', false],
+    ['http://backup.internal:8081/slash', '10.0.0.0/24', false],
+    ['http://backup.internal:8081/slash', '10.0.0.7', true], // an address entry matches only a URL written with it
+    ['http://localhost:8081/slash', 'localhost', false],
+    ['http://localhost:8081/slash', '127.0.0.0/8', true], // ::1 is not covered
+    ['http://localhost:8081/slash', '127.0.0.0/8 ::1/128', false],
+    ['http://127.0.0.1:8081/slash', '127.0.0.1/99 127.0.0.1/8/1', true], // malformed ranges allow nothing
+  ])('%s with %j allowed → %s', async (url, allowed, expected) => {
+    expect(await needsUntrustedConnectionAllowance(url, allowed, resolve)).toBe(expected);
   });
 });
 

@@ -51,19 +51,43 @@ export function describeUntrustedConnectionHint(url: string): string {
 }
 
 /**
- * Whether Mattermost will need the allowance for `url`: its host is an internal IP literal, "localhost", or a
- * name that resolves (here, from the bridge; Mattermost usually resolves alike) to an internal address.
+ * Whether Mattermost will refuse `url` as things stand: its host is an internal IP literal, "localhost", or a
+ * name that resolves (here, from the bridge; Mattermost usually resolves alike) to an internal address, and
+ * `allowed` (the current AllowedUntrustedInternalConnections) does not cover it, matched as Mattermost does.
  * `resolve` is injectable for tests; a name that does not resolve counts as not needing it (that is a different
  * problem, reported by the bridge's own reachability check).
  */
 export async function needsUntrustedConnectionAllowance(
-  url: string, resolve: (host: string) => Promise<string[]> = resolveAll,
+  url: string, allowed = '', resolve: (host: string) => Promise<string[]> = resolveAll,
 ): Promise<boolean> {
   const host = hostOf(url);
-  if (isIP(host)) return isInternalIp(host);
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const entries = allowed.split(/\s+/).filter(Boolean);
+  if (entries.includes(host)) return false;
+  const ranges = allowedRanges(entries);
+  const refused = (ip: string) => isInternalIp(ip) && !ranges.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+  if (isIP(host)) return refused(host);
+  if (host === 'localhost' || host.endsWith('.localhost')) {
+    const addresses = await resolve(host).catch(() => ['127.0.0.1']);
+    return addresses.length === 0 || addresses.some(refused);
+  }
   const addresses = await resolve(host).catch(() => [] as string[]);
-  return addresses.some(isInternalIp);
+  return addresses.some(refused);
+}
+
+/** The entries written as CIDR ranges ("10.0.0.0/8"); plain hosts and addresses only match exactly. */
+function allowedRanges(entries: string[]): BlockList {
+  const ranges = new BlockList();
+  for (const entry of entries) {
+    const [net, bits, extra] = entry.split('/');
+    const family = isIP(net);
+    if (family === 0 || bits === undefined || extra !== undefined || !/^\d+$/.test(bits)) continue;
+    try {
+      ranges.addSubnet(net, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
+    } catch {
+      // A malformed range allows nothing, as in Mattermost.
+    }
+  }
+  return ranges;
 }
 
 async function resolveAll(host: string): Promise<string[]> {
