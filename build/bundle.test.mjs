@@ -4,13 +4,17 @@ import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {mkdir, mkdtemp, readFile, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
+import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
+import vm from 'node:vm';
 
 import {bundle} from './bundle.mjs';
 import {readPluginJson, validateManifest} from './manifest.mjs';
 
 const plugin = readPluginJson();
+// The host's libraries, as Mattermost puts them on window.
+const require = createRequire(new URL('../webapp/package.json', import.meta.url));
 let work;
 let tarball;
 let unpacked;
@@ -44,7 +48,18 @@ test('main.js is present, not empty, registers the plugin and does not bundle Re
     const path = join(unpacked, plugin.id, plugin.webapp.bundle_path);
     assert.ok((await stat(path)).size > 0, `${path} is empty`);
     const js = await readFile(path, 'utf8');
-    assert.match(js, new RegExp(`registerPlugin\\("${plugin.id}"`));
+    // Run it the way Mattermost loads it: a script that finds the host's libraries on window and calls
+    // window.registerPlugin. A bundle that brought its own React, or expected another global, fails here.
+    const registered = [];
+    const window = {
+        React: require('react'), ReactDOM: require('react-dom'), Redux: require('redux'), ReactRedux: require('react-redux'), PropTypes: {},
+        registerPlugin: (id, instance) => registered.push({id, instance}),
+    };
+    Object.assign(window, {window, self: window, console});
+    vm.runInNewContext(js, window, {filename: 'main.js'}); // in a browser, window is the global object
+    assert.equal(registered.length, 1);
+    assert.equal(registered[0].id, plugin.id);
+    assert.equal(typeof registered[0].instance.initialize, 'function');
     for (const reactInternal of ['__SECRET_INTERNALS', 'react.production', 'react-dom.production', 'ReactCurrentOwner']) {
         assert.ok(!js.includes(reactInternal), `main.js bundles React (found ${reactInternal}): check webpack externals`);
     }
