@@ -23,7 +23,9 @@ export type FaultAction =
    * other bytes than were sent (aws-chunked framing, say). The body itself cannot be altered on the
    * way: Content-Length is signed.
    */
-  | { lengthDelta: number };
+  | { lengthDelta: number }
+  /** Pass the request on and answer with this ETag: a store whose object is not the MD5 of what was sent (SSE-KMS, or altered bytes). */
+  | { etag: string };
 
 export type Fault = FaultAction & {
   /** Which requests: method and a test on the path (default: every request). */
@@ -102,6 +104,7 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse, targ
     if (res.destroyed) return;
     const headers = { ...answer.headers };
     if (fault && 'lengthDelta' in fault) headers['content-length'] = String(Number(headers['content-length']) + fault.lengthDelta);
+    if (fault && 'etag' in fault) headers.etag = `"${fault.etag}"`;
     res.writeHead(answer.statusCode ?? 502, headers);
     if (fault && 'cutResponseAfter' in fault) {
       res.write(answerBody.subarray(0, fault.cutResponseAfter));

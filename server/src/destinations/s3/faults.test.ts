@@ -161,11 +161,21 @@ describe('failures that are not retried', () => {
 
   test('a stored size other than the bytes sent (as the aws-chunked trap gives) fails the save and removes the object', async () => {
     const { destination, retries } = open();
+    // Altered bytes: the ETag is not the MD5 sent, so the size is read back, and it is not the size sent.
+    proxy.inject({ method: 'PUT', etag: '0123456789abcdef0123456789abcdef' });
     proxy.inject({ method: 'HEAD', lengthDelta: 45 });
     const err = await destination.save('objects/dd/four', randomBytes(10_000)).catch((e) => e);
     expect(err.code).toBe('S3_SIZE_MISMATCH');
     expect(err.message).toMatch(/stored with 10045 bytes but 10000 were sent/);
     expect(retries).toEqual([]);
     expect(destination.isNotFound(await destination.stat('objects/dd/four').catch((e) => e))).toBe(true);
+  });
+
+  test('an ETag that is not the MD5 (SSE-KMS) with the right stored size is a good save', async () => {
+    const { destination } = open();
+    const data = randomBytes(10_000);
+    proxy.inject({ method: 'PUT', etag: '0123456789abcdef0123456789abcdef' });
+    await destination.save('objects/dd/five', data);
+    expect(await destination.load('objects/dd/five')).toEqual(data);
   });
 });

@@ -2,8 +2,10 @@
  * A repository under a prefix of an S3 bucket (AWS or any S3-compatible store), keeping the Destination
  * contract (../destination.ts):
  * - save() is one PUT (or one multipart upload, for objects above the part size): S3 makes an object
- *   visible whole or not at all, so no temporary names are needed. After the upload the stored size is
- *   read back and compared with the bytes sent; a mismatch removes the object and fails.
+ *   visible whole or not at all, so no temporary names are needed. After the upload the ETag S3 answers is
+ *   compared with the MD5 of the bytes sent (a single PUT's ETag is the stored bytes' MD5); where it differs
+ *   (multipart uploads, SSE-KMS) the stored size is read back with a HEAD, and a size that is not the bytes
+ *   sent removes the object and fails.
  * - exclusive save() is a HEAD, then a PUT with If-None-Match: * where the service supports conditional
  *   writes (AWS since 2024, recent MinIO). Where it answers 501 the plain PUT is used, and some services
  *   (s3rver) ignore the header: the lock protocol lists again after writing, which keeps two writers
@@ -14,6 +16,7 @@
  *
  * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
  */
+import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -63,8 +66,9 @@ export class S3Destination implements Destination {
 
   async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
     const key = this.key(name);
-    if (options.exclusive) await this.putExclusive(name, key, data);
-    else await this.call('save', name, () => this.upload(name, key, data));
+    const etag = options.exclusive ? await this.putExclusive(name, key, data) : await this.call('save', name, () => this.upload(name, key, data));
+    // A single PUT's ETag is the MD5 of what was stored (without SSE-KMS/SSE-C): equal to ours, no HEAD needed.
+    if (etag !== undefined && etag.replace(/"/g, '') === createHash('md5').update(data).digest('hex')) return;
     await this.checkStoredSize(name, data.length);
   }
 
@@ -173,7 +177,7 @@ export class S3Destination implements Destination {
   }
 
   /** One PUT for objects up to the part size, else a multipart upload with `queueSize` parts in flight. */
-  private async upload(name: string, key: string, data: Buffer): Promise<void> {
+  private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const lock = objectLockParams(this.target.objectLock, name);
     const upload = new Upload({
       client: this.s3(),
@@ -185,7 +189,7 @@ export class S3Destination implements Destination {
       leavePartsOnError: true,
     });
     try {
-      await upload.done();
+      return (await upload.done()).ETag;
     } catch (err) {
       if (upload.uploadId) await this.abortUpload(key, upload.uploadId);
       throw err;
@@ -199,7 +203,7 @@ export class S3Destination implements Destination {
       .catch(() => {});
   }
 
-  private async putExclusive(name: string, key: string, data: Buffer): Promise<void> {
+  private async putExclusive(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const exists = await this.stat(name).then(
       () => true,
       (err) => {
@@ -212,11 +216,11 @@ export class S3Destination implements Destination {
     const put = (conditional: boolean) =>
       this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined, ...lock }));
     try {
-      await put(!this.conditionalWritesUnsupported);
+      return (await put(!this.conditionalWritesUnsupported)).ETag;
     } catch (err) {
       if (this.conditionalWritesUnsupported || classifyS3Error(err) !== 'not-implemented') throw s3Error(err, this.context('save', name));
       this.conditionalWritesUnsupported = true;
-      await this.call('save', name, () => put(false));
+      return (await this.call('save', name, () => put(false))).ETag;
     }
   }
 
