@@ -35,13 +35,17 @@ export function useDebounced<T>(value: T, ms: number): T {
     return settled;
 }
 
-/** The current time, refreshed every `ms`, for "5 min ago" texts. */
-export function useNow(ms = 30_000): number {
+/**
+ * The current time, refreshed every `ms` and whenever `data` changes, for "5 min ago" texts: a backup that
+ * finished after the last tick must not read "in 1 s".
+ */
+export function useNow(ms = 30_000, data?: unknown): number {
     const [now, setNow] = useState(() => Date.now());
     useEffect(() => {
+        setNow(Date.now());
         const timer = setInterval(() => setNow(Date.now()), ms);
         return () => clearInterval(timer);
-    }, [ms]);
+    }, [ms, data]);
     return now;
 }
 

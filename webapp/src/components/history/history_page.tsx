@@ -72,7 +72,7 @@ export default function HistoryPage({config}: CustomSettingProps) {
     const bridgePath = useBridgePath(config);
     const dispatch = usePluginDispatch();
     const backups = usePluginState((s) => s.backups);
-    const now = useNow();
+    const now = useNow(30_000, backups.items);
     useEffect(() => {
         refreshBackups(dispatch, bridgePath);
     }, [bridgePath, dispatch]);

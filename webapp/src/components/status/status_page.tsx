@@ -71,7 +71,7 @@ export default function StatusPage({config}: CustomSettingProps) {
     const [kick, setKick] = useState(0);
     const [followId, setFollowId] = useState<string | null>(null);
     const running = data?.running ?? null;
-    const now = useNow(running ? 1000 : 30000);
+    const now = useNow(running ? 1000 : 30000, data);
     const refresh = () => setKick((k) => k + 1);
 
     useStatusPolling(bridgePath, kick);
