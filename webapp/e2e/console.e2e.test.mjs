@@ -4,7 +4,7 @@
 // (listed in README.md here). The tests run in order and share one world; each saves a screenshot of the
 // state it checks under test-output/e2e/.
 import assert from 'node:assert/strict';
-import {mkdirSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, rmSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
@@ -23,6 +23,10 @@ let page;
 let seen;
 
 before(async () => {
+    // Screenshots of an earlier run, a failed one above all, must not pass for this run's.
+    for (const old of existsSync(OUT) ? readdirSync(OUT).filter((f) => f.endsWith('.png')) : []) {
+        rmSync(path.join(OUT, old));
+    }
     mkdirSync(OUT, {recursive: true});
     // 400 MiB of new uploads make the backup the test starts take seconds, long enough to watch.
     world = await startWorld({outDir: OUT, extraFiles: 400});
