@@ -40,7 +40,7 @@ test: build tools ## run every test (unit, integration against the real database
 demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
 	node server/bin/mmbackup demo --dir demo
 
-bench: build tools ## benchmark backup --only db against pg_dump on a ~1 GB database (cached in .bench/)
+bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in .bench/), the file store against tar|zstd, and S3 against lib-storage
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache
