@@ -1,20 +1,20 @@
 /**
  * s3rver, the S3-protocol server the tests use, in this process on 127.0.0.1 at a random port, with its
- * data in a temp dir and a key pair of its own. Two gaps of s3rver 3.7 are closed in front of it, because
- * the tests depend on S3 behaving as S3 does there:
+ * data in a temp dir and a key pair of its own. Its gaps are closed because the tests depend on S3
+ * behaving as S3 does:
  * - It checks no SigV4 signature (any secret passes for a known key id) and serves anonymous requests.
  *   Here every request must carry a valid SigV4 signature of the server's key pair, else 403
  *   SignatureDoesNotMatch / AccessDenied, as AWS answers.
- * - Its ListObjectsV2 continuation tokens are encrypted with single DES, which OpenSSL 3 (Node >= 17)
- *   refuses, so any listing of more than 1,000 keys fails with a 500. DES-EDE3 with three equal keys is
- *   the same cipher, and the default provider still has it: 'des' is mapped to that.
+ * - Listings past 1,000 keys, and answers to a PUT before the object is written: patched in s3rver itself
+ *   (../../src/bench/s3rver-patches.ts, shared with make bench).
  */
-import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { patchS3rver } from '../../src/bench/s3rver-patches';
 
 export interface S3TestServer {
   /** http://127.0.0.1:<port> */
@@ -56,7 +56,7 @@ export interface S3TestServerOptions {
  * disk directory for gigabytes).
  */
 export async function startS3Server(options: S3TestServerOptions = {}): Promise<S3TestServer> {
-  allowSingleDes();
+  patchS3rver();
   const parent = options.parentDirectory ?? ((await isWritableDirectory('/dev/shm')) ? '/dev/shm' : os.tmpdir());
   const directory = await fs.mkdtemp(path.join(parent, 'mmbackup-s3rver-'));
   const accessKeyId = `MMBTEST${randomBytes(6).toString('hex').toUpperCase()}`;
@@ -92,26 +92,6 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
 
 async function isWritableDirectory(dir: string): Promise<boolean> {
   return fs.access(dir, fsConstants.W_OK).then(() => true, () => false);
-}
-
-let desMapped = false;
-
-function allowSingleDes(): void {
-  if (desMapped) return;
-  desMapped = true;
-  try {
-    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-    return; // this OpenSSL still has single DES
-  } catch {
-    // mapped below
-  }
-  // The module object itself (what s3rver's require('crypto') returns), not this file's import of it.
-  type CipherFactory = (algorithm: string, key: Buffer, ...rest: unknown[]) => unknown;
-  const mutable = require('node:crypto') as Record<'createCipheriv' | 'createDecipheriv', CipherFactory>;
-  for (const name of ['createCipheriv', 'createDecipheriv'] as const) {
-    const original = mutable[name];
-    mutable[name] = (algorithm, key, ...rest) => (algorithm === 'des' ? original('des-ede3-cbc', Buffer.concat([key, key, key]), ...rest) : original(algorithm, key, ...rest));
-  }
 }
 
 /** Puts a SigV4 check in front of s3rver's own request handler. */
