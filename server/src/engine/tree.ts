@@ -5,10 +5,11 @@
  * size, mtime and inode, its content ids are reused without reading the file again, as long as those
  * objects are known to be in the repository.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
 import { readBlob, writeBlob, writeBufferBlob, type BlobRef, type WriteStats } from '../repository/blobs';
@@ -41,15 +42,25 @@ interface CaptureCounters {
   bytes: number;
 }
 
-async function* walk(root: string, relative: string): AsyncGenerator<{ rel: string; full: string; stat: import('node:fs').Stats }> {
+/** Entries walked between two turns of the event loop (the bridge keeps answering HTTP meanwhile). */
+const WALK_ENTRIES_PER_TURN = 256;
+
+/**
+ * Every entry under `root` in sorted, depth-first order. The calls are synchronous: a file store is a
+ * deep tree of small directories, so an async lstat per entry spends most of its time on the round trip
+ * to the thread pool (measured on 38,000 entries: 2.6 s against 0.3 s warm, 4.9 s against 2.9 s cold).
+ * The event loop gets a turn every WALK_ENTRIES_PER_TURN entries.
+ */
+async function* walk(root: string, relative: string, counter = { entries: 0 }): AsyncGenerator<{ rel: string; full: string; stat: import('node:fs').Stats }> {
   const full = relative ? path.join(root, relative) : root;
-  const names = (await fs.readdir(full)).sort();
+  const names = readdirSync(full).sort();
   for (const name of names) {
     const rel = relative ? `${relative}/${name}` : name;
     const child = path.join(root, rel);
-    const stat = await fs.lstat(child);
+    const stat = lstatSync(child);
+    if (++counter.entries % WALK_ENTRIES_PER_TURN === 0) await yieldToEventLoop();
     yield { rel, full: child, stat };
-    if (stat.isDirectory()) yield* walk(root, rel);
+    if (stat.isDirectory()) yield* walk(root, rel, counter);
   }
 }
 

@@ -24,6 +24,9 @@ export interface RepositoryConfig {
   chunker: ChunkerParams & { seed: string };
 }
 
+/** Fan-out directories listed at once when the index is loaded. */
+const INDEX_LISTINGS = 16;
+
 export function objectName(id: string): string {
   return `objects/${id.slice(0, 2)}/${id}`;
 }
@@ -111,10 +114,21 @@ export class Repository {
     return new Repository(destination, config, keys);
   }
 
-  /** Lists the stored objects once, so that saveChunk() can skip what is already there. */
+  /**
+   * Lists the stored objects once, so that saveChunk() can skip what is already there. The 256 fan-out
+   * directories are listed INDEX_LISTINGS at a time: on S3 one listing pages through 1,000 keys per round
+   * trip, so a repository of 100,000 chunks would otherwise wait for 100 round trips in a row.
+   */
   async loadIndex(): Promise<void> {
     if (this.indexLoaded) return;
-    for await (const object of this.destination.list('objects/')) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
+    const fanOut = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/`);
+    const listOne = async (prefix: string) => {
+      for await (const object of this.destination.list(prefix)) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
+    };
+    const workers = Array.from({ length: INDEX_LISTINGS }, async () => {
+      for (let prefix = fanOut.shift(); prefix !== undefined; prefix = fanOut.shift()) await listOne(prefix);
+    });
+    await Promise.all(workers);
     this.indexLoaded = true;
   }
 
