@@ -19,7 +19,7 @@ import {
 } from '../repository/snapshots';
 import { captureConfig } from './capture-config';
 import { captureDatabase } from './capture-database';
-import { captureFiles } from './capture-files';
+import { captureFiles, readFileStoreAhead } from './capture-files';
 import { preflight } from './preflight';
 import { storageError } from './storage-errors';
 import { runSteps } from './steps';
@@ -86,8 +86,8 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
       {
         name: 'index',
         run: async () => {
-          await repository.loadIndex();
           context.parent = snapshots.find((s) => s.components.files || s.components.config);
+          await Promise.all([repository.loadIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
         },
       },
       ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),

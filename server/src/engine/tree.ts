@@ -12,7 +12,6 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
-import { readMetadataAhead } from './read-ahead';
 import { readBlob, writeBlob, writeBufferBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
@@ -119,14 +118,9 @@ export function treeLine(entry: TreeEntry): string {
   return `${JSON.stringify(entry)}\n`;
 }
 
-/** Above this many files in the previous capture, the metadata read-ahead could evict itself before the walk. */
-const READ_AHEAD_MAX_FILES = 1_000_000;
-
 /** Captures a directory into the repository. */
 export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex, stats: WriteStats, reporter: Reporter, signal?: AbortSignal): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
-  // Incremental backups mostly compare metadata: read it ahead in parallel, unless it may not fit the cache.
-  if (parent.size > 0 && parent.size <= READ_AHEAD_MAX_FILES) await readMetadataAhead(root, signal);
   const listing = Readable.from(captureEntries(repository, root, parent, stats, counters, reporter, signal));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
