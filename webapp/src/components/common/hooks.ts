@@ -1,10 +1,12 @@
-// Hooks shared by the pages: the plugin's store slice, the bridge path, and debouncing for the previews.
-import {useEffect, useState} from 'react';
+// Hooks shared by the pages: the plugin's store slice, the bridge path, debouncing and asking for the previews.
+import {useEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {bridgePathFromConfig} from '../../client/bridge_path';
+import type {BridgeProblem} from '../../client/request';
 import {pluginState} from '../../state';
 import {loadBridgeSettings} from '../../state/bridge_settings';
+import {isAbort, problemOf} from '../../state/problem';
 import type {PluginAction, PluginState} from '../../state';
 
 export function usePluginState<T>(select: (state: PluginState) => T): T {
@@ -59,4 +61,37 @@ export function useBridgeSettings(bridgePath: string): void {
             loadBridgeSettings(dispatch, bridgePath);
         }
     }, [bridgePath]);
+}
+
+/**
+ * The bridge's answer to `ask` while `key` stays the same (the previews: `key` is the settled input): asked
+ * again, the earlier request aborted, when `key` changes. `ask` returning null means there is nothing to ask.
+ */
+export function useBridgeAnswer<T>(key: string, ask: (signal: AbortSignal) => Promise<T> | null): {answer: T | null; problem: BridgeProblem | null} {
+    const [answer, setAnswer] = useState<T | null>(null);
+    const [problem, setProblem] = useState<BridgeProblem | null>(null);
+    const latestAsk = useRef(ask);
+    latestAsk.current = ask;
+    useEffect(() => {
+        const controller = new AbortController();
+        const request = latestAsk.current(controller.signal);
+        if (!request) {
+            setAnswer(null);
+            setProblem(null);
+            return undefined;
+        }
+        request.then(
+            (a) => {
+                setAnswer(a);
+                setProblem(null);
+            },
+            (err) => {
+                if (!isAbort(err)) {
+                    setProblem(problemOf(err));
+                }
+            },
+        );
+        return () => controller.abort();
+    }, [key]);
+    return {answer, problem};
 }

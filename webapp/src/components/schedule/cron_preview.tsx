@@ -1,13 +1,10 @@
 // One schedule in words with its next runs, asked of the bridge (the same cron parser and time zone rules
 // the scheduler uses) once the admin stops typing.
-import React, {useEffect, useState} from 'react';
+import React from 'react';
 
 import {previewSchedule} from '../../client/endpoints';
-import type {BridgeProblem} from '../../client/request';
-import type {SchedulePreview} from '../../client/types';
-import {isAbort, problemOf} from '../../state/problem';
 import {localTime} from '../common/format';
-import {useDebounced} from '../common/hooks';
+import {useBridgeAnswer, useDebounced} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {color, muted} from '../common/styles';
 
@@ -27,31 +24,11 @@ type Props = {
 
 export default function CronPreview({label, bridgePath, cron, timeZone, emptyMeans}: Props) {
     const settled = useDebounced(JSON.stringify([cron, timeZone]), PREVIEW_DEBOUNCE_MS);
-    const [preview, setPreview] = useState<SchedulePreview | null>(null);
-    const [problem, setProblem] = useState<BridgeProblem | null>(null);
     const empty = cron !== undefined && cron.trim() === '';
-
-    useEffect(() => {
+    const {answer: preview, problem} = useBridgeAnswer(JSON.stringify([settled, bridgePath]), (signal) => {
         const [c, tz] = (JSON.parse(settled) as Array<string | null>).map((v) => v ?? undefined);
-        if (c === undefined || c.trim() === '') {
-            setPreview(null);
-            setProblem(null);
-            return undefined;
-        }
-        const controller = new AbortController();
-        previewSchedule(bridgePath, c, tz, 5, controller.signal).then(
-            (p) => {
-                setPreview(p);
-                setProblem(null);
-            },
-            (err) => {
-                if (!isAbort(err)) {
-                    setProblem(problemOf(err));
-                }
-            },
-        );
-        return () => controller.abort();
-    }, [settled, bridgePath]);
+        return c === undefined || c.trim() === '' ? null : previewSchedule(bridgePath, c, tz, 5, signal);
+    });
 
     let body: React.ReactNode;
     if (empty) {

@@ -1,14 +1,12 @@
 // The RetentionPreview custom setting: which of the repository's real snapshots the retention rules being
 // edited would keep, and why; nothing is removed (the bridge only applies the policy on paper).
-import React, {useEffect, useState} from 'react';
+import React from 'react';
 
 import {previewRetention} from '../../client/endpoints';
-import type {BridgeProblem} from '../../client/request';
 import type {RetentionParams, RetentionPreview} from '../../client/types';
-import {isAbort, problemOf} from '../../state/problem';
 import type {CustomSettingProps} from '../../types/mattermost';
 import {localTime, shortId} from '../common/format';
-import {useBridgePath, useBridgeSettings, useDebounced} from '../common/hooks';
+import {useBridgeAnswer, useBridgePath, useBridgeSettings, useDebounced} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {cell, color, muted, table, textIn} from '../common/styles';
 
@@ -62,24 +60,7 @@ export default function RetentionPreviewSetting({config}: CustomSettingProps) {
     const bridgePath = useBridgePath(config);
     useBridgeSettings(bridgePath);
     const settled = useDebounced(JSON.stringify(useRetentionParams(config)), PREVIEW_DEBOUNCE_MS);
-    const [preview, setPreview] = useState<RetentionPreview | null>(null);
-    const [problem, setProblem] = useState<BridgeProblem | null>(null);
-
-    useEffect(() => {
-        const controller = new AbortController();
-        previewRetention(bridgePath, JSON.parse(settled) as RetentionParams, controller.signal).then(
-            (p) => {
-                setPreview(p);
-                setProblem(null);
-            },
-            (err) => {
-                if (!isAbort(err)) {
-                    setProblem(problemOf(err));
-                }
-            },
-        );
-        return () => controller.abort();
-    }, [settled, bridgePath]);
+    const {answer: preview, problem} = useBridgeAnswer(JSON.stringify([settled, bridgePath]), (signal) => previewRetention(bridgePath, JSON.parse(settled) as RetentionParams, signal));
 
     return (
         <div data-testid='retention-preview'>
