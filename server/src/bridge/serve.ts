@@ -11,7 +11,6 @@ import { AlertNotifier } from '../alerts/notifier';
 import { MmBackupError } from '../common/errors';
 import { redact, registerSecret } from '../common/redact';
 import { loadInstallation, type LoadInstallationOptions } from '../mattermost/installation';
-import type { MattermostInstallation } from '../mattermost/types';
 import { MattermostApi } from '../mattermost-api/client';
 import type { Secret } from '../repository/keys';
 import type { Repository } from '../repository/repository';
@@ -57,35 +56,27 @@ function notifierFor(api: MattermostApi | undefined, loaded: LoadedSettings, log
 async function registerSlash(bridge: Bridge, api: MattermostApi | undefined, env: BridgeEnvironment, state: SlashState, log: (line: string) => void): Promise<void> {
   if (!api || !env.slashUrl) return;
   try {
-    const report = await ensureSlashCommands(
-      api, { url: env.slashUrl, trigger: 'backup', displayName: 'Backup', description: 'Backups of this Mattermost server', autocompleteHint: '[now|status|list|verify|help]' },
-      (url) => needsUntrustedConnectionAllowance(url, allowedInternal(bridge.installation)),
-    );
+    const report = await ensureSlashCommands(api, { url: env.slashUrl, trigger: 'backup', displayName: 'Backup', description: 'Backups of this Mattermost server', autocompleteHint: '[now|status|list|verify|help]' });
     state.tokens = tokensOf(report);
     const failed = report.teams.filter((t) => t.outcome === 'failed');
     if (failed.length > 0) bridge.problems.set('slash', `/backup could not be registered on ${failed.map((t) => t.teamName).join(', ')}: ${failed[0].error?.message}`);
     else bridge.problems.delete('slash');
-    if (report.untrustedConnectionHint) bridge.problems.set('slash-untrusted', report.untrustedConnectionHint);
-    else bridge.problems.delete('slash-untrusted');
   } catch (err) {
     bridge.problems.set('slash', `/backup could not be registered: ${redact((err as Error).message)}`);
     log(`slash registration failed: ${redact((err as Error).message)}`);
   }
 }
 
-/** Mattermost's ServiceSettings.AllowedUntrustedInternalConnections as it is in force (overrides applied). */
-function allowedInternal(installation: MattermostInstallation): string {
-  return String(installation.config?.ServiceSettings?.AllowedUntrustedInternalConnections ?? '');
-}
-
 /**
- * Re-reads Mattermost's config and says whether it still refuses to call the slash command URL, so that an
- * allowance the admin adds clears the problem within a minute, not at the next hourly registration.
+ * Whether Mattermost, as its config is now (re-read, overrides applied), refuses to call the slash command
+ * URL (../slash/untrusted.ts). Checked at start and every minute, so an allowance the admin adds clears the
+ * problem within a minute.
  */
 async function checkSlashAllowance(bridge: Bridge, env: BridgeEnvironment, source: LoadInstallationOptions): Promise<void> {
   if (!env.slashUrl) return;
   const installation = await loadInstallation(source).catch(() => bridge.installation);
-  if (await needsUntrustedConnectionAllowance(env.slashUrl, allowedInternal(installation))) bridge.problems.set('slash-untrusted', describeUntrustedConnectionHint(env.slashUrl));
+  const allowed = String(installation.config?.ServiceSettings?.AllowedUntrustedInternalConnections ?? '');
+  if (await needsUntrustedConnectionAllowance(env.slashUrl, allowed)) bridge.problems.set('slash-untrusted', describeUntrustedConnectionHint(env.slashUrl));
   else bridge.problems.delete('slash-untrusted');
 }
 
@@ -149,9 +140,12 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
   void bridge.checkRepository();
 
   await registerSlash(bridge, api, environment, slash, log);
+  // Without a bot there is no command for Mattermost to call, so nothing to allow.
+  const checkAllowance = () => (api ? checkSlashAllowance(bridge, environment, options.installation) : Promise.resolve());
+  await checkAllowance();
   const slashTimer = setInterval(() => void registerSlash(bridge, api, environment, slash, log), options.slashRefreshMs ?? 3_600_000);
   slashTimer.unref();
-  const allowanceTimer = setInterval(() => void checkSlashAllowance(bridge, environment, options.installation), options.allowanceCheckMs ?? 60_000);
+  const allowanceTimer = setInterval(() => void checkAllowance(), options.allowanceCheckMs ?? 60_000);
   allowanceTimer.unref();
 
   const server = createApiServer({ core: bridge, auth: { api: api ?? unauthenticated() }, metricsToken: environment.metricsToken, basePath: settings.effective.bridgePath, log });

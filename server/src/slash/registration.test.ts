@@ -8,7 +8,6 @@ import { MmBackupError } from '../common/errors';
 import { MattermostApi } from '../mattermost-api/client';
 import { startMattermostTestServer, type MattermostTestServer } from '../../test/support/mattermost/server';
 import { ensureSlashCommands, tokensOf, type SlashCommandOptions } from './registration';
-import { needsUntrustedConnectionAllowance } from './untrusted';
 
 let mm: MattermostTestServer;
 let api: MattermostApi;
@@ -33,14 +32,11 @@ afterEach(async () => {
   clearSecretsForTests();
 });
 
-/** Stands in for DNS so no test resolves a public name; IP literals are still judged by the real check. */
-const noDns = (url: string) => needsUntrustedConnectionAllowance(url, '', async () => []);
-
 const writes = () => mm.requests.filter((r) => r.path.startsWith('/api/v4/commands') && r.method !== 'GET');
 const live = () => [...mm.state.commands.values()].filter((c) => c.delete_at === 0);
 
 it('creates /backup on every team with the bridge URL, POST and autocomplete, and returns each token', async () => {
-  const report = await ensureSlashCommands(api, OPTIONS, noDns);
+  const report = await ensureSlashCommands(api, OPTIONS);
   expect(report.teams.map((t) => [t.teamName, t.outcome])).toEqual([['ops', 'created'], ['eng', 'created']]);
   expect(live()).toHaveLength(2);
   for (const command of live()) {
@@ -53,30 +49,29 @@ it('creates /backup on every team with the bridge URL, POST and autocomplete, an
 });
 
 it('a second run changes nothing and returns the same tokens', async () => {
-  const first = await ensureSlashCommands(api, OPTIONS, noDns);
+  const first = await ensureSlashCommands(api, OPTIONS);
   const before = writes().length;
-  const second = await ensureSlashCommands(api, OPTIONS, noDns);
+  const second = await ensureSlashCommands(api, OPTIONS);
   expect(second.teams.map((t) => t.outcome)).toEqual(['unchanged', 'unchanged']);
   expect(writes()).toHaveLength(before);
   expect(tokensOf(second)).toEqual(tokensOf(first));
 });
 
 it('a changed URL updates the command in place, keeping its token and the admin\'s wording', async () => {
-  const first = await ensureSlashCommands(api, OPTIONS, noDns);
+  const first = await ensureSlashCommands(api, OPTIONS);
   for (const command of live()) mm.state.commands.set(command.id, { ...command, display_name: 'Backups (ops)' });
   const moved = { ...OPTIONS, url: 'https://chat.example.com/backup-dr/api/v1/slash' };
-  const second = await ensureSlashCommands(api, moved, noDns);
+  const second = await ensureSlashCommands(api, moved);
   expect(second.teams.map((t) => t.outcome)).toEqual(['updated', 'updated']);
   expect(tokensOf(second)).toEqual(tokensOf(first));
   expect(live().map((c) => [c.url, c.display_name])).toEqual([[moved.url, 'Backups (ops)'], [moved.url, 'Backups (ops)']]);
-  expect(second.untrustedConnectionHint).toBeUndefined();
 });
 
 it('leaves other commands alone', async () => {
   const ops = mm.state.teamByName('ops')!;
   const other = (await api.createCommand({ teamId: ops.id, trigger: 'deploy', url: 'https://ci.example.com/hook' }));
-  await ensureSlashCommands(api, OPTIONS, noDns);
-  await ensureSlashCommands(api, { ...OPTIONS, url: 'https://chat.example.com/slash' }, noDns);
+  await ensureSlashCommands(api, OPTIONS);
+  await ensureSlashCommands(api, { ...OPTIONS, url: 'https://chat.example.com/slash' });
   expect(mm.state.commands.get(other.id)).toMatchObject({ trigger: 'deploy', url: 'https://ci.example.com/hook', update_at: other.update_at });
 });
 
@@ -90,12 +85,7 @@ it('a team that fails is reported with its error; the other teams are still regi
     createCommand: api.createCommand.bind(api),
     updateCommand: api.updateCommand.bind(api),
   };
-  const report = await ensureSlashCommands(flaky, OPTIONS, noDns);
+  const report = await ensureSlashCommands(flaky, OPTIONS);
   expect(report.teams.map((t) => [t.teamName, t.outcome, t.error?.code])).toEqual([['ops', 'created', undefined], ['eng', 'failed', 'MM_FORBIDDEN']]);
   expect(tokensOf(report)).toHaveLength(1);
-});
-
-it('explains AllowedUntrustedInternalConnections when the URL is on a loopback address', async () => {
-  const report = await ensureSlashCommands(api, OPTIONS, noDns);
-  expect(report.untrustedConnectionHint).toContain('Add 127.0.0.1 to ServiceSettings.AllowedUntrustedInternalConnections');
 });

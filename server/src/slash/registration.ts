@@ -7,7 +7,6 @@
 import type { Command } from '@mattermost/types/integrations';
 import { asMmBackupError, type MmBackupError } from '../common/errors';
 import type { CommandSpec, MattermostApi } from '../mattermost-api/client';
-import { describeUntrustedConnectionHint, needsUntrustedConnectionAllowance } from './untrusted';
 
 /** The part of MattermostApi registration uses (so tests or a wrapper can stand in). */
 export type CommandsApi = Pick<MattermostApi, 'teams' | 'listCommands' | 'createCommand' | 'updateCommand'>;
@@ -38,26 +37,21 @@ export interface TeamRegistration {
 
 export interface RegistrationReport {
   teams: TeamRegistration[];
-  /** Set when Mattermost will refuse to call `url` until its host is allowed (see untrusted.ts). */
-  untrustedConnectionHint?: string;
 }
 
 /**
  * Ensures the command on every team; failures are per team and never thrown (listing the teams is the one
- * exception: without it nothing can be done, so its MmBackupError propagates).
+ * exception: without it nothing can be done, so its MmBackupError propagates). Whether Mattermost may call
+ * the URL at all is untrusted.ts's question, asked by the bridge against Mattermost's current config.
  */
-export async function ensureSlashCommands(
-  api: CommandsApi, options: SlashCommandOptions,
-  needsAllowance: (url: string) => Promise<boolean> = needsUntrustedConnectionAllowance,
-): Promise<RegistrationReport> {
+export async function ensureSlashCommands(api: CommandsApi, options: SlashCommandOptions): Promise<RegistrationReport> {
   const teams = await api.teams();
   const results: TeamRegistration[] = [];
   // One team at a time: a few teams is the norm, and it keeps the bridge gentle with Mattermost's rate limit.
   for (const team of teams) {
     results.push(await ensureOnTeam(api, commandSpec(team.id, options), team.name));
   }
-  const hint = (await needsAllowance(options.url)) ? describeUntrustedConnectionHint(options.url) : undefined;
-  return { teams: results, ...(hint ? { untrustedConnectionHint: hint } : {}) };
+  return { teams: results };
 }
 
 /** All tokens from a report, for SlashDeps.commandTokens(). */
