@@ -14,7 +14,7 @@ import { passphraseSecret } from '../repository/keys';
 import { acquireLock } from '../repository/lock';
 import { Repository } from '../repository/repository';
 import { listSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../repository/snapshots';
-import { listVerifications, recordVerification } from '../repository/verifications';
+import { listVerifications, recordOutcome } from '../repository/verifications';
 import { runPrune } from './prune';
 import { snapshotChunkIds } from './references';
 import { verifySnapshots } from './verify';
@@ -176,8 +176,8 @@ test('the newest verified snapshot is kept even when the policy drops it, and sa
   const verified = await makeSnapshot(daysAgo(5));
   const unverified = await makeSnapshot(daysAgo(2));
   const newest = await makeSnapshot(daysAgo(1));
-  await recordVerification(repository, oldVerified.id, { readData: true, drill: false });
-  await recordVerification(repository, verified.id, { readData: true, drill: false, at: new Date('2026-01-01T00:00:00Z') });
+  await recordOutcome(repository, oldVerified.id, { kind: 'verify', ok: true, readData: true });
+  await recordOutcome(repository, verified.id, { kind: 'verify', ok: true, readData: true, at: new Date('2026-01-01T00:00:00Z') });
 
   const report = await runPrune(repository, { last: 1 }, { reporter });
 
@@ -238,7 +238,7 @@ test('a dry run shows every verdict and what would be reclaimed, and changes not
   const oldest = await makeSnapshot(daysAgo(3));
   await makeSnapshot(daysAgo(2));
   const newest = await makeSnapshot(daysAgo(1));
-  await recordVerification(repository, oldest.id, { readData: false, drill: true });
+  await recordOutcome(repository, oldest.id, { kind: 'drill', ok: true });
   const leftovers = await killedBackupLeftovers();
   await oldTemporaryFile('objects/ef/.tmp-ef22-killed', 2);
   const before = await repositoryState();

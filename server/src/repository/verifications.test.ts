@@ -9,7 +9,7 @@ import { clearSecretsForTests, registerSecret } from '../common/redact';
 import { LocalDestination } from '../destinations/local';
 import { passphraseSecret } from './keys';
 import { Repository } from './repository';
-import { listVerifications, loadVerification, mergeOutcome, recordOutcome, recordVerification, removeVerification } from './verifications';
+import { listVerifications, loadVerification, mergeOutcome, recordOutcome, removeVerification } from './verifications';
 
 let dir: string;
 let repo: Repository;
@@ -58,9 +58,9 @@ test('a later pass after a failure sets the flag again', () => {
   expect(passed.lastVerify).not.toHaveProperty('message');
 });
 
-test('recordVerification (the CLI) records passes and leaves the other kind alone', async () => {
+test('an outcome of one kind leaves the other kind alone', async () => {
   await recordOutcome(repo, ID, { kind: 'drill', ok: true, restoreDurationMs: 900, at: t(1) });
-  await recordVerification(repo, ID, { readData: true, drill: false, at: t(2) });
+  await recordOutcome(repo, ID, { kind: 'verify', ok: true, readData: true, at: t(2) });
   const record = (await loadVerification(repo, ID))!;
   expect(record).toMatchObject({ readData: true, drill: true, at: t(2).toISOString() });
   expect(record.lastDrill).toMatchObject({ ok: true, restoreDurationMs: 900 });

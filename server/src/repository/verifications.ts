@@ -128,24 +128,6 @@ export async function recordOutcome(repository: Repository, snapshotId: string, 
 }
 
 /**
- * Records that `snapshotId` passed a verification (`readData`) and/or a drill (`drill`, with its measured
- * restore time when known). A kind that is false here is not touched.
- */
-export async function recordVerification(
-  repository: Repository,
-  snapshotId: string,
-  result: { readData: boolean; drill: boolean; at?: Date; restoreDurationMs?: number; jobId?: string },
-): Promise<VerificationRecord> {
-  let record = await loadVerification(repository, snapshotId);
-  const { at, jobId } = result;
-  if (result.readData) record = mergeOutcome(record, snapshotId, { kind: 'verify', ok: true, readData: true, at, jobId });
-  if (result.drill) record = mergeOutcome(record, snapshotId, { kind: 'drill', ok: true, restoreDurationMs: result.restoreDurationMs, at, jobId });
-  if (!record) throw new Error('recordVerification needs readData or drill');
-  await repository.saveSealed(recordName(snapshotId), Buffer.from(JSON.stringify(record)));
-  return record;
-}
-
-/**
  * Every record, in no particular order, in the current format. A record that cannot be opened rejects:
  * prune must not guess which snapshot was verified (verifying the snapshot again replaces the damaged record).
  */
