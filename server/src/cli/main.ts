@@ -52,6 +52,8 @@ function program(signal: AbortSignal): Command {
     .option('--read-data', 'read, decrypt and check every object')
     .option('--drill', 'restore the snapshot into a scratch database and directory, compare, and drop them')
     .option('--db <dsn>', 'database server for the drill (default: the Mattermost database server)')
+    .option('--mattermost-binary <path>', 'boot this Mattermost on the drill\'s restored data (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
+    .option('--no-boot', 'restore and compare only; do not boot Mattermost on the drill\'s data')
     .action((id, _o, cmd) => verifyCommand(id, globals(cmd)));
   cli
     .command('restore <id>')
@@ -63,6 +65,7 @@ function program(signal: AbortSignal): Command {
     .option('--install-dir <dir>', 'target Mattermost install dir, for plugins/ and client/plugins/ (default: parent of --config-dir)')
     .option('--dry-run', 'print what would happen and change nothing')
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
+    .option('--mattermost-binary <path>', 'the Mattermost that will run the restored data, checked against the backup\'s version (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
     .action((id, _o, cmd) => restoreCommand(id, globals(cmd)));
   addRetentionOptions(
     cli

@@ -18,6 +18,7 @@ import { planRestore, type RestorePlan, type RestoreTargets } from './restore-pl
 import { restoreDirectory } from './restore-directory';
 import { restoreS3Store } from '../sources/s3-store/restore';
 import { runSteps } from './steps';
+import { checkRestoreVersion, type VersionCheck } from './version-safety';
 
 export interface RestoreOptions {
   repository: Repository;
@@ -28,6 +29,8 @@ export interface RestoreOptions {
   yes: boolean;
   dryRun: boolean;
   reporter: Reporter;
+  /** --mattermost-binary: the Mattermost that will run the restored data (default <install dir>/bin/mattermost). */
+  mattermostBinary?: string;
 }
 
 export interface RestoreResult {
@@ -36,6 +39,8 @@ export interface RestoreResult {
   safetySnapshot?: string;
   configRewrite?: ConfigRewrite;
   check?: RestoreCheck;
+  /** The backup's Mattermost version against the binary that will run it (./version-safety.ts). */
+  versionCheck?: VersionCheck;
   durationMs: number;
 }
 
@@ -44,6 +49,11 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   const started = Date.now();
   const plan = await planRestore(snapshot, options.components ?? ALL_COMPONENTS, options.targets, options.installation);
   const result: RestoreResult = { plan, dryRun: options.dryRun, durationMs: 0 };
+  // Before anything is replaced: an older Mattermost must never be handed a newer database.
+  if (plan.actions.some((a) => a.component === 'db')) {
+    result.versionCheck = await checkRestoreVersion({ snapshot, explicitBinary: options.mattermostBinary, installDir: plan.installDir });
+    reporter.info(result.versionCheck.message);
+  }
   if (options.dryRun) return result;
   const occupied = plan.actions.filter((a) => a.nonEmpty);
   if (occupied.length > 0 && !options.yes) {

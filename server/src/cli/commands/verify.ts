@@ -9,7 +9,7 @@ import { recordOutcome, type VerificationOutcome } from '../../repository/verifi
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
-export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string }): Promise<void> {
+export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; mattermostBinary?: string; boot?: boolean }): Promise<void> {
   const reporter = reporterFor(options);
   const repository = await openRepository(options);
   const snapshots = ref ? [await findSnapshot(repository, ref)] : await listSnapshots(repository);
@@ -21,9 +21,10 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   let drill: DrillReport | undefined;
   let drillError: MmBackupError | undefined;
   if (options.drill && report.problems.length === 0) {
-    const server = options.db ? parseDsn(options.db, '--db') : (await installationIfAny(options, reporter))?.database;
+    const installation = await installationIfAny(options, reporter);
+    const server = options.db ? parseDsn(options.db, '--db') : installation?.database;
     try {
-      drill = await runDrill(repository, snapshots[0], server, reporter);
+      drill = await runDrill(repository, snapshots[0], server, reporter, { mattermostBinary: options.mattermostBinary, installDir: installation?.installDir, boot: options.boot });
     } catch (err) {
       if (!(err instanceof MmBackupError)) throw err;
       drillError = err;
@@ -36,6 +37,8 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   ];
   if (drill) {
     lines.push(`drill of snapshot ${drill.snapshot}: restored in ${formatDuration(drill.restoreDurationMs)} (database ${drill.dbRestoreMs !== undefined ? formatDuration(drill.dbRestoreMs) : 'n/a'}, files ${drill.filesRestoreMs !== undefined ? formatDuration(drill.filesRestoreMs) : 'n/a'}); ${drill.check.tablesCompared} tables match the recorded row counts; ${drill.check.filesReferenced} referenced files present`);
+    if (drill.boot) lines.push(`  Mattermost ${drill.boot.mattermostVersion} booted on it in ${formatDuration(drill.boot.bootMs)} and served post ${drill.boot.postChecked ?? '(none)'} and file ${drill.boot.fileChecked?.id ?? '(none)'}: restored and booted in ${formatDuration(drill.recoveryMs ?? 0)}`);
+    else if (drill.bootSkipped) lines.push(`  not booted: ${drill.bootSkipped}`);
   }
   emit(options, { ...report, drill, drillError: drillError?.toJSON(), ok: report.problems.length === 0 && !drillError }, lines.join('\n'));
   if (report.problems.length > 0) {
@@ -71,7 +74,7 @@ async function recordOutcomes(repository: Repository, snapshots: SnapshotManifes
       const { drill, drillError } = outcome;
       outcomes.push(drillError
         ? { kind: 'drill', ok: false, at, step: drillError.step, message: drillError.message, fix: drillError.fix }
-        : { kind: 'drill', ok: true, at, restoreDurationMs: drill?.restoreDurationMs ?? null });
+        : { kind: 'drill', ok: true, at, restoreDurationMs: drill?.restoreDurationMs ?? null, bootMs: drill?.boot?.bootMs, recoveryMs: drill?.recoveryMs, mattermostVersion: drill?.boot?.mattermostVersion });
     }
     try {
       for (const o of outcomes) await recordOutcome(repository, snapshot.id, o);
