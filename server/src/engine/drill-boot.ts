@@ -90,11 +90,10 @@ export async function bootRestoredServer(input: BootInput): Promise<BootReport> 
   const configDir = path.join(input.scratchDir, 'config');
   const configRoot = snapshot.components.config?.directory ?? snapshot.components.config?.databaseConfig;
   let original: unknown = {};
+  await fs.mkdir(configDir, { recursive: true, mode: 0o700 });
   if (configRoot) {
     await restoreTree(input.repository, configRoot, configDir, reporter);
     original = JSON.parse(await fs.readFile(path.join(configDir, 'config.json'), 'utf8').catch(() => '{}'));
-  } else {
-    await fs.mkdir(configDir, { recursive: true });
   }
   const filesDir = input.filesDir ?? path.join(input.scratchDir, 'empty-files');
   await fs.mkdir(filesDir, { recursive: true });

@@ -1,6 +1,8 @@
 /**
  * Version safety for restore: a database taken from a newer Mattermost must never be handed to an older
- * binary. Mattermost only migrates forward; an older server on a newer schema refuses to start or, worse,
+ * binary. The schema migration level (max db_migrations.version) is the measure every Mattermost has;
+ * `Systems.Version` is only present in databases upgraded from older releases (Mattermost 11 no longer
+ * writes it on a new install), so it is compared when recorded. Mattermost only migrates forward; an older server on a newer schema refuses to start or, worse,
  * runs against columns it does not know. So before anything is replaced, the backup's recorded
  * `Systems.Version` and schema migration level (the manifest's `mattermost.version` and `schemaVersion`,
  * read in the dump's own snapshot) are compared with the Mattermost binary that will run on the restored
@@ -53,7 +55,7 @@ export function judge(backup: VersionCheck['backup'], binary: MattermostBinary, 
       step: 'check-version',
       code: 'MATTERMOST_TOO_OLD',
       message: `${why}: an older Mattermost cannot run a newer database; nothing was replaced`,
-      fix: `install Mattermost ${backup.version ?? 'of the version the backup was taken with'} or newer on this host (or point --mattermost-binary at it), then run the restore again`,
+      fix: `install ${backup.version && versionOrder > 0 ? `Mattermost ${backup.version} or newer` : `the Mattermost the backup was taken with (newer than ${binary.version}: one whose schema reaches migration ${backup.schemaVersion})`} on this host (or point --mattermost-binary at it), then run the restore again`,
       exitCode: ExitCode.usage,
     });
   }

@@ -17,8 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireBuild, runCli } from '../support/cli';
 import { buildData, type Built } from './support/data-builder';
-import { observe } from './support/observe';
-import { dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
+import { freePort } from '../../src/mattermost/server-process';
+import { observe, schemaLevel } from './support/observe';
+import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -29,6 +30,8 @@ let restored: TestServer | undefined;
 let built: Built;
 let before: Record<string, unknown>;
 let repoArgs: string[];
+/** The source's backup; after a restore --yes, "latest" is the safety snapshot of what that restore replaced. */
+let backupId: string;
 const databases: string[] = [];
 const timings: string[] = [];
 
@@ -52,6 +55,7 @@ beforeAll(async () => {
   expect((await cli(['init'])).code).toBe(0);
   const backup = await cli(['--json', 'backup']);
   expect(backup.code).toBe(0);
+  backupId = backup.json().snapshot.id;
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -88,8 +92,7 @@ test('1. a new server: restore onto a new database, config dir and file dir, and
 
   const config = JSON.parse(await fs.readFile(path.join(root, 'config', 'config.json'), 'utf8'));
   expect(config.SqlSettings.DataSource).toContain(`/${database}`);
-  const port = (await import('../../src/mattermost/server-process')).freePort;
-  restored = { root, database, dataSource: dataSourceFor(database), config: path.join(root, 'config', 'config.json'), port: await port(), boots: [] };
+  restored = { root, database, dataSource: dataSourceFor(database), config: path.join(root, 'config', 'config.json'), port: await freePort(), boots: [] };
   await start(restored, 'new server on the restored data');
   expect(await observe(restored.running!.url, built, database)).toEqual(before);
   expect(await fs.readFile(path.join(root, 'config', built.samlCertificate.file))).toEqual(await fs.readFile(path.join(source.root, 'config', built.samlCertificate.file)));
@@ -108,9 +111,10 @@ test('2. the same server after a disaster: database dropped and file store delet
 });
 
 test('a drill boots Mattermost on the restored scratch copy, reads a known post and file, and records restore plus boot', async () => {
-  const drill = await cli(['--json', 'verify', 'latest', '--drill']);
-  expect(drill.code).toBe(0);
+  const drill = await cli(['--json', 'verify', backupId, '--drill']);
+  if (drill.code !== 0) throw new Error(`verify --drill exited with ${drill.code}:\n${drill.stderr.slice(-4000)}`);
   const report = drill.json().drill;
+  expect(report.bootSkipped).toBeUndefined();
   expect(report.boot).toMatchObject({ mattermostVersion: '11.4.0', postChecked: expect.any(String), fileChecked: { id: expect.any(String) } });
   expect(report.recoveryMs).toBe(report.restoreDurationMs + report.boot.bootMs);
   timings.push(`drill: restore ${(report.restoreDurationMs / 1000).toFixed(1)} s + boot ${(report.boot.bootMs / 1000).toFixed(1)} s`);
@@ -118,4 +122,93 @@ test('a drill boots Mattermost on the restored scratch copy, reads a known post 
   expect(built.files.map((f) => f.id)).toContain(report.boot.fileChecked.id);
   const show = await cli(['--json', 'list']);
   expect(show.code).toBe(0);
+});
+
+function setVersion(version: string): string {
+  return `INSERT INTO systems (name, value) VALUES ('Version', '${version}') ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
+}
+
+/** A server directory whose config.json is the source's, pointed at `database` (and changed by `edit`). */
+async function configuredAt(name: string, database: string, edit: (config: any) => void = () => undefined): Promise<{ root: string; config: string }> {
+  const root = path.join(work, name);
+  await makeInstallDir(root, build);
+  const config = JSON.parse(await fs.readFile(source.config, 'utf8'));
+  config.SqlSettings.DataSource = dataSourceFor(database);
+  edit(config);
+  const file = path.join(root, 'config', 'config.json');
+  await fs.writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return { root, config: file };
+}
+
+/** A copy of the source database (restored from its backup), changed by `sql` the way another Mattermost version leaves it, and backed up. */
+async function backupOfChangedDatabase(prefix: string, sql: string[], edit?: (config: any) => void, only = 'db'): Promise<{ snapshot: string; root: string; config: string }> {
+  const database = uniqueDatabase(prefix);
+  databases.push(database);
+  expect((await cli(['restore', backupId, '--only', 'db', '--db', dataSourceFor(database)])).code).toBe(0);
+  for (const statement of sql) await adminQuery(statement, database);
+  const server = await configuredAt(prefix, database, edit);
+  const backup = await cli(['--json', 'backup', '--only', only], server.config);
+  expect(backup.code).toBe(0);
+  return { snapshot: backup.json().snapshot.id, ...server };
+}
+
+test('4. version safety: a backup from a newer Mattermost is refused before anything is replaced, naming the version to install', async () => {
+  // What a Mattermost 11.5 leaves in the database: its version, and a migration this 11.4 binary does not have.
+  // (Systems.Version is written only by upgrades from older releases; an upgraded server has it.)
+  const newer = await backupOfChangedDatabase('mmdr_v115', [setVersion('11.5.0'), "INSERT INTO db_migrations (version, name) VALUES (151, 'add_future_columns')"]);
+  const shown = (await cli(['--json', 'show', newer.snapshot])).json();
+  expect(shown.mattermost).toMatchObject({ version: '11.5.0', schemaVersion: 151 });
+
+  const target = uniqueDatabase('mmdr_refused');
+  databases.push(target);
+  const onNew = await cli(['--json', 'restore', newer.snapshot, '--db', dataSourceFor(target), '--install-dir', path.join(work, 'mmdr_v115')]);
+  expect(onNew.code).toBe(2);
+  expect(onNew.json().error).toMatchObject({ code: 'MATTERMOST_TOO_OLD', step: 'check-version', fix: expect.stringContaining('install Mattermost 11.5.0 or newer') });
+  expect(onNew.stderr).toContain('11.4.0');
+  expect(await adminQuery(`SELECT 1 FROM pg_database WHERE datname = '${target}'`)).toEqual([]); // nothing was created
+
+  const snapshotsBefore = (await cli(['--json', 'list'])).json().length;
+  const onSame = await cli(['--json', 'restore', newer.snapshot, '--yes']);
+  expect(onSame.code).toBe(2);
+  expect(await schemaLevel(source.database)).toEqual(before.versions); // the live database was not touched
+  expect((await cli(['--json', 'list'])).json().length).toBe(snapshotsBefore); // not even a safety snapshot was needed
+});
+
+test('4. version safety: a backup from an older Mattermost is restored, said to migrate forward, and this Mattermost does migrate it', async () => {
+  const older = await backupOfChangedDatabase('mmdr_v113', [setVersion('11.3.0'), 'DELETE FROM db_migrations WHERE version = 150']);
+  const root = path.join(work, 'upgraded');
+  await makeInstallDir(root, build);
+  const database = uniqueDatabase('mmdr_upgraded');
+  databases.push(database);
+  const restore = await cli(['--json', 'restore', older.snapshot, '--db', dataSourceFor(database), '--install-dir', root]);
+  expect(restore.code).toBe(0);
+  expect(restore.json().versionCheck).toMatchObject({ verdict: 'newer-binary', message: expect.stringContaining('migrates the restored database forward on its first start (schema migrations 150 to 150)') });
+  expect(await schemaLevel(database)).toEqual({ version: '11.3.0', migration: 149 });
+
+  const server: TestServer = { root, database, dataSource: dataSourceFor(database), config: (await configuredAt('upgraded-config', database)).config, port: await freePort(), boots: [] };
+  try {
+    await start(server, 'an 11.3 backup on the 11.4 binary (migrates forward)');
+  } finally {
+    await stop(server);
+    for (const b of server.boots) timings.push(`${b.label}: ${(b.ms / 1000).toFixed(1)} s`);
+  }
+  expect((await schemaLevel(database)).migration).toBe(150); // Mattermost applied the migration the backup lacked
+});
+
+test('4. version safety: a schema ahead of the binary is refused on the migration level alone, when no version is recorded', async () => {
+  const ahead = await backupOfChangedDatabase('mmdr_m151', ["INSERT INTO db_migrations (version, name) VALUES (151, 'add_future_columns')"]);
+  const target = uniqueDatabase('mmdr_refused');
+  const refused = await cli(['--json', 'restore', ahead.snapshot, '--db', dataSourceFor(target), '--install-dir', ahead.root]);
+  expect(refused.code).toBe(2);
+  expect(refused.json().error).toMatchObject({ code: 'MATTERMOST_TOO_OLD', message: expect.stringContaining('migration 151'), fix: expect.stringContaining('newer than 11.4.0') });
+  expect(await adminQuery(`SELECT 1 FROM pg_database WHERE datname = '${target}'`)).toEqual([]);
+});
+
+test('a drill whose Mattermost does not boot fails loudly, with Mattermost\'s own last log lines', async () => {
+  // A config Mattermost rejects at start (a team size of 0 fails its validation): a backup that is no backup.
+  const broken = await backupOfChangedDatabase('mmdr_broken', [], (config) => (config.TeamSettings.MaxUsersPerTeam = 0), 'db,config');
+  const drill = await cli(['--json', 'verify', broken.snapshot, '--drill', '--mattermost-binary', path.join(build, 'bin', 'mattermost')], broken.config);
+  expect(drill.code).toBe(1);
+  expect(drill.stderr).toContain('boot-mattermost: Mattermost exited with code 1 before it answered; its last log lines:');
+  expect(drill.stderr).toContain('Invalid maximum users per team'); // Mattermost's own words
 });
