@@ -30,6 +30,18 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
     return undefined;
   }
   const config = JSON.parse(text);
+  const changed = rewriteConfigObject(config, path.dirname(configDir), targets);
+  if (changed.length === 0) return undefined;
+  const mode = (await fs.stat(file)).mode & 0o777;
+  await fs.writeFile(file, JSON.stringify(config, null, 2) + '\n', { mode });
+  return { file, changed };
+}
+
+/**
+ * Points a parsed config (config.json, or the active Configurations row) at the new targets, in place, and
+ * returns the names of the settings it changed. `installDir` resolves a relative FileSettings.Directory.
+ */
+export function rewriteConfigObject(config: any, installDir: string, targets: { db?: DbConnection; filesDir?: string; toLocalStore?: boolean }): string[] {
   const changed: string[] = [];
   const dataSource: string | undefined = config.SqlSettings?.DataSource;
   if (targets.db && dataSource) {
@@ -50,15 +62,11 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
     config.FileSettings.Directory = path.resolve(targets.filesDir) + '/';
     changed.push('FileSettings.DriverName', 'FileSettings.Directory');
   } else if (targets.filesDir && config.FileSettings) {
-    const installDir = path.dirname(configDir);
     const current = path.resolve(installDir, config.FileSettings.Directory ?? './data/');
     if (path.resolve(targets.filesDir) !== current) {
       config.FileSettings.Directory = path.resolve(targets.filesDir) + '/';
       changed.push('FileSettings.Directory');
     }
   }
-  if (changed.length === 0) return undefined;
-  const mode = (await fs.stat(file)).mode & 0o777;
-  await fs.writeFile(file, JSON.stringify(config, null, 2) + '\n', { mode });
-  return { file, changed };
+  return changed;
 }

@@ -19,6 +19,7 @@ import { restoreDirectory } from './restore-directory';
 import { restoreS3Store } from '../sources/s3-store/restore';
 import { runSteps } from './steps';
 import { checkRestoreVersion, type VersionCheck } from './version-safety';
+import { rewriteRestoredDatabaseConfig, type DatabaseConfigRewrite } from './config-rewrite-db';
 
 export interface RestoreOptions {
   repository: Repository;
@@ -41,6 +42,8 @@ export interface RestoreResult {
   check?: RestoreCheck;
   /** The backup's Mattermost version against the binary that will run it (./version-safety.ts). */
   versionCheck?: VersionCheck;
+  /** The config lives in the restored database: its active Configurations row was pointed at the new targets. */
+  databaseConfigRewrite?: DatabaseConfigRewrite;
   durationMs: number;
 }
 
@@ -89,6 +92,15 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
           const fromS3 = restoredData && snapshot.components.files?.driver === 'amazons3' && !plan.s3Store;
           result.configRewrite = await rewriteRestoredConfig(plan.configDir, { db: options.targets.db, filesDir: movedFiles ?? (fromS3 ? plan.filesDir : undefined), toLocalStore: fromS3 });
           if (result.configRewrite) reporter.info(`pointed ${result.configRewrite.file} at the new targets: ${result.configRewrite.changed.join(', ')}`);
+        },
+      },
+      {
+        name: 'rewrite-database-config',
+        run: async () => {
+          if (!options.targets.db || !plan.db || snapshot.mattermost.configSource !== 'database' || !plan.actions.some((a) => a.component === 'db')) return;
+          const movedFiles = options.targets.filesDir ?? (options.targets.configDir || options.targets.installDir ? plan.filesDir : undefined);
+          result.databaseConfigRewrite = await rewriteRestoredDatabaseConfig(plan.db, plan.installDir, { filesDir: movedFiles });
+          if (result.databaseConfigRewrite) reporter.info(`pointed the active configuration in the restored database at the new targets: ${result.databaseConfigRewrite.changed.join(', ')}`);
         },
       },
       { name: 'check', run: async () => void (result.check = await checkRestore(repository, snapshot, plan, reporter)) },

@@ -24,6 +24,7 @@ function describeResult(result: RestoreResult, snapshotId: string): string {
   if (result.safetySnapshot) out.push(`  what was replaced is saved as snapshot ${result.safetySnapshot}`);
   if (result.configRewrite) out.push(`  ${result.configRewrite.file}: updated ${result.configRewrite.changed.join(', ')} for the new targets`);
   if (result.versionCheck) out.push(`  version: ${result.versionCheck.message}`);
+  if (result.databaseConfigRewrite) out.push(`  the configuration in database ${result.databaseConfigRewrite.database}: updated ${result.databaseConfigRewrite.changed.join(', ')}; start Mattermost with MM_CONFIG pointing at it`);
   if (result.check) out.push(`  check: ${result.check.tablesCompared} tables with the recorded row counts, ${result.check.filesReferenced} referenced files present`);
   return out.join('\n');
 }
@@ -64,6 +65,7 @@ export async function restoreCommand(ref: string, options: RestoreCliOptions): P
       configRewrite: result.configRewrite,
       check: result.check,
       versionCheck: result.versionCheck,
+      databaseConfigRewrite: result.databaseConfigRewrite,
       durationMs: result.durationMs,
     },
     human,
