@@ -17,7 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireBuild, runCli } from '../support/cli';
 import { buildData, type Built } from './support/data-builder';
+import { openRepository, type GlobalOptions } from '../../src/cli/context';
 import { freePort } from '../../src/mattermost/server-process';
+import { loadVerification } from '../../src/repository/verifications';
 import { observe, schemaLevel } from './support/observe';
 import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
 
@@ -120,8 +122,10 @@ test('a drill boots Mattermost on the restored scratch copy, reads a known post 
   timings.push(`drill: restore ${(report.restoreDurationMs / 1000).toFixed(1)} s + boot ${(report.boot.bootMs / 1000).toFixed(1)} s`);
   expect(built.posts).toContain(report.boot.postChecked);
   expect(built.files.map((f) => f.id)).toContain(report.boot.fileChecked.id);
-  const show = await cli(['--json', 'list']);
-  expect(show.code).toBe(0);
+  // The verification record the console's Status and History read: "restored and booted in ...".
+  const repository = await openRepository({ repo: path.join(work, 'repo'), passphraseFile: path.join(work, 'passphrase') } as GlobalOptions);
+  const record = await loadVerification(repository, backupId);
+  expect(record?.lastDrill).toMatchObject({ ok: true, restoreDurationMs: report.restoreDurationMs, bootMs: report.boot.bootMs, recoveryMs: report.recoveryMs, mattermostVersion: '11.4.0' });
 });
 
 function setVersion(version: string): string {
