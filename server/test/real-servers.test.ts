@@ -15,7 +15,11 @@ import {
   PutObjectRetentionCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { MINIO_START_TIMEOUT_MS, type MinioServer, startMinio } from './support/minio';
 import { databaseExists, MATTERMOST_START_TIMEOUT_MS, MattermostApiError, type RealMattermost, startMattermost } from './support/real-mattermost';
 
@@ -27,6 +31,18 @@ function isRunning(pid: number): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+}
+
+/** The smallest plugin Mattermost accepts: a manifest and a webapp bundle, as a .tar.gz. */
+async function webappOnlyPlugin(id: string): Promise<{ dir: string; file: string }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-plugin-'));
+  await fs.mkdir(path.join(dir, id, 'webapp'), { recursive: true });
+  const manifest = { id, name: 'Launcher check', version: '0.0.1', min_server_version: '10.0.0', webapp: { bundle_path: 'webapp/main.js' } };
+  await fs.writeFile(path.join(dir, id, 'plugin.json'), JSON.stringify(manifest));
+  await fs.writeFile(path.join(dir, id, 'webapp/main.js'), `window.registerPlugin(${JSON.stringify(id)}, { initialize() {} });\n`);
+  const file = path.join(dir, `${id}.tar.gz`);
+  await promisify(execFile)('tar', ['-czf', file, '-C', dir, id]);
+  return { dir, file };
 }
 
 describe('a real Mattermost server', () => {
@@ -81,6 +97,20 @@ describe('a real Mattermost server', () => {
     const { body: patched } = await mm.request<{ nickname: string }>('PUT', '/api/v4/users/me/patch', patch);
     expect(patched.nickname).toBe('patched');
     await expect(mm.request('GET', '/api/v4/users/me', { token: '' })).rejects.toBeInstanceOf(MattermostApiError);
+  });
+
+  test('takes a plugin upload and runs the plugin once enabled', async () => {
+    const bundle = await webappOnlyPlugin('com.example.launcher-check');
+    try {
+      const manifest = await mm.uploadPlugin(bundle.file);
+      expect(manifest).toMatchObject({ id: 'com.example.launcher-check', version: '0.0.1' });
+      await mm.enablePlugin(manifest.id);
+      const { body: statuses } = await mm.request<Array<{ plugin_id: string; state: number }>>('GET', '/api/v4/plugins/statuses');
+      expect(statuses.find((s) => s.plugin_id === manifest.id)).toMatchObject({ state: 2 }); // 2: PluginStateRunning
+      expect(existsSync(path.join(mm.root, 'client-plugins', manifest.id))).toBe(true);
+    } finally {
+      await fs.rm(bundle.dir, { recursive: true, force: true });
+    }
   });
 
   test('stop leaves no process, no database and no temp dir', async () => {
