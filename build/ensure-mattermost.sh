@@ -12,7 +12,7 @@ version=$(awk -v m="$server_module" '$1 == m { print $2; exit }' "$module_dir/go
 dest="$root/.tools/mattermost/$version"
 
 # .complete is written last, so an interrupted build is never taken for a finished one.
-[[ -f $dest/.complete && -x $dest/bin/mattermost ]] && { echo "$dest"; exit 0; }
+[[ -f $dest/.complete && -x $dest/bin/mattermost ]] && { echo "ensure-mattermost: Mattermost $version is built (.tools/mattermost/$version)" >&2; echo "$dest"; exit 0; }
 
 command -v go >/dev/null 2>&1 || {
   echo "ensure-mattermost: Go >= 1.24 is needed to build the Mattermost server (https://go.dev/dl/)" >&2; exit 1; }
@@ -21,7 +21,7 @@ mkdir -p "$root/.tools/mattermost"
 # Several checkouts share .tools: the first one builds, the others wait for it and then find it built.
 exec 9>"$root/.tools/mattermost/.lock"
 flock 9
-[[ -f $dest/.complete && -x $dest/bin/mattermost ]] && { echo "$dest"; exit 0; }
+[[ -f $dest/.complete && -x $dest/bin/mattermost ]] && { echo "ensure-mattermost: Mattermost $version is built (.tools/mattermost/$version)" >&2; echo "$dest"; exit 0; }
 
 started=$(date +%s)
 echo "ensure-mattermost: building Mattermost $version (module download and compile; several minutes the first time)" >&2
@@ -36,7 +36,7 @@ ldflags+=" -X $model.BuildEnterpriseReady=false -X $model.BuildDate=$(date -u +%
 (cd "$module_dir" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$staging/bin/mattermost" "$server_module/cmd/mattermost") >&2
 
 # The folders the server looks for next to its bin/ at start, copied from the module it was built from.
-source_dir=$(cd "$module_dir" && go list -m -f '{{.Dir}}' "$server_module")
+source_dir=$(cd "$module_dir" && go list -f '{{.Module.Dir}}' "$server_module/cmd/mattermost")
 for folder in i18n templates fonts; do
   [[ -d $source_dir/$folder ]] || { echo "ensure-mattermost: $source_dir has no $folder/" >&2; exit 1; }
   cp -R "$source_dir/$folder" "$staging/"
