@@ -70,11 +70,13 @@ afterAll(async () => {
 });
 
 test('the data set is real: files, thumbnails, emoji, plugin and SAML certificate were written by Mattermost', async () => {
-  const files = before.files as Record<string, { content: { size: number }; thumbnail: unknown; preview: unknown }>;
+  const files = before.files as Record<string, { content: { size: number }; thumbnail: unknown; preview: unknown; mime: string }>;
   for (const f of built.files) {
-    expect(files[f.id]).toMatchObject({ content: { sha256: f.sha256 } });
+    // Mattermost decoded every PNG and the JPEG into a thumbnail and a preview of its own.
+    expect(files[f.id]).toMatchObject({ content: { sha256: f.sha256 }, ...(f.image ? { hasPreview: true } : {}) });
     if (f.image) expect(files[f.id].thumbnail).not.toBeNull();
   }
+  expect(Object.values(files).map((f) => f.mime).sort()).toEqual(['image/jpeg', 'image/png', 'image/png', 'image/png', 'text/plain; charset=utf-8', 'text/plain; charset=utf-8', 'text/plain; charset=utf-8']);
   expect(before.plugin).toEqual({ active: true, enabledInConfig: true });
   expect((before.posts as Record<string, { reactions: string[] }>)[built.posts[1]].reactions).toEqual([`${built.alice.id}:drproof`]);
   const saml = await fs.readFile(path.join(source.root, 'config', built.samlCertificate.file));

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { call, login, sha256, upload, type Session } from './api';
-import { makePng } from './images';
+import { makeJpeg, makePng } from './images';
 import { buildTestPlugin } from './plugin';
 
 export interface Person {
@@ -93,6 +93,12 @@ export async function buildData(url: string, workDir: string, configDir?: string
     posts.push(root.id, reply.id, later.id);
     seed++;
   }
+
+  // A JPEG too (greyscale baseline), which Mattermost decodes into its thumbnail and preview like any photo.
+  const jpeg = makeJpeg(240, 160, 5);
+  const photo = await attach(as.alice, pub.id, 'photo.jpg', jpeg, 'image/jpeg');
+  files.push({ id: photo, name: 'photo.jpg', sha256: sha256(jpeg), image: true });
+  posts.push((await call(url, 'POST', '/posts', as.alice.token, { channel_id: pub.id, message: 'and a photo', file_ids: [photo] })).id);
 
   const plugin = await buildTestPlugin(workDir);
   const pluginForm = new FormData();

@@ -31,6 +31,7 @@ export async function observe(url: string, built: Built, database: string): Prom
       name: info.name,
       size: info.size,
       mime: info.mime_type,
+      hasPreview: info.has_preview_image,
       content: await download(url, `/files/${f.id}`, alice.token),
       thumbnail: f.image ? await download(url, `/files/${f.id}/thumbnail`, alice.token) : null,
       preview: f.image ? await download(url, `/files/${f.id}/preview`, alice.token) : null,
