@@ -86,8 +86,9 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
       {
         name: 'index',
         run: async () => {
-          context.parent = snapshots.find((s) => s.components.files || s.components.config);
-          await Promise.all([repository.loadIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
+          // Read again under the lock: what was listed before it may have been pruned since.
+          context.parent = (await listSnapshots(repository)).find((s) => s.components.files || s.components.config);
+          await Promise.all([repository.refreshIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
         },
       },
       ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),

@@ -288,6 +288,7 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
     }
     if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
     await repository.destination.remove(name);
+    repository.forgetObjects([id]);
     countReclaimed(state, id, size);
   }
 }

@@ -32,9 +32,8 @@ export function objectName(id: string): string {
 }
 
 export class Repository {
-  /** Ids of objects known to be stored: filled by loadIndex() and by this process's own saves. */
+  /** Ids of objects known to be stored: filled by refreshIndex() (under the lock) and by this process's own saves. */
   private known = new Set<string>();
-  private indexLoaded = false;
 
   private constructor(
     readonly destination: Destination,
@@ -115,21 +114,30 @@ export class Repository {
   }
 
   /**
-   * Lists the stored objects once, so that saveChunk() can skip what is already there. The 256 fan-out
-   * directories are listed INDEX_LISTINGS at a time: on S3 one listing pages through 1,000 keys per round
-   * trip, so a repository of 100,000 chunks would otherwise wait for 100 round trips in a row.
+   * Lists what is stored NOW, replacing whatever this instance knew: saveChunk() skips only what this
+   * listing (or this process's own saves since) found. Every operation that writes calls it after taking
+   * the repository lock, because an index kept from an earlier operation may name objects that a prune
+   * (this process's, the CLI's, another node's) has deleted since, and a snapshot naming them could never
+   * be restored. The 256 fan-out directories are listed INDEX_LISTINGS at a time: on S3 one listing pages
+   * through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise wait for 100
+   * round trips in a row.
    */
-  async loadIndex(): Promise<void> {
-    if (this.indexLoaded) return;
+  async refreshIndex(): Promise<void> {
+    const fresh = new Set<string>();
     const fanOut = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/`);
     const listOne = async (prefix: string) => {
-      for await (const object of this.destination.list(prefix)) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
+      for await (const object of this.destination.list(prefix)) fresh.add(object.name.slice(object.name.lastIndexOf('/') + 1));
     };
     const workers = Array.from({ length: INDEX_LISTINGS }, async () => {
       for (let prefix = fanOut.shift(); prefix !== undefined; prefix = fanOut.shift()) await listOne(prefix);
     });
     await Promise.all(workers);
-    this.indexLoaded = true;
+    this.known = fresh;
+  }
+
+  /** Called by whatever removes objects (prune), so this instance never trusts an object it knows is gone. */
+  forgetObjects(ids: Iterable<string>): void {
+    for (const id of ids) this.known.delete(id);
   }
 
   has(id: string): boolean {
