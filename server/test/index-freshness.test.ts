@@ -17,10 +17,10 @@ import type { Destination } from '../src/destinations/destination';
 import { openDestination } from '../src/destinations/open';
 import { runBackup } from '../src/engine/backup';
 import { runPrune } from '../src/engine/prune';
-import type { MattermostInstallation } from '../src/mattermost/types';
 import { passphraseSecret } from '../src/repository/keys';
 import { Repository } from '../src/repository/repository';
 import { requireBuild, runCli } from './support/cli';
+import { filesInstallation } from './support/files-installation';
 import { startS3Server, type S3TestServer } from './support/s3';
 
 const PASSPHRASE = 'index freshness passphrase';
@@ -36,19 +36,6 @@ beforeEach(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-fresh-'));
 });
 afterEach(() => fs.rm(root, { recursive: true, force: true }));
-
-/** A file-store-only installation: the backups below capture only "files". */
-export function filesInstallation(dataDir: string, installDir: string): MattermostInstallation {
-  return {
-    configSource: { kind: 'file', path: path.join(installDir, 'config', 'config.json') },
-    installDir,
-    database: { driver: 'postgres', host: '127.0.0.1', port: 5432, user: 'nobody', database: 'unused', params: {} },
-    fileStore: { driver: 'local', directory: dataDir },
-    pluginDirs: { server: path.join(installDir, 'plugins'), client: path.join(installDir, 'client', 'plugins') },
-    envOverrides: {},
-    config: {},
-  };
-}
 
 interface Target {
   url: string;

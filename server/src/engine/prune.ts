@@ -26,13 +26,13 @@ import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
-import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
+import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
 import type { Repository } from '../repository/repository';
 import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
 import { snapshotChunkIds } from './references';
-import { runSteps, type Step } from './steps';
+import { runSteps, withLockLoss, type Step } from './steps';
 
 export const TEMPORARY_FILE_AGE_MS = 60 * 60_000;
 
@@ -71,6 +71,8 @@ interface PruneState {
   /** Chunks only removed snapshots reference: reclaiming them is retention, not leftover cleanup. */
   removedOnly: Set<string>;
   temporaryFiles: string[];
+  /** The held lock's signal: aborted when the lock is lost. */
+  signal?: AbortSignal;
 }
 
 const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
@@ -86,14 +88,21 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
   else steps.push({ name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'prune', reporter)) });
   steps.push({ name: 'plan', run: () => plan(repository, policy, state, options.now ?? new Date(), reporter) });
   if (!dryRun) {
+    // Each removal step starts only while the lock is provably ours; within one, a lost lock stops it
+    // (a writer that took over may be storing objects no manifest names yet).
+    const holding = (run: () => Promise<void>) => async () => {
+      await lock!.check();
+      state.signal = lock!.signal;
+      await run();
+    };
     steps.push(
-      { name: 'remove-snapshots', run: () => removeSnapshots(repository, state) },
-      { name: 'remove-objects', run: () => removeObjects(repository, state, reporter) },
-      { name: 'remove-verifications', run: () => removeVerifications(repository, state) },
-      { name: 'remove-temporary-files', run: () => removeTemporaryFiles(repository, state) },
+      { name: 'remove-snapshots', run: holding(() => removeSnapshots(repository, state)) },
+      { name: 'remove-objects', run: holding(() => removeObjects(repository, state, reporter)) },
+      { name: 'remove-verifications', run: holding(() => removeVerifications(repository, state)) },
+      { name: 'remove-temporary-files', run: holding(() => removeTemporaryFiles(repository, state)) },
     );
   }
-  await runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter);
+  await withLockLoss(() => lock, () => runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter));
   const held = state.report.heldByObjectLock;
   if (held.objects > 0) {
     const until = held.earliest === held.latest ? `until ${held.latest}` : `until ${held.earliest} to ${held.latest}`;
@@ -119,16 +128,8 @@ function emptyReport(policy: RetentionPolicy, dryRun: boolean): PruneReport {
 
 /** A dry run takes no lock (it changes nothing), but a running backup makes its figures approximate. */
 async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): Promise<void> {
-  for await (const object of repository.destination.list('locks/')) {
-    let info: LockInfo;
-    try {
-      info = JSON.parse((await repository.destination.load(object.name)).toString()) as LockInfo;
-    } catch {
-      continue; // released meanwhile, or not a lock a dry run needs to worry about
-    }
-    if (!isStale(info)) {
-      reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
-    }
+  for (const { info } of (await judgeLocks(repository.destination, reporter)).live) {
+    reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
   }
 }
 
@@ -287,6 +288,7 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
       continue;
     }
     if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
+    state.signal?.throwIfAborted();
     await repository.destination.remove(name);
     repository.forgetObjects([id]);
     countReclaimed(state, id, size);
