@@ -76,7 +76,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
     {
       name: 'preflight',
       run: async () => {
-        snapshots = await listSnapshots(repository);
+        snapshots = await listSnapshots(repository, (line) => reporter.warn(line));
         await preflight(repository, installation, components, snapshots, reporter);
       },
     },
@@ -93,7 +93,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
       name: 'index',
       run: async () => {
         // Read again under the lock: what was listed before it may have been pruned since.
-        context.parent = (await listSnapshots(repository)).find((s) => s.components.files || s.components.config);
+        context.parent = (await listSnapshots(repository, () => {})).find((s) => s.components.files || s.components.config);
         await Promise.all([repository.refreshIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
       },
     },

@@ -159,6 +159,10 @@ async function pendingSnapshots(state: CopyState): Promise<SnapshotManifest[]> {
   const pending: SnapshotManifest[] = [];
   for await (const object of state.source.destination.list('snapshots/')) {
     const id = baseName(object.name);
+    if (!/^[0-9a-f]{16}$/.test(id)) {
+      state.reporter.warn(`ignored ${object.name} in the source: not a snapshot manifest mmbackup writes; move it out of the repository`);
+      continue;
+    }
     if (inTarget.has(id)) {
       state.report.snapshotsSkipped.push(id);
       continue;

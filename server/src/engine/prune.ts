@@ -28,7 +28,7 @@ import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
 import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
 import type { Repository } from '../repository/repository';
-import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
+import { listSnapshots, readSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
 import { snapshotChunkIds } from './references';
@@ -134,7 +134,7 @@ async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): P
 }
 
 async function plan(repository: Repository, policy: RetentionPolicy, state: PruneState, now: Date, reporter: Reporter): Promise<void> {
-  const snapshots = await listSnapshots(repository);
+  const snapshots = await listSnapshots(repository, (line) => reporter.warn(line));
   const records = await listVerifications(repository);
   const verdicts = await keepLockedSnapshots(repository, decide(snapshots, policy, records, now));
   Object.assign(state.report, verdicts);
@@ -277,9 +277,16 @@ async function removeSnapshots(repository: Repository, state: PruneState): Promi
 
 /** Deletes what the snapshots that exist now do not reference; the figures become what was done. */
 async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
-  const referenced = await referencedBy(repository, await listSnapshots(repository));
+  const listing = await readSnapshots(repository, () => {}); // plan already warned about each
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  if (listing.unreadable.length > 0) {
+    // What an unreadable manifest names is unknown: deleting by guess could destroy a snapshot that a
+    // restored manifest file would bring back.
+    reporter.warn(`no objects reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
+    return;
+  }
+  const referenced = await referencedBy(repository, listing.snapshots);
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
   for await (const { name, size } of repository.destination.list('objects/')) {
     const id = OBJECT_NAME.exec(name)?.[2];

@@ -4,7 +4,7 @@ import { runDrill, type DrillReport } from '../../engine/drill';
 import { verifySnapshots, type VerifyProblem } from '../../engine/verify';
 import { parseDsn } from '../../mattermost/dsn';
 import type { Repository } from '../../repository/repository';
-import { findSnapshot, listSnapshots, type SnapshotManifest } from '../../repository/snapshots';
+import { findSnapshot, readSnapshots, type SnapshotManifest } from '../../repository/snapshots';
 import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
@@ -12,8 +12,9 @@ import { formatBytes, formatDuration } from '../format';
 export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string }): Promise<void> {
   const reporter = reporterFor(options);
   const repository = await openRepository(options);
-  const snapshots = ref ? [await findSnapshot(repository, ref)] : await listSnapshots(repository);
-  if (snapshots.length === 0) {
+  const listing = ref ? { snapshots: [await findSnapshot(repository, ref)], unreadable: [] } : await readSnapshots(repository);
+  const snapshots = listing.snapshots;
+  if (snapshots.length === 0 && listing.unreadable.length === 0) {
     emit(options, { snapshots: [], problems: [] }, 'no snapshots to verify');
     return;
   }
@@ -29,6 +30,8 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
       drillError = err;
     }
   }
+  // A manifest that cannot be read is a snapshot lost until that file is restored: a problem, after the others were verified.
+  for (const u of listing.unreadable) report.problems.push({ snapshot: u.id, object: u.name, problem: `the manifest cannot be read: ${u.problem}` });
   await recordOutcomes(repository, snapshots, { readData: Boolean(options.readData), problems: report.problems, drill, drillError, drilled: drill || drillError ? snapshots[0].id : undefined }, reporter);
   const lines = [
     `verified ${snapshots.length} snapshot(s): ${report.objectsChecked} objects ${report.readData ? `read and authenticated (${formatBytes(report.bytesRead)})` : 'present'}`,
