@@ -7,28 +7,15 @@
  *   when they run on the same kernel boot and see the same pids: only then can a pid be checked here.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
+import { processIsAlive, processNamespace } from '../common/child-process';
 
 /** Random per process: distinguishes this process's locks from any other's, whatever the pids. */
 export const PROCESS_OWNER = randomBytes(8).toString('hex');
 
-let cachedNamespace: string | undefined;
-
-/**
- * "<boot id>/<pid namespace>" of this process; empty when the system does not tell (not Linux, /proc
- * hidden), and then no lock is ever judged by its pid.
- */
+/** See processNamespace() in ../common/child-process.ts; empty means no lock is ever judged by its pid. */
 export function pidNamespace(): string {
-  if (cachedNamespace !== undefined) return cachedNamespace;
-  try {
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const ns = readlinkSync('/proc/self/ns/pid'); // "pid:[4026531836]"
-    cachedNamespace = boot && ns ? `${boot}/${ns}` : '';
-  } catch {
-    cachedNamespace = '';
-  }
-  return cachedNamespace;
+  return processNamespace();
 }
 
 export interface LockOwner {
@@ -40,15 +27,6 @@ export interface LockOwner {
 
 export function thisProcess(): LockOwner {
   return { host: os.hostname(), pid: process.pid, owner: PROCESS_OWNER, namespace: pidNamespace() };
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
