@@ -2,14 +2,14 @@ import { ExitCode, MmBackupError } from '../../common/errors';
 import type { Reporter } from '../../common/reporter';
 import { runDrill, type DrillReport } from '../../engine/drill';
 import { verifySnapshots, type VerifyProblem } from '../../engine/verify';
-import { parseDsn } from '../../mattermost/dsn';
+import { dbTarget, DRILL_DB_ENV } from './db-option';
 import type { Repository } from '../../repository/repository';
 import { findSnapshot, readSnapshots, type SnapshotManifest } from '../../repository/snapshots';
 import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
-export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string }): Promise<void> {
+export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; dbFile?: string }): Promise<void> {
   const reporter = reporterFor(options);
   const repository = await openRepository(options);
   const listing = ref ? { snapshots: [await findSnapshot(repository, ref)], unreadable: [] } : await readSnapshots(repository);
@@ -22,7 +22,7 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   let drill: DrillReport | undefined;
   let drillError: MmBackupError | undefined;
   if (options.drill && report.problems.length === 0) {
-    const server = options.db ? parseDsn(options.db, '--db') : (await installationIfAny(options, reporter))?.database;
+    const server = (await dbTarget(options, DRILL_DB_ENV)) ?? (await installationIfAny(options, reporter))?.database;
     try {
       drill = await runDrill(repository, snapshots[0], server, reporter);
     } catch (err) {
