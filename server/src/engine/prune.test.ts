@@ -12,6 +12,7 @@ import { LocalDestination } from '../destinations/local';
 import { newWriteStats, writeBufferBlob } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { acquireLock } from '../repository/lock';
+import { pidNamespace } from '../repository/lock-owner';
 import { Repository } from '../repository/repository';
 import { listSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, recordOutcome } from '../repository/verifications';
@@ -219,7 +220,7 @@ test('a failed backup followed by prune removes nothing good', async () => {
   // The killed run: its lock (a process that is gone), its chunks, a half-written object.
   await fs.mkdir(path.join(root, 'locks'), { recursive: true });
   const now = new Date().toISOString();
-  await fs.writeFile(path.join(root, 'locks/00000000deadbeef'), JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, operation: 'backup', created: now, heartbeat: now }));
+  await fs.writeFile(path.join(root, 'locks/00000000deadbeef'), JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, owner: '0123456789abcdef', namespace: pidNamespace(), operation: 'backup', created: now, heartbeat: now }));
   const leftovers = await killedBackupLeftovers();
   await oldTemporaryFile('objects/cd/.tmp-cd11-killed', 3);
 
