@@ -126,7 +126,7 @@ export async function acquireLock(destination: Destination, operation: string, r
   const info: LockInfo = { ...thisProcess(), operation, created, heartbeat: created };
   await destination.save(name, Buffer.from(JSON.stringify(info)), { exclusive: true });
 
-  const others = (await judgeLocks(destination, reporter)).live.filter((l) => l.name !== name);
+  const others = (await judgeLocks(destination, { ...reporter, warn: () => {} })).live.filter((l) => l.name !== name); // warned once above
   if (others.length > 0) {
     await destination.remove(name);
     throw lockedError(destination, others[0].info);
