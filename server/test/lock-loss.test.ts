@@ -10,7 +10,10 @@ import type { Reporter } from '../src/common/reporter';
 import { silentReporter } from '../src/common/reporter';
 import { LocalDestination } from '../src/destinations/local';
 import { runBackup } from '../src/engine/backup';
+import { copySnapshots, openCopyTarget } from '../src/engine/copy';
 import { runPrune } from '../src/engine/prune';
+import { lockTiming } from '../src/repository/lock';
+import type { Destination } from '../src/destinations/destination';
 import { passphraseSecret } from '../src/repository/keys';
 import { Repository } from '../src/repository/repository';
 import { listSnapshots } from '../src/repository/snapshots';
@@ -27,7 +30,11 @@ beforeEach(async () => {
   await fs.mkdir(dataDir, { recursive: true });
   await fs.writeFile(path.join(dataDir, 'a.bin'), randomBytes(100_000));
 });
-afterEach(() => fs.rm(root, { recursive: true, force: true }));
+const timing = { ...lockTiming };
+afterEach(async () => {
+  Object.assign(lockTiming, timing);
+  await fs.rm(root, { recursive: true, force: true });
+});
 
 /** A reporter that removes every lock file when `step` starts: what a takeover by another host does. */
 function takeOverAt(step: string): Reporter {
@@ -60,4 +67,35 @@ test('a prune whose lock was taken over before it removes objects stops with LOC
   const err = await runPrune(repository, { last: 1 }, { reporter: takeOverAt('remove-objects') }).catch((e) => e);
   expect(err.code).toBe('LOCK_LOST');
   expect((await fs.readdir(path.join(root, 'repo', 'objects'), { recursive: true })).length).toBe(objectsBefore);
+});
+
+test('a backup whose lock heartbeats fail past the bound stops with LOCK_LOST and leaves no snapshot', async () => {
+  Object.assign(lockTiming, { heartbeatMs: 10, lostAfterMs: 0 });
+  const inner = new LocalDestination(path.join(root, 'repo2'));
+  let failLockWrites = false;
+  const flaky: Destination = Object.assign(Object.create(inner), {
+    save: (name: string, data: Buffer, options?: { exclusive?: boolean }) => (failLockWrites && name.startsWith('locks/') ? Promise.reject(new Error('503 Slow Down')) : inner.save(name, data, options)),
+  });
+  const repo = await Repository.init(flaky, passphraseSecret('lock loss passphrase', true));
+  const reporter: Reporter = { ...silentReporter, stepStarted: (name) => void (name === 'index' && (failLockWrites = true)) };
+  await fs.writeFile(path.join(dataDir, 'b.bin'), randomBytes(2_000_000));
+  const err = await runBackup({ installation: filesInstallation(dataDir, path.join(root, 'mm')), repository: repo, components: ['files'], reporter }).catch((e) => e);
+  expect(err.code).toBe('LOCK_LOST');
+  expect(err.message).toMatch(/no longer holds the lock .*(heartbeat could not be written|last heartbeat was written)/);
+  expect(await listSnapshots(repo)).toEqual([]);
+});
+
+test('a copy whose target lock was taken over writes no manifest into the target', async () => {
+  const installation = filesInstallation(dataDir, path.join(root, 'mm'));
+  const snapshot = await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
+  const { target } = await openCopyTarget(repository, new LocalDestination(path.join(root, 'offsite')), { sourceSecret: passphraseSecret('lock loss passphrase') });
+  const takeOver: Reporter = {
+    ...silentReporter,
+    stepStarted: (name) => {
+      if (name === `copy ${snapshot.id}`) for (const f of readdirSync(path.join(root, 'offsite', 'locks'))) rmSync(path.join(root, 'offsite', 'locks', f));
+    },
+  };
+  const err = await copySnapshots({ source: repository, target, reporter: takeOver }).catch((e) => e);
+  expect(err.code).toBe('LOCK_LOST');
+  expect(await listSnapshots(target)).toEqual([]);
 });
