@@ -156,6 +156,18 @@ test('leftovers of a killed backup are reclaimed; every object of the kept snaps
   await expectSound([newest, middle]);
 });
 
+test('probe objects of killed runs under preflight/ are reclaimed once an hour old by the store\'s clock', async () => {
+  await makeSnapshot(daysAgo(1));
+  await oldTemporaryFile('preflight/clock-0123456789abcdef', 2);
+  await oldTemporaryFile('preflight/fedcba9876543210', 0.1);
+  const dry = await runPrune(repository, { last: 1 }, { reporter, dryRun: true });
+  expect(dry.temporaryFiles.reclaimed).toBe(1);
+  await expect(fs.stat(path.join(root, 'preflight/clock-0123456789abcdef'))).resolves.toBeDefined();
+  const report = await runPrune(repository, { last: 1 }, { reporter });
+  expect(report.temporaryFiles.reclaimed).toBe(1);
+  expect(await fs.readdir(path.join(root, 'preflight'))).toEqual(['fedcba9876543210']); // may belong to a backup at work
+});
+
 test('chunks shared between a removed and a kept snapshot are kept', async () => {
   const common = randomBytes(6000);
   const removed = await makeSnapshot(daysAgo(2), { files: { 'common.bin': common } });

@@ -19,7 +19,8 @@
  *   ../destinations/destination.ts); a dry run asks too, so its figures match.
  * - remove-temporary-files: local repositories only, ".tmp-" files older than an hour (writes a killed
  *   process never finished; a younger one may belong to a writer that does not take the lock, like verify
- *   recording its result).
+ *   recording its result); and on every store, "preflight/" probe objects older than an hour by the
+ *   store's clock (probes of killed runs).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +28,7 @@ import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
 import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
+import { storageNow } from '../repository/lock-files';
 import type { Repository } from '../repository/repository';
 import { listSnapshots, readSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
@@ -260,6 +262,7 @@ function safetyRules(snapshots: SnapshotManifest[], verifications: VerificationR
 }
 
 async function planTemporaryFiles(repository: Repository, state: PruneState, now: Date): Promise<void> {
+  await planProbes(repository, state);
   const destination = repository.destination;
   if (!(destination instanceof LocalDestination)) return;
   for await (const name of listTemporaryFiles(destination.location)) {
@@ -268,6 +271,23 @@ async function planTemporaryFiles(repository: Repository, state: PruneState, now
     state.temporaryFiles.push(name);
     state.report.temporaryFiles.reclaimed++;
     state.report.temporaryFiles.bytes += st.size;
+  }
+}
+
+/**
+ * Probe objects under preflight/ (a backup's write check, a lock reader's clock probe) that a killed run
+ * never removed: older than TEMPORARY_FILE_AGE_MS by the store's clock (a dry run, which writes nothing,
+ * uses this host's).
+ */
+async function planProbes(repository: Repository, state: PruneState): Promise<void> {
+  const destination = repository.destination;
+  const now = (state.report.dryRun ? undefined : await storageNow(destination)) ?? new Date();
+  for await (const { name, size } of destination.list('preflight/')) {
+    const modified = (await destination.stat(name).catch(() => undefined))?.modified; // removed meanwhile: its run finished
+    if (!modified || now.getTime() - modified.getTime() < TEMPORARY_FILE_AGE_MS) continue;
+    state.temporaryFiles.push(name);
+    state.report.temporaryFiles.reclaimed++;
+    state.report.temporaryFiles.bytes += size;
   }
 }
 
