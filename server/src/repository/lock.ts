@@ -153,17 +153,25 @@ function holdLock(destination: Destination, name: string, info: LockInfo, report
       throw err;
     }
   };
+  let lastError: string | undefined;
+  const overdue = () => performance.now() - lastRefresh > lockTiming.lostAfterMs;
+  const overdueWhy = () =>
+    `its heartbeat could not be written for ${Math.round((performance.now() - lastRefresh) / 1000)} s${lastError ? `: ${lastError}` : ' (the process was paused, or too busy to write it)'}`;
   const refresh = async () => {
+    // Past the bound, another writer may be judging the lock stale right now: writing it again could
+    // resurrect it beside theirs, so the holder stops instead.
+    if (overdue()) return lose(overdueWhy());
     try {
       const gone = await stillOurs();
       if (gone) return lose(gone);
       info.heartbeat = new Date().toISOString();
       await destination.save(name, Buffer.from(JSON.stringify(info)));
       lastRefresh = performance.now();
+      lastError = undefined;
     } catch (err) {
-      const failingFor = performance.now() - lastRefresh;
-      if (failingFor > lockTiming.lostAfterMs) return lose(`its heartbeat could not be written for ${Math.round(failingFor / 1000)} s: ${(err as Error).message}`);
-      reporter.warn(`could not refresh the repository lock (will try again): ${(err as Error).message}`);
+      lastError = (err as Error).message;
+      if (overdue()) return lose(overdueWhy());
+      reporter.warn(`could not refresh the repository lock (will try again): ${lastError}`);
     }
   };
   const timer = setInterval(() => {
@@ -176,8 +184,7 @@ function holdLock(destination: Destination, name: string, info: LockInfo, report
     async check() {
       await refreshing;
       if (!controller.signal.aborted) {
-        const overdue = performance.now() - lastRefresh;
-        if (overdue > lockTiming.lostAfterMs) lose(`its last heartbeat was written ${Math.round(overdue / 1000)} s ago`);
+        if (overdue()) lose(overdueWhy());
         else {
           const gone = await stillOurs();
           if (gone) lose(gone);
