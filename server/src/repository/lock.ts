@@ -30,8 +30,6 @@ export const lockTiming = {
   staleAfterMs: 10 * 60_000,
   lostAfterMs: 5 * 60_000,
 };
-export const HEARTBEAT_MS = lockTiming.heartbeatMs;
-export const STALE_AFTER_MS = lockTiming.staleAfterMs;
 
 export interface HeldLock {
   name: string;
