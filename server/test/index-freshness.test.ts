@@ -98,3 +98,30 @@ describe.each([
     expect(all.json().map((s: { id: string }) => s.id)).toEqual([third.id, second.id]);
   });
 });
+
+test('the leftovers of a failed backup, reclaimed by prune, are stored again by the next backup of the same Repository', async () => {
+  const target = await targets('local');
+  const installDir = path.join(root, 'mattermost');
+  const dataDir = path.join(installDir, 'data');
+  await fs.mkdir(dataDir, { recursive: true });
+  await fs.writeFile(path.join(dataDir, 'keep.txt'), 'first');
+  const installation = filesInstallation(dataDir, installDir);
+  const repository = await Repository.init(open(target), passphraseSecret(PASSPHRASE, true));
+  await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
+
+  // A backup stopped once x.bin's first chunks are stored: they are leftovers no manifest names.
+  await fs.writeFile(path.join(dataDir, 'x.bin'), randomBytes(4 * 1024 * 1024));
+  const cancel = new AbortController();
+  let seen = 0;
+  const stopping = { ...silentReporter, bytes: (n: number) => void ((seen += n) >= 2 * 1024 * 1024 && cancel.abort()) };
+  await expect(runBackup({ installation, repository, components: ['files'], reporter: stopping, signal: cancel.signal })).rejects.toThrow();
+  const report = await runPrune(repository, { last: 1 }, { reporter: silentReporter });
+  expect(report.objects.leftovers).toBeGreaterThan(0);
+
+  const again = await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
+  const passphraseFile = path.join(root, 'passphrase');
+  await fs.writeFile(passphraseFile, PASSPHRASE, { mode: 0o600 });
+  const verify = await runCli(['--repo', target.url, '--passphrase-file', passphraseFile, 'verify', again.id, '--read-data'], target.env);
+  expect(verify.stderr).not.toMatch(/missing from the repository/);
+  expect(verify.code).toBe(0);
+});
