@@ -9,11 +9,13 @@
  * The counts are printed (kills per operation, snapshots, problems). CRASH_LOOP_KILLS (default 18 per
  * repository kind, so 36 in all) sets how many kills each kind gets.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateConfigDir } from '../src/demo/generate-config-dir';
+import { openDestination } from '../src/destinations/open';
 import { requireBuild, runCli, startCli, type CliResult } from './support/cli';
 import { startS3Server, type S3TestServer } from './support/s3';
 
@@ -37,6 +39,8 @@ afterAll(async () => {
 
 interface Counts {
   kills: Record<Operation, number>;
+  /** Kills that left the killed run's lock behind (it was killed while holding it, mid-work). */
+  killedHoldingLock: number;
   completed: Record<Operation, number>;
   snapshots: number;
   copiedSnapshots: number;
@@ -52,7 +56,7 @@ async function makeInstall(dir: string): Promise<{ configFile: string; dataDir: 
   for (let i = 0; i < 30; i++) {
     const sub = path.join(dataDir, `2026120${i % 5}`, 'teams', `t${i % 3}`);
     await fs.mkdir(sub, { recursive: true });
-    await fs.writeFile(path.join(sub, `file-${i}.bin`), randomBytes(i % 4 === 0 ? 300_000 : 5_000));
+    await fs.writeFile(path.join(sub, `file-${i}.bin`), randomBytes(i % 4 === 0 ? 600_000 : 5_000));
   }
   return { configFile, dataDir };
 }
@@ -60,13 +64,27 @@ async function makeInstall(dir: string): Promise<{ configFile: string; dataDir: 
 async function churn(dataDir: string, step: number): Promise<void> {
   const dir = path.join(dataDir, 'churn');
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, `new-${step}.bin`), randomBytes(200_000 + (step % 3) * 100_000));
+  await fs.writeFile(path.join(dir, `new-${step}.bin`), randomBytes(1_000_000 + (step % 3) * 500_000));
   const old = (await fs.readdir(dir)).sort();
   if (old.length > 3) await fs.rm(path.join(dir, old[0]));
 }
 
+/** When the process printed its first step line (it has started working). */
+function firstOutput(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.stderr!.once('data', () => resolve(Date.now()));
+    child.once('exit', () => resolve(Date.now()));
+  });
+}
+
 function describeFailure(op: string, r: CliResult): string {
   return `${op} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+}
+
+async function holdsLocks(repoUrl: string, env: Record<string, string>): Promise<boolean> {
+  const destination = openDestination(repoUrl, { env: { ...process.env, ...env }, onRetry: () => {} });
+  for await (const _ of destination.list('locks/')) return true;
+  return false;
 }
 
 async function crashLoop(kind: 'local' | 's3'): Promise<Counts> {
@@ -86,16 +104,18 @@ async function crashLoop(kind: 'local' | 's3'): Promise<Counts> {
     prune: [...base, 'prune', '--keep-last', '3'],
     copy: [...base, 'copy', '--to', copyRepo],
   };
-  const counts: Counts = { kills: { backup: 0, prune: 0, copy: 0 }, completed: { backup: 0, prune: 0, copy: 0 }, snapshots: 0, copiedSnapshots: 0, verified: true, problems: [] };
+  const counts: Counts = { kills: { backup: 0, prune: 0, copy: 0 }, killedHoldingLock: 0, completed: { backup: 0, prune: 0, copy: 0 }, snapshots: 0, copiedSnapshots: 0, verified: true, problems: [] };
   expect((await runCli([...base, 'init'], env)).code).toBe(0);
 
-  // How long each operation takes when left alone: the kills fall anywhere within that.
-  const duration: Record<Operation, number> = { backup: 0, prune: 0, copy: 0 };
+  // How long each operation works when left alone, counted from its first step line on stderr (before
+  // it, the process is only starting up): the kills fall anywhere within that work.
+  const work: Record<Operation, number> = { backup: 0, prune: 0, copy: 0 };
   for (const op of ['backup', 'backup', 'copy', 'prune'] as Operation[]) {
     await churn(dataDir, counts.completed.backup);
-    const started = Date.now();
-    const r = await runCli(args[op], env);
-    duration[op] = Date.now() - started;
+    const { child, result } = startCli(args[op], env);
+    const working = firstOutput(child);
+    const r = await result;
+    work[op] = Math.max(work[op], Date.now() - (await working));
     if (r.code === 0) counts.completed[op]++;
     else counts.problems.push(describeFailure(op, r));
   }
@@ -104,14 +124,16 @@ async function crashLoop(kind: 'local' | 's3'): Promise<Counts> {
   for (let step = 0; kills < KILLS_PER_KIND; step++) {
     const op = OPERATIONS[step % OPERATIONS.length];
     if (op === 'backup') await churn(dataDir, step);
-    const killAfter = Math.round(duration[op] * (0.15 + Math.random() * 0.9));
+    const killAfter = Math.round(work[op] * Math.random() * 1.1);
     const { child, result } = startCli(args[op], env);
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
+    let timer: NodeJS.Timeout | undefined;
+    void firstOutput(child).then(() => (timer = setTimeout(() => child.kill('SIGKILL'), killAfter)));
     const r = await result;
     clearTimeout(timer);
     if (r.code === null) {
       counts.kills[op]++;
       kills++;
+      if (await holdsLocks(op === 'copy' ? copyRepo : repo, env)) counts.killedHoldingLock++;
     } else if (r.code === 0) {
       counts.completed[op]++;
     } else {
@@ -151,7 +173,7 @@ const totals: Array<[string, Counts]> = [];
 
 afterAll(() => {
   const lines = totals.map(([kind, c]) =>
-    `crash loop ${kind}: kills backup ${c.kills.backup}, prune ${c.kills.prune}, copy ${c.kills.copy} (${c.kills.backup + c.kills.prune + c.kills.copy} in all); ` +
+    `crash loop ${kind}: kills backup ${c.kills.backup}, prune ${c.kills.prune}, copy ${c.kills.copy} (${c.kills.backup + c.kills.prune + c.kills.copy} in all, ${c.killedHoldingLock} while holding the lock); ` +
       `runs completed backup ${c.completed.backup}, prune ${c.completed.prune}, copy ${c.completed.copy}; ` +
       `snapshots ${c.snapshots} (copy ${c.copiedSnapshots}), verify --read-data of both ${c.verified ? 'passed' : 'FAILED'}; problems ${c.problems.length}${c.problems.length ? `: ${c.problems.join('; ')}` : ''}`,
   );
@@ -164,6 +186,7 @@ test.each(['local', 's3'] as const)('%s: SIGKILLed backups, prunes and copies le
   expect(counts.problems).toEqual([]);
   expect(counts.kills.backup + counts.kills.prune + counts.kills.copy).toBeGreaterThanOrEqual(KILLS_PER_KIND);
   for (const op of OPERATIONS) expect(counts.kills[op]).toBeGreaterThan(0);
+  expect(counts.killedHoldingLock).toBeGreaterThan(0); // some kills fell mid-work, and their locks did not block the next runs
   expect(counts.snapshots).toBeGreaterThan(0);
   expect(counts.copiedSnapshots).toBeGreaterThan(0);
 }, 240_000);
