@@ -262,11 +262,19 @@ async function unlockKeys(destination: Destination, secret: Secret, warn: (line:
   const skipped: string[] = [];
   for await (const object of destination.list('keys/')) {
     entries++;
+    let data: Buffer;
     let entry: KeyEntry;
     try {
-      entry = parseKeyEntry(await destination.load(object.name));
+      data = await destination.load(object.name);
     } catch (err) {
       if (destination.isNotFound(err)) continue;
+      skipped.push(object.name);
+      warn(`key entry ${object.name} in ${destination.location} skipped: it cannot be read (${(err as Error).message}); check the storage and that this user may read the file`);
+      continue;
+    }
+    try {
+      entry = parseKeyEntry(data);
+    } catch (err) {
       skipped.push(object.name);
       warn(`key entry ${object.name} in ${destination.location} skipped: ${(err as Error).message}; remove it if it is not a key you made, or restore it from a copy of the repository`);
       continue;
