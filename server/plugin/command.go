@@ -41,6 +41,7 @@ func autocomplete() *model.AutocompleteData {
 		{Item: "files", HelpText: "the file store, plugins included"},
 	})
 	verify := model.NewAutocompleteData("verify", "[id]", "Verify a snapshot, the newest when no id is given.")
+	// Mattermost allows no optional positional text argument; the hint's brackets say it may be left out.
 	verify.AddTextArgument("Snapshot id (default: the newest)", "[id]", "")
 
 	root.AddCommand(now)
