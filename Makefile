@@ -27,8 +27,9 @@ build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/di
 	npm run build -w server
 	npm run build -w webapp
 
-dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console
+dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console (the Go server part needs Go >= 1.24)
 	node build/manifest.mjs check
+	node build/plugin-server.mjs
 	node build/bundle.mjs
 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
