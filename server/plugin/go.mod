@@ -2,7 +2,7 @@ module github.com/mattermost-backup-dr/backup-dr/server/plugin
 
 go 1.24.11
 
-require github.com/mattermost/mattermost/server/public v0.1.22-0.20260113165922-8e4cadbc88ee
+require github.com/mattermost/mattermost/server/public v0.1.22
 
 require (
 	github.com/beevik/etree v1.6.0 // indirect

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -55,5 +56,26 @@ func TestConstantsMatchWireProtocol(t *testing.T) {
 		if p.wire != p.goConst {
 			t.Errorf("%s: %q in wire/protocol.json, %q in Go", p.name, p.wire, p.goConst)
 		}
+	}
+}
+
+// TestPublicModuleMatchesTheTestServer: the plugin API the plugin compiles against is the one of the
+// Mattermost server the integration tests run (pinned in build/mattermost/go.mod).
+func TestPublicModuleMatchesTheTestServer(t *testing.T) {
+	requirement := regexp.MustCompile(`(?m)^\s*(?:require\s+)?github\.com/mattermost/mattermost/server/public\s+(\S+)`)
+	version := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := requirement.FindSubmatch(data)
+		if m == nil {
+			t.Fatalf("%s does not require server/public", path)
+		}
+		return string(m[1])
+	}
+	ours, server := version("go.mod"), version(filepath.Join("..", "..", "build", "mattermost", "go.mod"))
+	if ours != server {
+		t.Fatalf("server/plugin/go.mod requires server/public %s, the test server is built with %s", ours, server)
 	}
 }
