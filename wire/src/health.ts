@@ -1,20 +1,21 @@
 /**
  * The one-word verdict the System Console shows first, and the sentences that explain it. Pure, so the
- * rules are one table (health.test.ts):
+ * rules are one table (health.test.ts), decided once for the bridge's GET /api/v1/status and read as they
+ * are by the console:
  * - failing: a problem that stops or will stop backups, a failed last attempt (lastFailure), or the newest
  *   good backup older than the recovery point objective (or none at all);
  * - warning: otherwise any warning, no successful backup yet, or no snapshot verified or drilled yet;
  * - healthy: otherwise.
  * Every reason is listed, the failing ones first, so fixing one shows what is left.
  */
-import { span } from '../alerts/format';
-import type { BridgeStatus, Health, LastFailure, LastSuccess, LastVerified } from '../api/core';
+import type { Health, LastFailure, LastSuccess, LastVerified, Rpo } from './api';
+import { span } from './format';
 
 export interface HealthInput {
   problems: string[];
   warnings: string[];
   lastFailure: LastFailure | null;
-  rpo: BridgeStatus['rpo'];
+  rpo: Rpo;
   lastSuccess: LastSuccess | null;
   lastVerified: LastVerified | null;
 }

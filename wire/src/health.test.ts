@@ -1,4 +1,4 @@
-import type { LastFailure, LastSuccess, LastVerified } from '../api/core';
+import type { LastFailure, LastSuccess, LastVerified } from './api';
 import { assessHealth, type HealthInput } from './health';
 
 const success: LastSuccess = { snapshotId: 'aa11', finishedAt: '2026-01-10T03:10:00.000Z', sizeBytes: 1, durationMs: 1 };
