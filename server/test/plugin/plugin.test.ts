@@ -18,7 +18,7 @@ import { passphraseSecret } from '../../src/repository/keys';
 import { Repository } from '../../src/repository/repository';
 import { listSnapshots } from '../../src/repository/snapshots';
 import { MATTERMOST_START_TIMEOUT_MS, type LoginSession, type MattermostUser, type RealMattermost, startMattermost } from '../support/real-mattermost';
-import { freePort } from '../support/real-mattermost/process';
+import { freePort, logFileIn } from '../support/real-mattermost/process';
 import { type BridgeProcess, initRepository, SERVER_DIR, startBridge } from './bridge-process';
 
 const PLUGIN_ID = 'backup-dr';
@@ -276,6 +276,8 @@ test('a failing backup gives exactly one alert in the ops channel with step and 
 });
 
 test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and the plugin keeps running; a wrong secret gives BRIDGE_SECRET_MISMATCH', async () => {
+  const pluginLogLines = async (code: string) => (await fs.readFile(logFileIn(path.join(mm.root, 'logs')), 'utf8')).split('\n').filter((l) => l.includes('mmbackup bridge') && l.includes(code));
+  const loggedBefore = (await pluginLogLines('BRIDGE_NOT_RUNNING')).length;
   await bridge!.stop();
   const down = await route('/status', adminAuth());
   expect(down.status).toBe(502);
@@ -284,6 +286,11 @@ test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and t
   expect(slash.text).toContain('BRIDGE_NOT_RUNNING');
   const { body: statuses } = await mm.request<Array<{ plugin_id: string; state: number }>>('GET', '/api/v4/plugins/statuses');
   expect(statuses.find((s) => s.plugin_id === PLUGIN_ID)?.state).toBe(2);
+  for (let i = 0; i < 3; i++) expect((await route('/status', adminAuth())).status).toBe(502);
+  // Five refusals and the event stream's reconnects: at most one new plugin log line (one a minute per kind).
+  const logged = await pluginLogLines('BRIDGE_NOT_RUNNING');
+  expect(logged.length).toBeGreaterThanOrEqual(1);
+  expect(logged.length - loggedBefore).toBeLessThanOrEqual(1);
 
   const secret: string = JSON.parse(await fs.readFile(mm.configFile, 'utf8')).PluginSettings.Plugins[PLUGIN_ID].bridgesecret;
   await restartBridge({ MMBACKUP_BRIDGE_SECRET: `wrong-${randomBytes(8).toString('hex')}` });
