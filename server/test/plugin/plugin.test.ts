@@ -106,6 +106,21 @@ async function execute(command: string, token: string): Promise<{ text?: string;
 
 const snapshotCount = async () => (await listSnapshots(repository)).length;
 
+/** The plugin's lines in Mattermost's log that mention `text`. */
+async function pluginLog(text: string): Promise<string[]> {
+  const log = await fs.readFile(logFileIn(path.join(mm.root, 'logs')), 'utf8');
+  return log.split('\n').filter((line) => line.includes('mmbackup bridge') && line.includes(text));
+}
+
+/** Starts the bridge and waits until the plugin reaches it and follows its event stream again. */
+async function bridgeUp(): Promise<void> {
+  const connectedBefore = (await pluginLog('connected')).length;
+  await restartBridge();
+  // A console request that gets through also wakes the plugin's event subscription out of its backoff.
+  await until('the plugin to reach the bridge', async () => (await route('/status', adminAuth())).status === 200);
+  await until('the plugin to follow the bridge\'s events', async () => (await pluginLog('connected')).length > connectedBefore);
+}
+
 async function restartBridge(env: Record<string, string> = {}): Promise<void> {
   await bridge?.stop();
   bridge = undefined;
@@ -150,10 +165,8 @@ beforeAll(async () => {
   expect(uploaded.id).toBe(PLUGIN_ID);
   await mm.enablePlugin(PLUGIN_ID);
   botUserId = (await mm.request<{ id: string }>('GET', '/api/v4/users/username/backup-dr')).body.id;
-  await restartBridge();
-  // The bridge backs up at start when none was ever made; the tests begin once it is done.
-  await until('the plugin to reach the bridge', async () => (await route('/status', adminAuth())).status === 200);
-  await idle();
+  await bridgeUp();
+  await idle(); // the bridge backs up at start when none was ever made; the tests begin once it is done
 }, MATTERMOST_START_TIMEOUT_MS + 180_000);
 
 afterAll(async () => {
@@ -276,8 +289,7 @@ test('a failing backup gives exactly one alert in the ops channel with step and 
 });
 
 test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and the plugin keeps running; a wrong secret gives BRIDGE_SECRET_MISMATCH', async () => {
-  const pluginLogLines = async (code: string) => (await fs.readFile(logFileIn(path.join(mm.root, 'logs')), 'utf8')).split('\n').filter((l) => l.includes('mmbackup bridge') && l.includes(code));
-  const loggedBefore = (await pluginLogLines('BRIDGE_NOT_RUNNING')).length;
+  const loggedBefore = (await pluginLog('BRIDGE_NOT_RUNNING')).length;
   await bridge!.stop();
   const down = await route('/status', adminAuth());
   expect(down.status).toBe(502);
@@ -288,7 +300,7 @@ test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and t
   expect(statuses.find((s) => s.plugin_id === PLUGIN_ID)?.state).toBe(2);
   for (let i = 0; i < 3; i++) expect((await route('/status', adminAuth())).status).toBe(502);
   // Five refusals and the event stream's reconnects: at most one new plugin log line (one a minute per kind).
-  const logged = await pluginLogLines('BRIDGE_NOT_RUNNING');
+  const logged = await pluginLog('BRIDGE_NOT_RUNNING');
   expect(logged.length).toBeGreaterThanOrEqual(1);
   expect(logged.length - loggedBefore).toBeLessThanOrEqual(1);
 
@@ -300,6 +312,5 @@ test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and t
   expect(JSON.parse(text)).toMatchObject({ error: 'BRIDGE_SECRET_MISMATCH' });
   expect(text).not.toContain(secret);
 
-  await restartBridge();
-  await until('the plugin to reach the bridge again', async () => (await route('/status', adminAuth())).status === 200);
+  await bridgeUp(); // and back: the plugin follows it again without being touched
 });
