@@ -48,4 +48,4 @@ bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in 
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache
-	rm -rf server/dist webapp/dist dist demo .bench test-output
+	rm -rf server/dist server/plugin/dist webapp/dist dist demo .bench test-output

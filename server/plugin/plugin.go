@@ -46,6 +46,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	}
 	if p.config.set(c) {
 		p.mu.Lock()
+		if p.bridgeC != nil {
+			p.bridgeC.http.CloseIdleConnections() // idle connections to the old address are of no more use
+		}
 		p.bridgeC, p.bridgeF = nil, nil // rebuilt from the new settings on next use
 		active := p.activated
 		p.mu.Unlock()

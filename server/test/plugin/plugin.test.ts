@@ -97,9 +97,9 @@ async function botPosts(channelId: string): Promise<Array<{ id: string; message:
   return body.order.map((id) => body.posts[id]).filter((p) => p.user_id === botUserId && p.type === '').reverse();
 }
 
-async function execute(command: string, token: string): Promise<{ text?: string; response_type?: string }> {
+async function execute(command: string, token: string, rootId?: string): Promise<{ text?: string; response_type?: string }> {
   const { body } = await mm.request<{ text?: string; response_type?: string }>('POST', '/api/v4/commands/execute', {
-    token, json: { channel_id: townSquareId, team_id: mm.team.id, command },
+    token, json: { channel_id: townSquareId, team_id: mm.team.id, command, ...(rootId ? { root_id: rootId } : {}) },
   });
   return body;
 }
@@ -253,10 +253,13 @@ test('/backup now by an admin backs up into the repository and the bot posts the
   expect(await snapshotCount()).toBe(before);
 
   const postsBefore = (await botPosts(townSquareId)).length;
-  const answer = await execute('/backup now db', mm.admin.token);
+  // Run in a thread: the outcome is posted in that thread.
+  const { body: thread } = await mm.request<{ id: string }>('POST', '/api/v4/posts', { json: { channel_id: townSquareId, message: 'upgrading tonight, backing up first' } });
+  const answer = await execute('/backup now db', mm.admin.token, thread.id);
   expect(answer.response_type).toBe('ephemeral');
   expect(answer.text).toBeTruthy();
   const outcome = await until('the bot to post the outcome in the channel', async () => (await botPosts(townSquareId)).slice(postsBefore)[0]);
+  expect(outcome.root_id).toBe(thread.id);
   expect(await snapshotCount()).toBe(before + 1);
   expect(outcome.message).toContain(`@${mm.admin.username}`);
   expect(outcome.message).toMatch(/finished in \d+ s/);
