@@ -15,6 +15,8 @@ type routerDeps struct {
 	username func(userID string) string
 	bridge   func() (*bridgeClient, *bridgeFailure)
 	failed   func(f *bridgeFailure) // the rate-limited plugin log line
+	// reachable is told each time the bridge answered, which proves it is up.
+	reachable func()
 }
 
 // forwardedRequestHeaders are the only client headers the bridge sees: never the session cookie or token,
@@ -105,6 +107,7 @@ func forwarder(d routerDeps) http.Handler {
 			return
 		}
 		defer resp.Body.Close()
+		d.reachable()
 		for _, h := range forwardedResponseHeaders {
 			if v := resp.Header.Get(h); v != "" {
 				w.Header().Set(h, v)

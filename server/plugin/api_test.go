@@ -34,8 +34,9 @@ func testBridge(t *testing.T, handler http.HandlerFunc) (*httptest.Server, func(
 }
 
 type failures struct {
-	mu   sync.Mutex
-	seen []string
+	mu        sync.Mutex
+	seen      []string
+	reachable int
 }
 
 func (f *failures) add(b *bridgeFailure) { f.mu.Lock(); f.seen = append(f.seen, b.Code); f.mu.Unlock() }
@@ -51,6 +52,11 @@ func routerFor(t *testing.T, bridgeURL, secret string, logged *failures) http.Ha
 		username: func(id string) string { return map[string]string{"admin-id": "alice"}[id] },
 		bridge:   func() (*bridgeClient, *bridgeFailure) { return client, nil },
 		failed:   logged.add,
+		reachable: func() {
+			logged.mu.Lock()
+			logged.reachable++
+			logged.mu.Unlock()
+		},
 	})
 }
 
@@ -112,7 +118,8 @@ func TestForwardingCarriesTheRequestAndOnlyTrustedHeaders(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = w.Write([]byte(`{"jobId":"j1"}`))
 	})
-	router := routerFor(t, srv.URL, "s3cret", &failures{})
+	logged := &failures{}
+	router := routerFor(t, srv.URL, "s3cret", logged)
 	req := httptest.NewRequest("POST", "/api/v1/backups?only=db&x=%2F", strings.NewReader(`{"only":["db"]}`))
 	req.Header.Set("Mattermost-User-Id", "admin-id")
 	req.Header.Set("Content-Type", "application/json")
@@ -127,6 +134,9 @@ func TestForwardingCarriesTheRequestAndOnlyTrustedHeaders(t *testing.T) {
 
 	if rec.Code != http.StatusAccepted || rec.Body.String() != `{"jobId":"j1"}` || rec.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("answer %d %q %v, want the bridge's 202 JSON", rec.Code, rec.Body.String(), rec.Header())
+	}
+	if logged.reachable != 1 {
+		t.Fatalf("an answer from the bridge must count as reachable once, got %d", logged.reachable)
 	}
 	if rec.Header().Get("Set-Cookie") != "" {
 		t.Fatalf("the bridge's Set-Cookie reached the browser")
@@ -204,8 +214,8 @@ func TestBridgeProblemsAnswer502WithTheProtocolCodes(t *testing.T) {
 			if strings.Contains(rec.Body.String(), "secret-value") {
 				t.Fatal("the answer contains the secret")
 			}
-			if len(logged.seen) != 1 || logged.seen[0] != tc.code {
-				t.Fatalf("logged %v, want one %s", logged.seen, tc.code)
+			if len(logged.seen) != 1 || logged.seen[0] != tc.code || logged.reachable != 0 {
+				t.Fatalf("logged %v (reachable %d), want one %s", logged.seen, logged.reachable, tc.code)
 			}
 		})
 	}

@@ -77,15 +77,22 @@ func ephemeral(text string) *model.CommandResponse {
 
 // ExecuteCommand checks the caller is a system admin, then lets the bridge answer; a job the command
 // starts reports its outcome later as a bot post (a reply event).
-func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*model.CommandResponse, *model.AppError) {
+func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (resp *model.CommandResponse, _ *model.AppError) {
+	defer func() {
+		// A bug here must cost one command, never the plugin process.
+		if v := recover(); v != nil {
+			resp = ephemeral(fmt.Sprintf("/backup failed inside the backup-dr plugin (%v): please report it with the Mattermost server log.", v))
+		}
+	}()
 	if !p.isAdmin(args.UserId) {
 		return ephemeral("Sorry, only system admins can run /backup. Ask one of them if a backup is needed."), nil
 	}
+	user := &caller{id: args.UserId, username: p.username(args.UserId)}
 	body, _ := json.Marshal(commandRequest{
-		UserID: args.UserId, Username: p.username(args.UserId), ChannelID: args.ChannelId,
+		UserID: user.id, Username: user.username, ChannelID: args.ChannelId,
 		TeamID: args.TeamId, RootID: args.RootId, Text: commandText(args.Command),
 	})
-	return ephemeral(p.askBridge(body, &caller{id: args.UserId, username: p.username(args.UserId)})), nil
+	return ephemeral(p.askBridge(body, user)), nil
 }
 
 // askBridge posts the command and returns the text to show, or which bridge problem there is and its fix.

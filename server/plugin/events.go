@@ -80,24 +80,40 @@ func (b *backoff) reset() { b.next = b.min }
 // subscription keeps one connection to the bridge's event stream open, reconnecting with backoff and
 // resuming with Last-Event-ID so no alert or reply is lost across a reconnect.
 type subscription struct {
-	client  func() (*bridgeClient, *bridgeFailure)
-	handle  func(sseEvent)
-	failed  func(f *bridgeFailure)
-	backoff backoff
+	client func() (*bridgeClient, *bridgeFailure)
+	handle func(sseEvent)
+	failed func(f *bridgeFailure)
+	// connected is told about the first hello after a failure (and the very first one): one line in the
+	// plugin log per outage, not one per reconnect.
+	connected func(hello sseEvent)
+	backoff   backoff
 	// idle is how long the stream may stay silent; the bridge pings every 15 s, so silence means a dead link.
 	idle time.Duration
+	// wakeup cuts a backoff wait short: the bridge just answered a console request, so it is back.
+	wakeup chan struct{}
 
 	mu     sync.Mutex
 	lastID string
+	up     bool
 }
 
-func newSubscription(client func() (*bridgeClient, *bridgeFailure), handle func(sseEvent), failed func(*bridgeFailure)) *subscription {
+func newSubscription(client func() (*bridgeClient, *bridgeFailure), handle func(sseEvent), failed func(*bridgeFailure), connected func(sseEvent)) *subscription {
 	return &subscription{
-		client:  client,
-		handle:  handle,
-		failed:  failed,
-		backoff: backoff{min: time.Second, max: 30 * time.Second},
-		idle:    45 * time.Second,
+		client:    client,
+		handle:    handle,
+		failed:    failed,
+		connected: connected,
+		backoff:   backoff{min: time.Second, max: 30 * time.Second},
+		idle:      45 * time.Second,
+		wakeup:    make(chan struct{}, 1),
+	}
+}
+
+// wake makes a subscription waiting to retry connect now; it never blocks.
+func (s *subscription) wake() {
+	select {
+	case s.wakeup <- struct{}{}:
+	default:
 	}
 }
 
@@ -109,11 +125,15 @@ func (s *subscription) run(ctx context.Context) {
 			return
 		}
 		if err != nil {
+			s.mu.Lock()
+			s.up = false
+			s.mu.Unlock()
 			s.failed(err)
 		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.wakeup:
 		case <-time.After(s.backoff.wait()):
 		}
 	}
@@ -155,6 +175,13 @@ func (s *subscription) once(ctx context.Context) *bridgeFailure {
 	_ = readEvents(resp.Body, func(ev sseEvent) {
 		if ev.Type == eventHello {
 			s.backoff.reset() // a working connection: the next drop retries quickly again
+			s.mu.Lock()
+			wasUp := s.up
+			s.up = true
+			s.mu.Unlock()
+			if !wasUp {
+				s.connected(ev)
+			}
 		}
 		if ev.ID != "" {
 			s.mu.Lock()

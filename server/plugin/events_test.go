@@ -95,9 +95,11 @@ func TestSubscriptionReconnectsWithLastEventID(t *testing.T) {
 	}
 	events := make(chan sseEvent, 20)
 	var failed []string
+	var connects []string
 	sub := newSubscription(func() (*bridgeClient, *bridgeFailure) { return client, nil },
 		func(e sseEvent) { events <- e },
-		func(f *bridgeFailure) { mu.Lock(); failed = append(failed, f.Code); mu.Unlock() })
+		func(f *bridgeFailure) { mu.Lock(); failed = append(failed, f.Code); mu.Unlock() },
+		func(hello sseEvent) { mu.Lock(); connects = append(connects, hello.ID); mu.Unlock() })
 	sub.backoff = backoff{min: 10 * time.Millisecond, max: 40 * time.Millisecond}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -132,6 +134,51 @@ func TestSubscriptionReconnectsWithLastEventID(t *testing.T) {
 	if len(failed) != 1 || failed[0] != errNoSecret {
 		t.Fatalf("failures %v, want one %s", failed, errNoSecret)
 	}
+	// Told at the first connection and at the first one after the failure, not at every reconnect.
+	if len(connects) != 2 || connects[0] != "10" || connects[1] != "30" {
+		t.Fatalf("connected at hellos %v, want [10 30]", connects)
+	}
+}
+
+// TestWakeCutsTheBackoffShort: a console request that got through makes a waiting subscription connect now.
+func TestWakeCutsTheBackoffShort(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "event: hello\nid: 1\ndata: {}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	down := refusedURL(t)
+	var mu sync.Mutex
+	target := down
+	hellos := make(chan struct{}, 4)
+	failures := make(chan struct{}, 4)
+	sub := newSubscription(func() (*bridgeClient, *bridgeFailure) {
+		mu.Lock()
+		defer mu.Unlock()
+		c, err := newBridgeClient(target, "s")
+		if err != nil {
+			t.Error(err)
+		}
+		return c, nil
+	}, func(sseEvent) {}, func(*bridgeFailure) { failures <- struct{}{} }, func(sseEvent) { hellos <- struct{}{} })
+	sub.backoff = backoff{min: time.Minute, max: time.Minute}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { sub.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	<-failures // the bridge is down: a minute to wait
+	mu.Lock()
+	target = srv.URL
+	mu.Unlock()
+	sub.wake()
+	select {
+	case <-hellos:
+	case <-time.After(5 * time.Second):
+		t.Fatal("wake did not make the subscription reconnect")
+	}
 }
 
 // TestSubscriptionDropsASilentStream: a bridge that stops sending (not even pings) is reconnected to.
@@ -149,7 +196,8 @@ func TestSubscriptionDropsASilentStream(t *testing.T) {
 	}))
 	defer srv.Close()
 	client, _ := newBridgeClient(srv.URL, "s")
-	sub := newSubscription(func() (*bridgeClient, *bridgeFailure) { return client, nil }, func(sseEvent) {}, func(*bridgeFailure) {})
+	connects := 0
+	sub := newSubscription(func() (*bridgeClient, *bridgeFailure) { return client, nil }, func(sseEvent) {}, func(*bridgeFailure) {}, func(sseEvent) { connects++ })
 	sub.backoff = backoff{min: 10 * time.Millisecond, max: 10 * time.Millisecond}
 	sub.idle = 100 * time.Millisecond
 	ctx, cancel := context.WithTimeout(t.Context(), 700*time.Millisecond)
@@ -159,5 +207,8 @@ func TestSubscriptionDropsASilentStream(t *testing.T) {
 	defer mu.Unlock()
 	if connections < 3 {
 		t.Fatalf("%d connections in 0.7 s with a 0.1 s idle limit, want a reconnect after each silence", connections)
+	}
+	if connects != 1 {
+		t.Fatalf("told of %d connections; a reconnect that never failed is not news", connects)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,6 +32,7 @@ type Plugin struct {
 	mu        sync.Mutex
 	bridgeC   *bridgeClient
 	bridgeF   *bridgeFailure
+	sub       *subscription
 	stopSub   context.CancelFunc
 	subDone   chan struct{}
 	activated bool
@@ -44,6 +46,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	}
 	if p.config.set(c) {
 		p.mu.Lock()
+		if p.bridgeC != nil {
+			p.bridgeC.http.CloseIdleConnections() // idle connections to the old address are of no more use
+		}
 		p.bridgeC, p.bridgeF = nil, nil // rebuilt from the new settings on next use
 		active := p.activated
 		p.mu.Unlock()
@@ -71,7 +76,7 @@ func (p *Plugin) OnActivate() error {
 	if err := p.client.SlashCommand.Register(commandDefinition()); err != nil {
 		return fmt.Errorf("cannot register /%s: %w", commandTrigger, err)
 	}
-	p.router = newRouter(routerDeps{isAdmin: p.isAdmin, username: p.username, bridge: p.bridge, failed: p.bridgeFailed})
+	p.router = newRouter(routerDeps{isAdmin: p.isAdmin, username: p.username, bridge: p.bridge, failed: p.bridgeFailed, reachable: p.bridgeAnswered})
 
 	p.mu.Lock()
 	p.activated = true
@@ -163,10 +168,6 @@ func (p *Plugin) warnOnce(key, message string) {
 func (p *Plugin) onEvent(ev sseEvent) {
 	var err error
 	switch ev.Type {
-	case eventHello:
-		if p.logs.allow("hello") {
-			p.client.Log.Info("mmbackup bridge connected", "hello", ev.Data)
-		}
 	case eventJob:
 		p.publishJob(ev)
 	case eventAlert:
@@ -179,13 +180,38 @@ func (p *Plugin) onEvent(ev sseEvent) {
 	}
 }
 
+// onConnected logs the bridge's hello once per outage, and warns when it speaks another protocol version.
+func (p *Plugin) onConnected(hello sseEvent) {
+	var h struct {
+		Protocol      int    `json:"protocol"`
+		BridgeVersion string `json:"bridgeVersion"`
+		Host          string `json:"host"`
+	}
+	_ = json.Unmarshal([]byte(hello.Data), &h)
+	if h.Protocol != protocolVersion {
+		p.client.Log.Warn(fmt.Sprintf("mmbackup bridge speaks protocol %d, this plugin %d: install the bridge and the plugin of the same release", h.Protocol, protocolVersion))
+	}
+	p.client.Log.Info("mmbackup bridge connected", "bridgeVersion", h.BridgeVersion, "host", h.Host)
+}
+
+// bridgeAnswered is called when a console request got through: an event subscription waiting out its
+// backoff reconnects at once, so live progress resumes as soon as the bridge is back.
+func (p *Plugin) bridgeAnswered() {
+	p.mu.Lock()
+	sub := p.sub
+	p.mu.Unlock()
+	if sub != nil {
+		sub.wake()
+	}
+}
+
 func (p *Plugin) restartEvents() {
 	p.stopEvents()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	sub := newSubscription(p.bridge, p.onEvent, p.bridgeFailed)
+	sub := newSubscription(p.bridge, p.onEvent, p.bridgeFailed, p.onConnected)
 	p.mu.Lock()
-	p.stopSub, p.subDone = cancel, done
+	p.sub, p.stopSub, p.subDone = sub, cancel, done
 	p.mu.Unlock()
 	go func() {
 		defer close(done)
@@ -202,7 +228,7 @@ func (p *Plugin) restartEvents() {
 func (p *Plugin) stopEvents() {
 	p.mu.Lock()
 	cancel, done := p.stopSub, p.subDone
-	p.stopSub, p.subDone = nil, nil
+	p.sub, p.stopSub, p.subDone = nil, nil, nil
 	p.mu.Unlock()
 	if cancel != nil {
 		cancel()
