@@ -17,7 +17,6 @@ import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import { registerSecret } from '../common/redact';
-import * as os from 'node:os';
 import { findMattermostBinary, inspectMattermostBinary, type MattermostBinary } from '../mattermost/server-binary';
 import { freePort, startMattermost } from '../mattermost/server-process';
 import type { DbConnection } from '../mattermost/types';
@@ -27,6 +26,7 @@ import { isolateConfig } from './drill-config';
 import { findKnownItems, type KnownItems } from './drill-known-items';
 import { restoreTree } from './tree';
 import type { DrillReport } from './drill';
+import { makeScratchDirectory } from './drill-scratch';
 import { judge } from './version-safety';
 
 export interface BootReport {
@@ -76,7 +76,8 @@ export async function bootIfInstalled(input: { repository: Repository; snapshot:
   const binary = await inspectMattermostBinary(binaryPath);
   // A binary older than the backup could not run it: the drill says so the way a restore would.
   judge({ version: snapshot.mattermost.version, schemaVersion: snapshot.mattermost.schemaVersion }, binary, input.db.driver);
-  const scratchDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-boot-'));
+  // Named like the drill's own scratch directory, so the next drill removes it if this one is killed.
+  const scratchDir = await makeScratchDirectory();
   try {
     report.boot = await bootRestoredServer({ repository: input.repository, snapshot, binary, db: input.db, filesDir: input.filesDir, scratchDir, reporter });
     report.recoveryMs = report.restoreDurationMs + report.boot.bootMs;

@@ -71,6 +71,10 @@ export async function startMattermost(options: StartOptions): Promise<RunningMat
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const spawnError = new Promise<Error>((resolve) => child.on('error', resolve));
   const logTail = (lines = 20) => tail.slice(-lines).map((l) => redact(l));
+  // Never outlive the process that started it (a drill quit by a second Ctrl-C still takes its server along).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const stop = () => stopChild(child, exited);
   try {
     await waitHealthy(url, options.timeoutMs ?? 180_000, exited, spawnError, logTail);
