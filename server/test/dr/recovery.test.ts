@@ -77,7 +77,7 @@ test('the data set is real: files, thumbnails, emoji, plugin and SAML certificat
     if (f.image) expect(files[f.id].thumbnail).not.toBeNull();
   }
   expect(Object.values(files).map((f) => f.mime).sort()).toEqual(['image/jpeg', 'image/png', 'image/png', 'image/png', 'text/plain; charset=utf-8', 'text/plain; charset=utf-8', 'text/plain; charset=utf-8']);
-  expect(before.plugin).toEqual({ active: true, enabledInConfig: true });
+  expect(before.plugin).toEqual({ running: true, active: true, enabledInConfig: true });
   expect((before.posts as Record<string, { reactions: string[] }>)[built.posts[1]].reactions).toEqual([`${built.alice.id}:drproof`]);
   const saml = await fs.readFile(path.join(source.root, 'config', built.samlCertificate.file));
   expect(saml.length).toBeGreaterThan(500);

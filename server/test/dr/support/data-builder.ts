@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { call, login, sha256, upload, type Session } from './api';
 import { makeJpeg, makePng } from './images';
-import { buildTestPlugin } from './plugin';
+import { buildProjectPlugin } from './plugin';
 
 export interface Person {
   id: string;
@@ -100,11 +100,12 @@ export async function buildData(url: string, workDir: string, configDir?: string
   files.push({ id: photo, name: 'photo.jpg', sha256: sha256(jpeg), image: true });
   posts.push((await call(url, 'POST', '/posts', as.alice.token, { channel_id: pub.id, message: 'and a photo', file_ids: [photo] })).id);
 
-  const plugin = await buildTestPlugin(workDir);
+  const plugin = buildProjectPlugin(workDir);
   const pluginForm = new FormData();
   pluginForm.append('plugin', new Blob([new Uint8Array(await fs.readFile(plugin.file))], { type: 'application/gzip' }), path.basename(plugin.file));
   await upload(url, '/plugins', root.token, pluginForm);
   await call(url, 'POST', `/plugins/${plugin.id}/enable`, root.token);
+  await pluginRunning(url, root.token, plugin.id);
 
   return {
     admin, alice, bob,
@@ -116,6 +117,19 @@ export async function buildData(url: string, workDir: string, configDir?: string
     siteName: 'DR proof site',
     samlCertificate: await addSamlCertificate(url, root.token, workDir, configDir),
   };
+}
+
+/** Waits until Mattermost reports the plugin running (its server part is a process Mattermost starts). */
+export async function pluginRunning(url: string, token: string, id: string, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const statuses = await call<Array<{ plugin_id: string; state: number }>>(url, 'GET', '/plugins/statuses', token);
+    last = statuses.find((s) => s.plugin_id === id);
+    if ((last as { state?: number } | undefined)?.state === 2) return true; // PluginStateRunning
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`plugin ${id} is not running after ${timeoutMs / 1000} s: ${JSON.stringify(last)}`);
 }
 
 /** A self-signed certificate uploaded as SAML's public certificate; Mattermost stores it beside its config. */

@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import { call, download, login } from './api';
-import type { Built } from './data-builder';
+import { pluginRunning, type Built } from './data-builder';
 
 export async function observe(url: string, built: Built, database: string): Promise<Record<string, unknown>> {
   const admin = await login(url, built.admin.username, built.admin.password);
@@ -39,6 +39,7 @@ export async function observe(url: string, built: Built, database: string): Prom
   }
 
   const emoji = await call(url, 'GET', `/emoji/name/${built.emoji.name}`, alice.token);
+  const running = await pluginRunning(url, admin.token, built.pluginId);
   const plugins = await call<{ active: Array<{ id: string }>; inactive: Array<{ id: string }> }>(url, 'GET', '/plugins', admin.token);
   const config = await call(url, 'GET', '/config', admin.token);
   const ping = await call(url, 'GET', '/system/ping?get_server_status=true', admin.token);
@@ -49,7 +50,7 @@ export async function observe(url: string, built: Built, database: string): Prom
     posts,
     files,
     emoji: { id: emoji.id, name: emoji.name, creator: emoji.creator_id, image: await download(url, `/emoji/${emoji.id}/image`, alice.token) },
-    plugin: { active: plugins.active.some((p) => p.id === built.pluginId), enabledInConfig: config.PluginSettings.PluginStates?.[built.pluginId]?.Enable === true },
+    plugin: { running, active: plugins.active.some((p) => p.id === built.pluginId), enabledInConfig: config.PluginSettings.PluginStates?.[built.pluginId]?.Enable === true },
     settings: { siteName: config.TeamSettings.SiteName, customEmoji: config.ServiceSettings.EnableCustomEmoji, samlPublicCertificate: config.SamlSettings.PublicCertificateFile },
     health: { status: ping.status, database: ping.database_status, filestore: ping.filestore_status },
     versions: await schemaLevel(database),

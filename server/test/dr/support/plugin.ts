@@ -1,21 +1,20 @@
 /**
- * A real plugin bundle Mattermost accepts through POST /api/v4/plugins: a webapp-only plugin (manifest plus
- * a bundle that registers nothing), tarred and gzipped with the system tar the way `make dist` does. It
- * stands in until the project's own bundle with its Go server part is built in this tree.
+ * The plugin in the data set is the project's own bundle, with its Go server part: built the way `make dist`
+ * builds it (build/plugin-server.mjs, then build/bundle.mjs into the test's own directory), so a restored
+ * server must bring back a plugin whose server executable Mattermost starts again.
  */
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-export const TEST_PLUGIN_ID = 'com.example.drproof';
+const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-export async function buildTestPlugin(workDir: string): Promise<{ id: string; file: string }> {
-  const root = path.join(workDir, 'plugin-src', TEST_PLUGIN_ID);
-  await fs.mkdir(path.join(root, 'webapp', 'dist'), { recursive: true });
-  const manifest = { id: TEST_PLUGIN_ID, name: 'DR proof plugin', version: '1.0.0', min_server_version: '9.0.0', webapp: { bundle_path: 'webapp/dist/main.js' } };
-  await fs.writeFile(path.join(root, 'plugin.json'), JSON.stringify(manifest, null, 2));
-  await fs.writeFile(path.join(root, 'webapp', 'dist', 'main.js'), "window.registerPlugin('com.example.drproof', { initialize() {} });\n");
-  const file = path.join(workDir, `${TEST_PLUGIN_ID}-1.0.0.tar.gz`);
-  execFileSync('tar', ['-czf', file, '-C', path.dirname(root), TEST_PLUGIN_ID]);
-  return { id: TEST_PLUGIN_ID, file };
+export function buildProjectPlugin(workDir: string): { id: string; file: string } {
+  if (!existsSync(path.join(REPO_ROOT, 'webapp/dist/main.js'))) {
+    throw new Error('webapp/dist/main.js is missing, so the plugin bundle cannot be packed: run `make build` first (make test does)');
+  }
+  execFileSync('node', ['build/plugin-server.mjs'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 10 * 60_000 });
+  execFileSync('node', ['build/bundle.mjs', '--out', workDir], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 5 * 60_000 });
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'plugin.json'), 'utf8')) as { id: string; version: string };
+  return { id: manifest.id, file: path.join(workDir, `${manifest.id}-${manifest.version}.tar.gz`) };
 }
