@@ -18,7 +18,7 @@ import { serveCommand } from './commands/serve';
 import { showCommand } from './commands/show';
 import { unlockCommand } from './commands/unlock';
 import { verifyCommand } from './commands/verify';
-import type { GlobalOptions } from './context';
+import { wasReportedOnStdout, type GlobalOptions } from './context';
 
 function program(signal: AbortSignal): Command {
   const cli = new Command('mmbackup')
@@ -102,7 +102,7 @@ function program(signal: AbortSignal): Command {
 }
 
 function reportFailure(err: MmBackupError, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+  if (json && !wasReportedOnStdout(err)) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
   process.stderr.write(`mmbackup: ${redact(err.describe())}\n`);
 }
 

@@ -215,6 +215,7 @@ test('a drill whose Mattermost does not boot fails loudly, with Mattermost\'s ow
   const broken = await backupOfChangedDatabase('mmdr_broken', [], (config) => (config.TeamSettings.MaxUsersPerTeam = 0), 'db,config');
   const drill = await cli(['--json', 'verify', broken.snapshot, '--drill', '--mattermost-binary', path.join(build, 'bin', 'mattermost')], broken.config);
   expect(drill.code).toBe(1);
+  expect(drill.json()).toMatchObject({ ok: false, error: { code: 'MATTERMOST_DID_NOT_BOOT', step: 'boot-mattermost' }, drillError: { code: 'MATTERMOST_DID_NOT_BOOT' } }); // one JSON document
   expect(drill.stderr).toContain('boot-mattermost: Mattermost exited with code 1 before it answered; its last log lines:');
   expect(drill.stderr).toContain('Invalid maximum users per team'); // Mattermost's own words
 });

@@ -6,7 +6,7 @@ import { dbTarget, DRILL_DB_ENV } from './db-option';
 import type { Repository } from '../../repository/repository';
 import { findSnapshot, readSnapshots, type SnapshotManifest } from '../../repository/snapshots';
 import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
-import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
+import { emit, installationIfAny, reportedOnStdout, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
 export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; dbFile?: string; mattermostBinary?: string; boot?: boolean }): Promise<void> {
@@ -43,18 +43,21 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
     if (drill.boot) lines.push(`  Mattermost ${drill.boot.mattermostVersion} booted on it in ${formatDuration(drill.boot.bootMs)} and served post ${drill.boot.postChecked ?? '(none)'} and file ${drill.boot.fileChecked?.id ?? '(none)'}: restored and booted in ${formatDuration(drill.recoveryMs ?? 0)}`);
     else if (drill.bootSkipped) lines.push(`  not booted: ${drill.bootSkipped}`);
   }
-  emit(options, { ...report, drill, drillError: drillError?.toJSON(), ok: report.problems.length === 0 && !drillError }, lines.join('\n'));
-  if (report.problems.length > 0) {
-    const first = report.problems[0];
-    throw new MmBackupError({
-      step: 'verify',
-      code: 'VERIFY_FAILED',
-      message: `${report.problems.length} problem(s); first: snapshot ${first.snapshot}, ${first.object}: ${first.problem}`,
-      fix: 'restore from another snapshot or an off-site copy; take a new backup now so the latest state is protected',
-      exitCode: ExitCode.failed,
-    });
-  }
-  if (drillError) throw drillError;
+  const failure = report.problems.length > 0 ? verifyFailed(report.problems) : drillError;
+  // One JSON document, also on failure: the report with the error in it (main does not print it again).
+  emit(options, { ...report, drill, drillError: drillError?.toJSON(), ok: !failure, ...(failure ? { error: failure.toJSON() } : {}) }, lines.join('\n'));
+  if (failure) throw reportedOnStdout(failure);
+}
+
+function verifyFailed(problems: VerifyProblem[]): MmBackupError {
+  const first = problems[0];
+  return new MmBackupError({
+    step: 'verify',
+    code: 'VERIFY_FAILED',
+    message: `${problems.length} problem(s); first: snapshot ${first.snapshot}, ${first.object}: ${first.problem}`,
+    fix: 'restore from another snapshot or an off-site copy; take a new backup now so the latest state is protected',
+    exitCode: ExitCode.failed,
+  });
 }
 
 /**
