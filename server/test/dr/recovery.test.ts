@@ -17,9 +17,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireBuild, runCli } from '../support/cli';
 import { buildData, type Built } from './support/data-builder';
-import { openRepository, type GlobalOptions } from '../../src/cli/context';
+import { drillJob, type JobContext } from '../../src/bridge/jobs';
+import { lastVerifiedOf } from '../../src/bridge/status';
+import { installation, openRepository, resolveSecret, type GlobalOptions } from '../../src/cli/context';
+import { silentReporter } from '../../src/common/reporter';
+import { findSnapshot } from '../../src/repository/snapshots';
+import { listVerifications, loadVerification } from '../../src/repository/verifications';
+import { loadSettings } from '../../src/settings/load';
 import { freePort } from '../../src/mattermost/server-process';
-import { loadVerification } from '../../src/repository/verifications';
 import { observe, schemaLevel } from './support/observe';
 import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
 
@@ -128,6 +133,26 @@ test('a drill boots Mattermost on the restored scratch copy, reads a known post 
   const repository = await openRepository({ repo: path.join(work, 'repo'), passphraseFile: path.join(work, 'passphrase') } as GlobalOptions);
   const record = await loadVerification(repository, backupId);
   expect(record?.lastDrill).toMatchObject({ ok: true, restoreDurationMs: report.restoreDurationMs, bootMs: report.boot.bootMs, recoveryMs: report.recoveryMs, mattermostVersion: '11.4.0' });
+});
+
+test('the scheduled drill (the bridge\'s drill job) boots Mattermost too, and the status shows restore plus boot', async () => {
+  const options = { repo: path.join(work, 'repo'), passphraseFile: path.join(work, 'passphrase'), mattermostConfig: source.config } as GlobalOptions;
+  const mattermost = await installation(options);
+  const context: JobContext = {
+    repository: await openRepository(options),
+    secret: await resolveSecret(options),
+    installation: mattermost,
+    settings: loadSettings({ installation: mattermost, env: {} }).effective,
+    reporter: silentReporter,
+    signal: new AbortController().signal,
+    jobId: 'drill-job-test',
+  };
+  const snapshot = await findSnapshot(context.repository, backupId);
+  const report = await drillJob(context, snapshot);
+  expect(report.boot).toMatchObject({ mattermostVersion: '11.4.0', postChecked: expect.any(String) });
+  const status = lastVerifiedOf(await listVerifications(context.repository));
+  expect(status).toMatchObject({ snapshotId: backupId, drill: true, restoreDurationMs: report.restoreDurationMs, recoveryMs: report.recoveryMs });
+  timings.push(`scheduled drill: restore ${(report.restoreDurationMs / 1000).toFixed(1)} s + boot ${(report.boot!.bootMs / 1000).toFixed(1)} s`);
 });
 
 function setVersion(version: string): string {
