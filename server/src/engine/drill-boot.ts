@@ -132,7 +132,8 @@ function bootCheckFailed(message: string): MmBackupError {
 /** A short-lived admin in the scratch database, made through local mode; returns its session token. */
 async function drillSession(socket: string, url: string): Promise<string> {
   const suffix = randomBytes(6).toString('hex');
-  const password = `${randomBytes(18).toString('base64url')}aA1!`;
+  // Long and of every character class, so any password policy of the restored config accepts it.
+  const password = `${randomBytes(45).toString('base64url')}aA1!`;
   registerSecret(password);
   const username = `mmbackup-drill-${suffix}`;
   const user = await localCall(socket, 'POST', '/api/v4/users', { username, email: `${username}@drill.invalid`, password, disable_welcome_email: true });

@@ -18,6 +18,7 @@ test('the drill config keeps what the snapshot set but reaches nothing outside t
   expect(config.SqlSettings).toMatchObject({ DataSource: 'postgres://mmuser:secret@127.0.0.1:5432/mmbackup_drill_1?sslmode=require&connect_timeout=10', DataSourceReplicas: [] });
   expect(config.ServiceSettings).toMatchObject({ SiteURL: 'http://127.0.0.1:41234', ListenAddress: '127.0.0.1:41234', EnableOutgoingWebhooks: false, EnableLocalMode: true, LocalModeSocketLocation: '/tmp/drill/boot/mattermost-local.socket' });
   expect(config.EmailSettings).toMatchObject({ SendEmailNotifications: false, SendPushNotifications: false, PushNotificationServer: '' });
+  expect(config.ServiceSettings.EnforceMultifactorAuthentication).toBe(false); // the drill's admin logs in with a password
   expect(config.ClusterSettings.Enable).toBe(false);
   expect(config.JobSettings).toMatchObject({ RunJobs: false, RunScheduler: false });
   expect(config.PluginSettings).toMatchObject({ Enable: false, Directory: '/tmp/drill/boot/plugins' });

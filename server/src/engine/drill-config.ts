@@ -50,8 +50,10 @@ export function isolateConfig(original: unknown, targets: DrillTargets): Config 
     EnableOutgoingOAuthConnections: false,
     EnableSecurityFixAlert: false,
     EnableCommands: false,
+    // The drill's own admin logs in with a password: an enforced MFA would refuse it every API call.
+    EnforceMultifactorAuthentication: false,
   });
-  set('EmailSettings', { SendEmailNotifications: false, SendPushNotifications: false, PushNotificationServer: '', EnableSMTPAuth: false, SMTPServer: '127.0.0.1', SMTPPort: '1' });
+  set('EmailSettings', { SendEmailNotifications: false, SendPushNotifications: false, PushNotificationServer: '', EnableSMTPAuth: false, SMTPServer: '127.0.0.1', SMTPPort: '1', EnableSignInWithUsername: true, EnableSignInWithEmail: true });
   set('ClusterSettings', { Enable: false });
   set('JobSettings', { RunJobs: false, RunScheduler: false });
   set('PluginSettings', {
