@@ -144,7 +144,7 @@ beforeAll(async () => {
     config: {
       PluginSettings: {
         // As an admin would set them in the System Console; Mattermost keeps plugin setting keys lower-cased.
-        Plugins: { [PLUGIN_ID]: { bridgeurl: `http://127.0.0.1:${bridgePort}`, opsteam: opsTeamName, opschannel: 'backups', backupschedule: '0 3 1 1 *', drillschedule: '' } },
+        Plugins: { [PLUGIN_ID]: { bridgeurl: `http://127.0.0.1:${bridgePort}`, opsteam: opsTeamName, opschannel: 'backups', backupschedule: '0 3 1 1 *', drillschedule: '', keeplast: 1000 } },
       },
     },
   });
@@ -240,6 +240,30 @@ test('a backup started from the console streams job events over the websocket to
     other.ws.close();
     quiet.mockRestore();
   }
+});
+
+test('a job\'s log streams through Mattermost as it is written, not when the job ends', async () => {
+  await idle();
+  // New incompressible files in the file store, so the backup runs long enough to be watched.
+  const bulk = path.join(mm.dataDir, 'bulk');
+  await fs.mkdir(bulk, { recursive: true });
+  for (let i = 0; i < 6; i++) await fs.writeFile(path.join(bulk, `f${i}.bin`), randomBytes(8 * 1024 * 1024));
+  const started = await route('/backups', { session: adminSession, csrf: true }, { method: 'POST', json: {} });
+  expect(started.status).toBe(202);
+  const { jobId } = (await started.json()) as { jobId: string };
+  const res = await route(`/jobs/${jobId}/log`, { session: adminSession });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  let text = '';
+  let runningAtFirstBytes: string | undefined;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    // Had Mattermost or the plugin held the answer back, the first bytes would come with the end of the job.
+    if (!text) runningAtFirstBytes = (await status()).running?.id;
+    text += Buffer.from(chunk).toString();
+  }
+  expect(runningAtFirstBytes).toBe(jobId);
+  expect(text).toMatch(/^data: \{"at"/m);
+  expect(text).toContain(`event: end\ndata: {"id":"${jobId}","kind":"backup","ok":true`);
 });
 
 test('/backup now by an admin backs up into the repository and the bot posts the outcome there; a non-admin is refused and nothing runs', async () => {
