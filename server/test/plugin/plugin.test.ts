@@ -113,19 +113,19 @@ async function pluginLog(text: string): Promise<string[]> {
 }
 
 /** Starts the bridge and waits until the plugin reaches it and follows its event stream again. */
-async function bridgeUp(): Promise<void> {
+async function bridgeUp(listen: number | string = bridgePort): Promise<void> {
   const connectedBefore = (await pluginLog('connected')).length;
-  await restartBridge();
+  await restartBridge({}, listen);
   // A console request that gets through also wakes the plugin's event subscription out of its backoff.
   await until('the plugin to reach the bridge', async () => (await route('/status', adminAuth())).status === 200);
   await until('the plugin to follow the bridge\'s events', async () => (await pluginLog('connected')).length > connectedBefore);
 }
 
-async function restartBridge(env: Record<string, string> = {}): Promise<void> {
+async function restartBridge(env: Record<string, string> = {}, listen: number | string = bridgePort): Promise<void> {
   await bridge?.stop();
   bridge = undefined;
   bridge = await startBridge({
-    port: bridgePort, mattermostConfig: mm.configFile, repo: path.join(work, 'repository'), passphraseFile,
+    listen, mattermostConfig: mm.configFile, repo: path.join(work, 'repository'), passphraseFile,
     env: { MM_SQLSETTINGS_DATASOURCE: `postgres://${bridgeRole}@127.0.0.1:5432/${mm.database}?sslmode=disable&connect_timeout=10`, ...env },
   });
 }
@@ -340,4 +340,28 @@ test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and t
   expect(text).not.toContain(secret);
 
   await bridgeUp(); // and back: the plugin follows it again without being touched
+});
+
+test('the bridge on a unix socket: the plugin follows a changed Bridge URL at once', async () => {
+  const setBridgeUrl = async (url: string) => {
+    // As the System Console saves it: the whole config back, with this one plugin setting changed.
+    const { body: config } = await mm.request<any>('GET', '/api/v4/config');
+    config.PluginSettings.Plugins[PLUGIN_ID].bridgeurl = url;
+    await mm.request('PUT', '/api/v4/config', { json: config });
+  };
+  const socket = `unix:${path.join(work, 'bridge.sock')}`;
+  const connectedBefore = (await pluginLog('connected')).length;
+  await restartBridge({}, socket);
+  await setBridgeUrl(socket);
+  await until('the plugin to reach the bridge on its socket', async () => (await route('/status', adminAuth())).status === 200);
+  await until('the plugin to follow the bridge\'s events on the socket', async () => (await pluginLog('connected')).length > connectedBefore);
+  const started = await route('/backups', adminAuth(), { method: 'POST', json: { only: ['config'] } });
+  expect(started.status).toBe(202);
+  await idle();
+
+  await bridge!.stop();
+  const down = await route('/status', adminAuth());
+  expect(down.status).toBe(502);
+  expect(await down.json()).toMatchObject({ error: 'BRIDGE_NOT_RUNNING', message: expect.stringContaining('bridge.sock') });
+  await setBridgeUrl(`http://127.0.0.1:${bridgePort}`);
 });
