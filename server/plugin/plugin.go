@@ -211,10 +211,12 @@ func (p *Plugin) bridgeAnswered() {
 
 // restartEvents replaces the event subscription with a new one (none once deactivated). lifecycle keeps
 // two concurrent settings changes, or a change racing OnDeactivate, from leaving a second one running.
+// It does not wait for the old one to end: it runs inside OnConfigurationChange, and the old one may be
+// in the middle of a Mattermost API call that the configuration change itself holds up.
 func (p *Plugin) restartEvents() {
 	p.lifecycle.Lock()
 	defer p.lifecycle.Unlock()
-	p.stopEventsLocked()
+	p.cancelEvents()
 	p.mu.Lock()
 	active := p.activated
 	p.mu.Unlock()
@@ -239,19 +241,28 @@ func (p *Plugin) restartEvents() {
 	}()
 }
 
+// stopEvents ends the subscription for OnDeactivate, waiting a bounded time for it to finish.
 func (p *Plugin) stopEvents() {
 	p.lifecycle.Lock()
 	defer p.lifecycle.Unlock()
-	p.stopEventsLocked()
+	if done := p.cancelEvents(); done != nil {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			p.client.Log.Warn("mmbackup bridge: the event subscription did not stop within 10 s; it ends with its current call")
+		}
+	}
 }
 
-func (p *Plugin) stopEventsLocked() {
+// cancelEvents cancels the current subscription and returns the channel closed when it has ended.
+func (p *Plugin) cancelEvents() <-chan struct{} {
 	p.mu.Lock()
 	cancel, done := p.stopSub, p.subDone
 	p.sub, p.stopSub, p.subDone = nil, nil, nil
 	p.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if cancel == nil {
+		return nil
 	}
+	cancel()
+	return done
 }
