@@ -78,7 +78,10 @@ function route(routePath: string, auth: { token?: string; session?: LoginSession
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(init.json);
   }
-  return fetch(`${mm.url}${ROUTES}${routePath}`, { method: init.method ?? 'GET', headers, body, signal: AbortSignal.timeout(60_000) });
+  const method = init.method ?? 'GET';
+  return fetch(`${mm.url}${ROUTES}${routePath}`, { method, headers, body, signal: AbortSignal.timeout(30_000) }).catch((err: Error) => {
+    throw new Error(`${method} ${ROUTES}${routePath}: ${err.message}\nbridge output:\n${bridge?.output().slice(-2000)}\nMattermost log:\n${mm.logTail(30)}`);
+  });
 }
 
 const adminAuth = () => ({ token: mm.admin.token });
