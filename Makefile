@@ -22,8 +22,9 @@ deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
 tools: ## install the database client tools (pg_dump, psql, mariadb-dump) when missing
 	@build/ensure-system-tools.sh
 
-test-servers: ## build the real Mattermost server the tests run against (Go, from the module proxy; cached in .tools/)
+test-servers: ## build the real Mattermost server and MinIO the tests run against (Go, from the module proxy; cached in .tools/)
 	@build/ensure-mattermost.sh >/dev/null
+	@build/ensure-minio.sh >/dev/null
 
 build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/dist/main.js)
 	node build/manifest.mjs apply

@@ -36,7 +36,7 @@ ldflags+=" -X $model.BuildEnterpriseReady=false -X $model.BuildDate=$(date -u +%
 (cd "$module_dir" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$staging/bin/mattermost" "$server_module/cmd/mattermost") >&2
 
 # The folders the server looks for next to its bin/ at start, copied from the module it was built from.
-source_dir=$(cd "$module_dir" && go list -m -f '{{.Dir}}' "$server_module")
+source_dir=$(cd "$module_dir" && go list -f '{{.Module.Dir}}' "$server_module/cmd/mattermost")
 for folder in i18n templates fonts; do
   [[ -d $source_dir/$folder ]] || { echo "ensure-mattermost: $source_dir has no $folder/" >&2; exit 1; }
   cp -R "$source_dir/$folder" "$staging/"

@@ -91,8 +91,8 @@ function ensureBuilt(workspace, output, sources) {
 }
 
 // First, so that every suite sees the current code: integration, packaging and browser tests run the builds.
-const serverBuilt = ensureBuilt('server', 'server/dist/cli/main.js', ['server/src', 'server/package.json', 'server/tsconfig.build.json', 'tsconfig.base.json']);
-const webappBuilt = ensureBuilt('webapp', 'webapp/dist/main.js', ['webapp/src', 'webapp/package.json', 'webapp/webpack.config.js', 'webapp/tsconfig.json', 'plugin.json']);
+const serverBuilt = ensureBuilt('server', 'server/dist/cli/main.js', ['server/src', 'server/package.json', 'server/tsconfig.build.json', 'tsconfig.base.json', 'wire/src', 'wire/protocol.json']);
+const webappBuilt = ensureBuilt('webapp', 'webapp/dist/main.js', ['webapp/src', 'webapp/package.json', 'webapp/webpack.config.js', 'webapp/tsconfig.json', 'plugin.json', 'wire/src', 'wire/protocol.json']);
 const check = spawnSync('node', ['build/manifest.mjs', 'check'], { stdio: 'inherit' });
 if (check.status !== 0) broken.push('plugin.json manifest check failed');
 const types = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: 'server', stdio: 'inherit' });
