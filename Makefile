@@ -6,7 +6,7 @@ NODE_DIR := $(shell build/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
-.PHONY: help all deps tools build dist package test demo bench clean
+.PHONY: help all deps tools build dist package deb test demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System 
 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
 	node build/bridge-package.mjs
+
+deb: build ## package dist/mmbackup-bridge_<version>_<arch>.deb: the bridge as a system service with its own Node.js
+	node build/deb/build-deb.mjs
 
 test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
