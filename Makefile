@@ -40,7 +40,8 @@ deb: build ## package dist/mmbackup-bridge_<version>_<arch>.deb: the bridge as a
 test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
 
-demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
+demo: build ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
+	@build/ensure-system-tools.sh --db-only
 	node server/bin/mmbackup demo --dir demo
 
 bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in .bench/), the file store against tar|zstd, and S3 against lib-storage
