@@ -156,7 +156,7 @@ test('over HTTP: every console endpoint answers, and no answer holds the databas
     };
     expect(await call('/api/v1/status')).toMatchObject({ health: 'healthy', lastFailure: null });
     expect((await call('/api/v1/backups'))[0].restoreCommands).toHaveLength(4);
-    expect(await call('/api/v1/schedule/preview?count=2')).toMatchObject({ valid: true, description: 'every day at 03:00 (UTC)' });
+    expect(await call('/api/v1/schedule/preview?count=2')).toMatchObject({ valid: true, description: 'At 03:00 (UTC)' });
     const retention = await call('/api/v1/retention/preview?keepLast=1&keepDaily=0&keepWeekly=0&keepMonthly=0');
     expect(retention).toEqual({ description: 'keep last 1 (calendar in UTC)', snapshots: [
       expect.objectContaining({ keep: true, reasons: ['last 1 snapshot'] }),
