@@ -218,6 +218,20 @@ test('mmbackup init and a backup run as mmbackup; the mattermost user cannot rea
     installation.port = port;
 });
 
+test('a restore run by root hands what it wrote into the repository back to mmbackup', {skip: blocked}, async () => {
+    assert.ok(installation?.port, 'needs the installation of the previous test');
+    // Restore keeps root's identity (it replaces Mattermost's files) and writes a safety snapshot first.
+    const restore = sh('mmbackup', ['restore', 'latest', '--yes'], {cwd: '/'});
+    assert.equal(restore.status, 0, restore.stderr);
+    assert.match(restore.stdout + restore.stderr, /saved as snapshot [0-9a-f]{16}/);
+    const foreign = sh('find', [STATE, '(', '!', '-user', 'mmbackup', '-o', '!', '-group', 'mmbackup', ')', '-print']).stdout.trim();
+    assert.equal(foreign, '', 'files in the state dir not owned by mmbackup');
+    // The service user can still write everywhere in it: another backup, as mmbackup, succeeds.
+    const backup = sh('mmbackup', ['backup', '--json'], {cwd: '/'});
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.equal(JSON.parse(sh('mmbackup', ['list', '--json']).stdout).length, 3);
+});
+
 test('the unit\'s ExecStart, run as the unit runs it, answers /healthz as user mmbackup', {skip: blocked}, async () => {
     assert.ok(installation?.port, 'needs the installation of the previous test');
     const unit = parseUnit(await readFile(UNIT, 'utf8'));

