@@ -49,6 +49,21 @@ test('a real every-second schedule fires, once per slot, and stops with stop()',
   expect(h.calls.filter((c) => c === 'backup')).toHaveLength(fired);
 });
 
+test('two schedulers in one process (two bridges, as the cluster test runs them) both fire', async () => {
+  const first = harness({ backupSchedule: EVERY_SECOND });
+  const second = harness({ backupSchedule: EVERY_SECOND });
+  try {
+    await first.scheduler.start();
+    await second.scheduler.start();
+    await sleep(2200);
+    expect(first.calls.filter((c) => c === 'backup').length).toBeGreaterThanOrEqual(2);
+    expect(second.calls.filter((c) => c === 'backup').length).toBeGreaterThanOrEqual(2);
+  } finally {
+    first.scheduler.stop();
+    second.scheduler.stop();
+  }
+});
+
 test('at start: an overdue backup runs, a job whose slot has not come does not', async () => {
   const now = new Date('2026-01-10T12:00:00Z');
   const last: Record<ScheduledJob, Date | undefined> = { backup: new Date('2026-01-09T03:00:00Z'), drill: new Date('2026-01-04T04:00:00Z'), prune: undefined };

@@ -177,8 +177,9 @@ export class Scheduler {
   private scheduleTasks(): void {
     for (const [job, expr] of Object.entries(schedulesOf(this.settings)) as Array<[ScheduledJob, string]>) {
       // protect: a fire while the previous one of this job is still in its callback is dropped (the gate would
-      // refuse it anyway); unref: the timers alone do not keep the process alive.
-      const task = new Cron(expr, { ...cronOptions(this.settings.timeZone), name: `mmbackup-${job}`, protect: true, unref: true },
+      // refuse it anyway); unref: the timers alone do not keep the process alive. No `name`: croner keeps named
+      // jobs in one process-wide registry and refuses a second job of the same name (a second bridge in one process).
+      const task = new Cron(expr, { ...cronOptions(this.settings.timeZone), protect: true, unref: true },
         () => this.fire(job, 'scheduled'));
       this.tasks.push(task);
     }
