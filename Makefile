@@ -6,10 +6,10 @@ NODE_DIR := $(shell build/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
-.PHONY: help all deps tools build dist package deb test demo bench clean
+.PHONY: help all deps tools test-servers build dist package deb test demo bench clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 all: build dist package ## build everything and package the plugin and the bridge
 
@@ -22,13 +22,18 @@ deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
 tools: ## install the database client tools (pg_dump, psql, mariadb-dump) when missing
 	@build/ensure-system-tools.sh
 
+test-servers: ## build the real Mattermost server and MinIO the tests run against (Go, from the module proxy; cached in .tools/)
+	@build/ensure-mattermost.sh >/dev/null
+	@build/ensure-minio.sh >/dev/null
+
 build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/dist/main.js)
 	node build/manifest.mjs apply
 	npm run build -w server
 	npm run build -w webapp
 
-dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console
+dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console (the Go server part needs Go >= 1.24)
 	node build/manifest.mjs check
+	node build/plugin-server.mjs
 	node build/bundle.mjs
 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
@@ -37,7 +42,7 @@ package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for 
 deb: build ## package dist/mmbackup-bridge_<version>_<arch>.deb: the bridge as a system service with its own Node.js
 	node build/deb/build-deb.mjs
 
-test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
+test: build tools test-servers ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
 
 demo: build ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
@@ -48,4 +53,4 @@ bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in 
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache
-	rm -rf server/dist webapp/dist dist demo .bench test-output
+	rm -rf server/dist server/plugin/dist webapp/dist dist demo .bench test-output

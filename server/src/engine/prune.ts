@@ -19,20 +19,22 @@
  *   ../destinations/destination.ts); a dry run asks too, so its figures match.
  * - remove-temporary-files: local repositories only, ".tmp-" files older than an hour (writes a killed
  *   process never finished; a younger one may belong to a writer that does not take the lock, like verify
- *   recording its result).
+ *   recording its result); and on every store, "preflight/" probe objects older than an hour by the
+ *   store's clock (probes of killed runs).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
-import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
+import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
+import { storageNow } from '../repository/lock-files';
 import type { Repository } from '../repository/repository';
-import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
+import { listSnapshots, readSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
 import { snapshotChunkIds } from './references';
-import { runSteps, type Step } from './steps';
+import { runSteps, withLockLoss, type Step } from './steps';
 
 export const TEMPORARY_FILE_AGE_MS = 60 * 60_000;
 
@@ -71,6 +73,8 @@ interface PruneState {
   /** Chunks only removed snapshots reference: reclaiming them is retention, not leftover cleanup. */
   removedOnly: Set<string>;
   temporaryFiles: string[];
+  /** The held lock's signal: aborted when the lock is lost. */
+  signal?: AbortSignal;
 }
 
 const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
@@ -86,14 +90,21 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
   else steps.push({ name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'prune', reporter)) });
   steps.push({ name: 'plan', run: () => plan(repository, policy, state, options.now ?? new Date(), reporter) });
   if (!dryRun) {
+    // Each removal step starts only while the lock is provably ours; within one, a lost lock stops it
+    // (a writer that took over may be storing objects no manifest names yet).
+    const holding = (run: () => Promise<void>) => async () => {
+      await lock!.check();
+      state.signal = lock!.signal;
+      await run();
+    };
     steps.push(
-      { name: 'remove-snapshots', run: () => removeSnapshots(repository, state) },
-      { name: 'remove-objects', run: () => removeObjects(repository, state, reporter) },
-      { name: 'remove-verifications', run: () => removeVerifications(repository, state) },
-      { name: 'remove-temporary-files', run: () => removeTemporaryFiles(repository, state) },
+      { name: 'remove-snapshots', run: holding(() => removeSnapshots(repository, state)) },
+      { name: 'remove-objects', run: holding(() => removeObjects(repository, state, reporter)) },
+      { name: 'remove-verifications', run: holding(() => removeVerifications(repository, state)) },
+      { name: 'remove-temporary-files', run: holding(() => removeTemporaryFiles(repository, state)) },
     );
   }
-  await runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter);
+  await withLockLoss(() => lock, () => runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter));
   const held = state.report.heldByObjectLock;
   if (held.objects > 0) {
     const until = held.earliest === held.latest ? `until ${held.latest}` : `until ${held.earliest} to ${held.latest}`;
@@ -119,21 +130,13 @@ function emptyReport(policy: RetentionPolicy, dryRun: boolean): PruneReport {
 
 /** A dry run takes no lock (it changes nothing), but a running backup makes its figures approximate. */
 async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): Promise<void> {
-  for await (const object of repository.destination.list('locks/')) {
-    let info: LockInfo;
-    try {
-      info = JSON.parse((await repository.destination.load(object.name)).toString()) as LockInfo;
-    } catch {
-      continue; // released meanwhile, or not a lock a dry run needs to worry about
-    }
-    if (!isStale(info)) {
-      reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
-    }
+  for (const { info } of (await judgeLocks(repository.destination, reporter)).live) {
+    reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
   }
 }
 
 async function plan(repository: Repository, policy: RetentionPolicy, state: PruneState, now: Date, reporter: Reporter): Promise<void> {
-  const snapshots = await listSnapshots(repository);
+  const snapshots = await listSnapshots(repository, (line) => reporter.warn(line));
   const records = await listVerifications(repository);
   const verdicts = await keepLockedSnapshots(repository, decide(snapshots, policy, records, now));
   Object.assign(state.report, verdicts);
@@ -259,6 +262,7 @@ function safetyRules(snapshots: SnapshotManifest[], verifications: VerificationR
 }
 
 async function planTemporaryFiles(repository: Repository, state: PruneState, now: Date): Promise<void> {
+  await planProbes(repository, state);
   const destination = repository.destination;
   if (!(destination instanceof LocalDestination)) return;
   for await (const name of listTemporaryFiles(destination.location)) {
@@ -270,15 +274,39 @@ async function planTemporaryFiles(repository: Repository, state: PruneState, now
   }
 }
 
+/**
+ * Probe objects under preflight/ (a backup's write check, a lock reader's clock probe) that a killed run
+ * never removed: older than TEMPORARY_FILE_AGE_MS by the store's clock (a dry run, which writes nothing,
+ * uses this host's).
+ */
+async function planProbes(repository: Repository, state: PruneState): Promise<void> {
+  const destination = repository.destination;
+  const now = (state.report.dryRun ? undefined : await storageNow(destination)) ?? new Date();
+  for await (const { name, size } of destination.list('preflight/')) {
+    const modified = (await destination.stat(name).catch(() => undefined))?.modified; // removed meanwhile: its run finished
+    if (!modified || now.getTime() - modified.getTime() < TEMPORARY_FILE_AGE_MS) continue;
+    state.temporaryFiles.push(name);
+    state.report.temporaryFiles.reclaimed++;
+    state.report.temporaryFiles.bytes += size;
+  }
+}
+
 async function removeSnapshots(repository: Repository, state: PruneState): Promise<void> {
   for (const snapshot of state.remove) await repository.destination.remove(`snapshots/${snapshot.id}`);
 }
 
 /** Deletes what the snapshots that exist now do not reference; the figures become what was done. */
 async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
-  const referenced = await referencedBy(repository, await listSnapshots(repository));
+  const listing = await readSnapshots(repository, () => {}); // plan already warned about each
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  if (listing.unreadable.length > 0) {
+    // What an unreadable manifest names is unknown: deleting by guess could destroy a snapshot that a
+    // restored manifest file would bring back.
+    reporter.warn(`no objects reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
+    return;
+  }
+  const referenced = await referencedBy(repository, listing.snapshots);
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
   for await (const { name, size } of repository.destination.list('objects/')) {
     const id = OBJECT_NAME.exec(name)?.[2];
@@ -287,7 +315,9 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
       continue;
     }
     if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
+    state.signal?.throwIfAborted();
     await repository.destination.remove(name);
+    repository.forgetObjects([id]);
     countReclaimed(state, id, size);
   }
 }

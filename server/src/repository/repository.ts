@@ -13,7 +13,7 @@ import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
 import { DecryptError, contentId, fingerprint, open, seal, type MasterKeys } from './crypto';
-import { generateMasterKeys, makeKeyEntry, openKeyEntry, type KeyEntry, type Secret } from './keys';
+import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
 
 export const FORMAT_VERSION = 1;
 
@@ -32,9 +32,14 @@ export function objectName(id: string): string {
 }
 
 export class Repository {
-  /** Ids of objects known to be stored: filled by loadIndex() and by this process's own saves. */
+  /** Ids of objects known to be stored: filled by refreshIndex() (under the lock) and by this process's own saves. */
   private known = new Set<string>();
-  private indexLoaded = false;
+
+  /**
+   * Where problems that do not stop an operation go (an unreadable manifest skipped): the CLI and the
+   * bridge point it at their reporter; by default a "warning:" line on stderr.
+   */
+  warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`);
 
   private constructor(
     readonly destination: Destination,
@@ -78,7 +83,7 @@ export class Repository {
     return new Repository(destination, config, keys);
   }
 
-  static async open(destination: Destination, secret: Secret): Promise<Repository> {
+  static async open(destination: Destination, secret: Secret, options: { warn?: (line: string) => void } = {}): Promise<Repository> {
     const sealedConfig = await destination.load('config').catch((err) => {
       if (!destination.isNotFound(err)) throw err;
       throw new MmBackupError({
@@ -89,7 +94,8 @@ export class Repository {
         exitCode: ExitCode.usage,
       });
     });
-    const keys = await unlockKeys(destination, secret);
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
+    const keys = await unlockKeys(destination, secret, warn);
     let config: RepositoryConfig;
     try {
       config = JSON.parse((await open(keys, 'config', sealedConfig)).toString());
@@ -111,25 +117,36 @@ export class Repository {
         exitCode: ExitCode.usage,
       });
     }
-    return new Repository(destination, config, keys);
+    const repository = new Repository(destination, config, keys);
+    if (options.warn) repository.warn = options.warn;
+    return repository;
   }
 
   /**
-   * Lists the stored objects once, so that saveChunk() can skip what is already there. The 256 fan-out
-   * directories are listed INDEX_LISTINGS at a time: on S3 one listing pages through 1,000 keys per round
-   * trip, so a repository of 100,000 chunks would otherwise wait for 100 round trips in a row.
+   * Lists what is stored NOW, replacing whatever this instance knew: saveChunk() skips only what this
+   * listing (or this process's own saves since) found. Every operation that writes calls it after taking
+   * the repository lock, because an index kept from an earlier operation may name objects that a prune
+   * (this process's, the CLI's, another node's) has deleted since, and a snapshot naming them could never
+   * be restored. The 256 fan-out directories are listed INDEX_LISTINGS at a time: on S3 one listing pages
+   * through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise wait for 100
+   * round trips in a row.
    */
-  async loadIndex(): Promise<void> {
-    if (this.indexLoaded) return;
+  async refreshIndex(): Promise<void> {
+    const fresh = new Set<string>();
     const fanOut = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/`);
     const listOne = async (prefix: string) => {
-      for await (const object of this.destination.list(prefix)) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
+      for await (const object of this.destination.list(prefix)) fresh.add(object.name.slice(object.name.lastIndexOf('/') + 1));
     };
     const workers = Array.from({ length: INDEX_LISTINGS }, async () => {
       for (let prefix = fanOut.shift(); prefix !== undefined; prefix = fanOut.shift()) await listOne(prefix);
     });
     await Promise.all(workers);
-    this.indexLoaded = true;
+    this.known = fresh;
+  }
+
+  /** Called by whatever removes objects (prune), so this instance never trusts an object it knows is gone. */
+  forgetObjects(ids: Iterable<string>): void {
+    for (const id of ids) this.known.delete(id);
   }
 
   has(id: string): boolean {
@@ -236,11 +253,34 @@ async function exists(destination: Destination, name: string): Promise<boolean> 
   }
 }
 
-async function unlockKeys(destination: Destination, secret: Secret): Promise<MasterKeys> {
+/**
+ * Reads and checks every key entry first, so that each damaged one is reported whichever entry opens, then
+ * tries the sound ones. An entry that cannot be parsed or has absurd scrypt parameters is skipped with a
+ * warning (it must not block the entries that work, nor hang or exhaust memory on open).
+ */
+async function unlockKeys(destination: Destination, secret: Secret, warn: (line: string) => void): Promise<MasterKeys> {
   let entries = 0;
+  const skipped: string[] = [];
+  const sound: KeyEntry[] = [];
   for await (const object of destination.list('keys/')) {
     entries++;
-    const entry = JSON.parse((await destination.load(object.name)).toString()) as KeyEntry;
+    let data: Buffer;
+    try {
+      data = await destination.load(object.name);
+    } catch (err) {
+      if (destination.isNotFound(err)) continue;
+      skipped.push(object.name);
+      warn(`key entry ${object.name} in ${destination.location} skipped: it cannot be read (${(err as Error).message}); check the storage and that this user may read the file`);
+      continue;
+    }
+    try {
+      sound.push(parseKeyEntry(data));
+    } catch (err) {
+      skipped.push(object.name);
+      warn(`key entry ${object.name} in ${destination.location} skipped: ${(err as Error).message}; remove it if it is not a key you made, or restore it from a copy of the repository`);
+    }
+  }
+  for (const entry of sound) {
     const keys = await openKeyEntry(entry, secret);
     if (keys) return keys;
   }
@@ -248,7 +288,7 @@ async function unlockKeys(destination: Destination, secret: Secret): Promise<Mas
   throw new MmBackupError({
     step: 'open-repository',
     code: 'WRONG_KEY',
-    message: `the ${what} opens none of the ${entries} key(s) of the repository at ${destination.location}`,
+    message: `the ${what} opens none of the ${entries} key(s) of the repository at ${destination.location}${skipped.length ? ` (${skipped.length} of them unreadable: ${skipped.join(', ')})` : ''}`,
     fix: 'give the passphrase (--passphrase-file, MMBACKUP_PASSPHRASE) or key file (--key-file, MMBACKUP_KEY_FILE) used when this repository was created',
     exitCode: ExitCode.wrongKey,
   });
