@@ -15,7 +15,13 @@ import { Repository } from '../repository/repository';
 import type { JobStatus } from '../schedule/runner';
 import { loadSettings } from '../settings/load';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, type TestInstallation } from '../../test/support/installation';
-import { Bridge } from './core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Bridge, type BridgeParts } from './core';
+import { JobLogStore } from './job-logs';
+import { bridgeLogger } from './log';
 
 let inst: TestInstallation;
 let repository: Repository;
@@ -24,12 +30,13 @@ let installation: MattermostInstallation;
 let current: MattermostInstallation;
 const logs: string[] = [];
 
-function newBridge(): Bridge {
+function newBridge(extra: Partial<BridgeParts> = {}): Bridge {
   const settings = loadSettings({ installation, env: {} });
   return new Bridge({
     repository, secret: passphraseSecret(PASSPHRASE), installation, settings,
     reloadInstallation: async () => current,
     sinks: { log: (line) => logs.push(line) }, events: new EventHub({ version: 'test' }), log: (line) => logs.push(line),
+    ...extra,
   });
 }
 
@@ -169,5 +176,37 @@ test('over HTTP: every console endpoint answers, and no answer holds the databas
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}, 60_000);
+
+test('every line of a job reaches the structured log with its id; a restarted bridge still serves the log of a finished job', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'mmbackup-state-'));
+  const chunks: string[] = [];
+  const logger = bridgeLogger(new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
+  try {
+    const first = newBridge({ logger, jobLogs: new JobLogStore(join(stateDir, 'jobs')) });
+    current = broken();
+    const failedId = await run(first, () => first.startBackup(['db'], { userId: 'u1', username: 'alice' }));
+    current = installation;
+    const okId = await run(first, () => first.startBackup(['config']));
+
+    const lines = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const ofJob = (id: string) => lines.filter((l) => l.jobId === id);
+    expect(ofJob(failedId)[0]).toMatchObject({ kind: 'backup', level: 'info', msg: 'started by @alice' });
+    expect(ofJob(failedId).at(-1)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^backup failed: /) });
+    expect(ofJob(okId).at(-1)).toMatchObject({ level: 'info', msg: 'backup finished' });
+    expect(ofJob(failedId).length + ofJob(okId).length).toBe(lines.length); // no job line without its id
+    expect(ofJob(failedId).map((l) => l.msg)).toEqual(first.jobLog(failedId)!.map((l) => l.text)); // the same lines as the console's log
+
+    // A new process: nothing in memory, the logs from the state dir.
+    const restarted = newBridge({ jobLogs: new JobLogStore(join(stateDir, 'jobs')) });
+    expect(restarted.runner.log(failedId)).toBeUndefined();
+    expect(restarted.jobLog(failedId)!.map((l) => l.text)).toEqual(ofJob(failedId).map((l) => l.msg));
+    expect(restarted.jobLog(okId)!.at(-1)!.text).toBe('backup finished');
+    expect(restarted.jobLog('backup-20990101T000000000Z-0000')).toBeUndefined();
+    for (const text of chunks) expect(text).not.toContain(DB_PASSWORD);
+  } finally {
+    current = installation;
+    await rm(stateDir, { recursive: true, force: true });
   }
 }, 60_000);

@@ -30,6 +30,8 @@ import { destinationsView, testDestinations } from './destinations';
 import { backupSummaries } from './history';
 import { backupJob, drillJob, pruneJob, verifyJob, type JobContext } from './jobs';
 import { trackJob } from './job-events';
+import type { JobLogStore } from './job-logs';
+import { logJobLine, type BridgeLogger } from './log';
 import { BridgeMetrics } from './metrics';
 import { backupFailed, backupSucceeded, drillFinished, heartbeat, jobFailed, type OutcomeSinks } from './outcomes';
 import { previewPolicy, previewRetention, previewSchedule } from './previews';
@@ -49,6 +51,10 @@ export interface BridgeParts {
   /** The stream the plugin follows: job events, alerts and /backup replies. */
   events: EventHub;
   log: (line: string) => void;
+  /** Structured log (stdout): every line of every job, with its id. */
+  logger?: BridgeLogger;
+  /** Where job logs are kept after the job ends (the state dir); without it, only the last job's log, in memory. */
+  jobLogs?: JobLogStore;
 }
 
 export class Bridge implements BridgeCore {
@@ -77,7 +83,24 @@ export class Bridge implements BridgeCore {
       return fn(signal, reporter, jobId);
     }, options);
     trackJob(this.parts.events, this.runner, job.id);
+    this.recordJob(job.id);
     return job;
+  }
+
+  /** Every line of the job to the structured log (with its id) and to its log file; the result at the end. */
+  private recordJob(jobId: string): void {
+    const { logger, jobLogs } = this.parts;
+    const status = this.runner.current();
+    if (status?.id !== jobId || (!logger && !jobLogs)) return;
+    const jobLogger = logger?.child({ jobId, kind: status.kind });
+    jobLogs?.begin(jobId);
+    const write = (line: LogLine): void => {
+      if (jobLogger) logJobLine(jobLogger, line);
+      jobLogs?.append(jobId, line);
+    };
+    // The lines written before this subscription (e.g. "started by @alice") first, in the same tick.
+    for (const line of this.runner.log(jobId) ?? []) write(line);
+    this.runner.subscribe(jobId, { line: write, end: (result) => jobLogs?.end(jobId, result) });
   }
 
   get settingsInForce(): LoadedSettings {
@@ -233,8 +256,9 @@ export class Bridge implements BridgeCore {
     return this.runner.cancel();
   }
 
+  /** The running or last job's log from memory, else an earlier job's from its file (it outlives restarts). */
   jobLog(jobId: string): LogLine[] | undefined {
-    return this.runner.log(jobId);
+    return this.runner.log(jobId) ?? this.parts.jobLogs?.read(jobId);
   }
 
   subscribeLog(jobId: string, subscriber: LogSubscriber): (() => void) | undefined {
