@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Bridge, type BridgeParts } from './core';
+import { defaultJobTable, type JobEnd, type JobKindName, type JobTable } from './job-table';
 import { JobLogStore } from './job-logs';
 import { bridgeLogger } from './log';
 
@@ -210,3 +211,39 @@ test('every line of a job reaches the structured log with its id; a restarted br
     await rm(stateDir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('the job table passed at construction runs every kind alike: each counted by kind, each failure through its row', async () => {
+  const ends: Array<[JobKindName, 'success' | 'failure', JobEnd<unknown>]> = [];
+  const real = defaultJobTable();
+  const table = Object.fromEntries((Object.keys(real) as JobKindName[]).map((kind) => [kind, {
+    ...real[kind],
+    // The real work, then a recorded end instead of the alert (no notifier here).
+    onSuccess: async (_sinks: unknown, end: JobEnd<unknown>) => void ends.push([kind, 'success', end]),
+    onFailure: async (_sinks: unknown, end: JobEnd<unknown>) => void ends.push([kind, 'failure', end]),
+  }])) as JobTable;
+  const b = newBridge({ jobs: table });
+  await b.refresh();
+  current = installation;
+  await b.runScheduledBackup();
+  const { jobId: verifyId } = await b.startVerify('latest');
+  await b.waitFor(verifyId);
+  await b.runScheduledDrill();
+  current = broken(); // the drill needs the database: it fails; prune needs only the repository
+  await b.runScheduledDrill();
+  current = installation;
+  await b.runScheduledPrune();
+  while (ends.length < 5) await new Promise((r) => setTimeout(r, 20));
+
+  expect(ends.map(([kind, how]) => `${kind} ${how}`)).toEqual(['backup success', 'verify success', 'drill success', 'drill failure', 'prune success']);
+  const failed = ends[3][2];
+  expect(failed.error).toBeInstanceOf(Error);
+  expect(failed.log!.at(-1)!.text).toMatch(/^drill failed: /);
+  expect(failed.request.snapshotId).toMatch(/^[0-9a-f]{16}$/);
+  const metrics = b.metrics();
+  for (const [kind, n] of [['backup', 1], ['drill', 2], ['prune', 1], ['verify', 1]] as const) {
+    expect(metrics).toContain(`mmbackup_job_attempt_total{kind="${kind}"} ${n}`);
+  }
+  expect(metrics).toContain('mmbackup_job_failure_total{kind="drill"} 1');
+  expect(metrics).toContain('mmbackup_job_failure_total{kind="verify"} 0');
+  expect(metrics).toContain('mmbackup_backup_attempt_total 1'); // the backup row's own metric
+}, 120_000);
