@@ -140,7 +140,7 @@ test('installs with dpkg -i: user mmbackup in the mattermost group, private stat
         assert.equal(s.mode & 0o777, mode, `${path} mode ${(s.mode & 0o777).toString(8)}`);
         assert.equal(s.uid, uid, `${path} owner`);
     }
-    const version = sh('mmbackup', ['--version']);
+    const version = sh('/usr/bin/mmbackup', ['--version']);
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout.trim(), JSON.parse(await readFile(join(root, 'server/package.json'), 'utf8')).version);
     const node = sh('/opt/mmbackup/node/bin/node', ['-p', 'process.versions.node']).stdout.trim().split('.').map(Number);
@@ -194,7 +194,7 @@ test('mmbackup init and a backup run as mmbackup; the mattermost user cannot rea
     await writeFile(ENV_FILE, `${env.replace(/^MM_CONFIG=.*$/m, `MM_CONFIG=${installation.configFile}`)}\nMMBACKUP_LISTEN=127.0.0.1:${port}\n`);
 
     // As root, as an admin types it: the wrapper runs it as mmbackup, so the files are the service's.
-    const init = sh('mmbackup', ['init'], {cwd: '/root'});
+    const init = sh('/usr/bin/mmbackup', ['init'], {cwd: '/root'});
     assert.equal(init.status, 0, init.stderr);
     assert.match(init.stdout, new RegExp(`key file was written to ${KEY}`));
     const uid = Number(sh('id', ['-u', 'mmbackup']).stdout);
@@ -204,10 +204,10 @@ test('mmbackup init and a backup run as mmbackup; the mattermost user cannot rea
 
     // Mattermost's files are 0600: the service user reads them through its one capability, not as owner.
     assert.notEqual(as('mmbackup', 'cat', [installation.configFile]).status, 0, 'config.json is 0600: plain mmbackup must not read it');
-    const backup = sh('mmbackup', ['backup', '--json'], {cwd: '/'});
+    const backup = sh('/usr/bin/mmbackup', ['backup', '--json'], {cwd: '/'});
     assert.equal(backup.status, 0, backup.stderr);
     assert.match(JSON.parse(backup.stdout).snapshot?.id ?? '', /^[0-9a-f]{16}$/, backup.stdout);
-    const list = sh('mmbackup', ['list', '--json']);
+    const list = sh('/usr/bin/mmbackup', ['list', '--json']);
     assert.equal(JSON.parse(list.stdout).length, 1, list.stdout);
 
     for (const [cmd, args] of [['cat', [ENV_FILE]], ['cat', [KEY]], ['ls', [REPO]], ['ls', [STATE]]]) {
@@ -221,15 +221,15 @@ test('mmbackup init and a backup run as mmbackup; the mattermost user cannot rea
 test('a restore run by root hands what it wrote into the repository back to mmbackup', {skip: blocked}, async () => {
     assert.ok(installation?.port, 'needs the installation of the previous test');
     // Restore keeps root's identity (it replaces Mattermost's files) and writes a safety snapshot first.
-    const restore = sh('mmbackup', ['restore', 'latest', '--yes'], {cwd: '/'});
+    const restore = sh('/usr/bin/mmbackup', ['restore', 'latest', '--yes'], {cwd: '/'});
     assert.equal(restore.status, 0, restore.stderr);
     assert.match(restore.stdout + restore.stderr, /saved as snapshot [0-9a-f]{16}/);
     const foreign = sh('find', [STATE, '(', '!', '-user', 'mmbackup', '-o', '!', '-group', 'mmbackup', ')', '-print']).stdout.trim();
     assert.equal(foreign, '', 'files in the state dir not owned by mmbackup');
     // The service user can still write everywhere in it: another backup, as mmbackup, succeeds.
-    const backup = sh('mmbackup', ['backup', '--json'], {cwd: '/'});
+    const backup = sh('/usr/bin/mmbackup', ['backup', '--json'], {cwd: '/'});
     assert.equal(backup.status, 0, backup.stderr);
-    assert.equal(JSON.parse(sh('mmbackup', ['list', '--json']).stdout).length, 3);
+    assert.equal(JSON.parse(sh('/usr/bin/mmbackup', ['list', '--json']).stdout).length, 3);
 });
 
 test('the unit\'s ExecStart, run as the unit runs it, answers /healthz as user mmbackup', {skip: blocked}, async () => {
