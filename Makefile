@@ -6,7 +6,7 @@ NODE_DIR := $(shell build/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
-.PHONY: help all deps tools test-servers build dist package test demo bench clean
+.PHONY: help all deps tools test-servers build dist package deb test demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,10 +39,14 @@ dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
 	node build/bridge-package.mjs
 
+deb: build ## package dist/mmbackup-bridge_<version>_<arch>.deb: the bridge as a system service with its own Node.js
+	node build/deb/build-deb.mjs
+
 test: build tools test-servers ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
 
-demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
+demo: build ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
+	@build/ensure-system-tools.sh --db-only
 	node server/bin/mmbackup demo --dir demo
 
 bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in .bench/), the file store against tar|zstd, and S3 against lib-storage

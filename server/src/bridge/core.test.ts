@@ -15,7 +15,14 @@ import { Repository } from '../repository/repository';
 import type { JobStatus } from '../schedule/runner';
 import { loadSettings } from '../settings/load';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, type TestInstallation } from '../../test/support/installation';
-import { Bridge } from './core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Bridge, type BridgeParts } from './core';
+import { defaultJobTable, type JobEnd, type JobKindName, type JobTable } from './job-table';
+import { JobLogStore } from './job-logs';
+import { bridgeLogger } from './log';
 
 let inst: TestInstallation;
 let repository: Repository;
@@ -24,12 +31,13 @@ let installation: MattermostInstallation;
 let current: MattermostInstallation;
 const logs: string[] = [];
 
-function newBridge(): Bridge {
+function newBridge(extra: Partial<BridgeParts> = {}): Bridge {
   const settings = loadSettings({ installation, env: {} });
   return new Bridge({
     repository, secret: passphraseSecret(PASSPHRASE), installation, settings,
     reloadInstallation: async () => current,
     sinks: { log: (line) => logs.push(line) }, events: new EventHub({ version: 'test' }), log: (line) => logs.push(line),
+    ...extra,
   });
 }
 
@@ -153,7 +161,7 @@ test('over HTTP: every console endpoint answers, and no answer holds the databas
     };
     expect(await call('/api/v1/status')).toMatchObject({ health: 'healthy', lastFailure: null });
     expect((await call('/api/v1/backups'))[0].restoreCommands).toHaveLength(4);
-    expect(await call('/api/v1/schedule/preview?count=2')).toMatchObject({ valid: true, description: 'every day at 03:00 (UTC)' });
+    expect(await call('/api/v1/schedule/preview?count=2')).toMatchObject({ valid: true, description: 'At 03:00 (UTC)' });
     const retention = await call('/api/v1/retention/preview?keepLast=1&keepDaily=0&keepWeekly=0&keepMonthly=0');
     expect(retention).toEqual({ description: 'keep last 1 (calendar in UTC)', snapshots: [
       expect.objectContaining({ keep: true, reasons: ['last 1 snapshot'] }),
@@ -171,3 +179,71 @@ test('over HTTP: every console endpoint answers, and no answer holds the databas
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }, 60_000);
+
+test('every line of a job reaches the structured log with its id; a restarted bridge still serves the log of a finished job', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'mmbackup-state-'));
+  const chunks: string[] = [];
+  const logger = bridgeLogger(new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
+  try {
+    const first = newBridge({ logger, jobLogs: new JobLogStore(join(stateDir, 'jobs')) });
+    current = broken();
+    const failedId = await run(first, () => first.startBackup(['db'], { userId: 'u1', username: 'alice' }));
+    current = installation;
+    const okId = await run(first, () => first.startBackup(['config']));
+
+    const lines = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const ofJob = (id: string) => lines.filter((l) => l.jobId === id);
+    expect(ofJob(failedId)[0]).toMatchObject({ kind: 'backup', level: 'info', msg: 'started by @alice' });
+    expect(ofJob(failedId).at(-1)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^backup failed: /) });
+    expect(ofJob(okId).at(-1)).toMatchObject({ level: 'info', msg: 'backup finished' });
+    expect(ofJob(failedId).length + ofJob(okId).length).toBe(lines.length); // no job line without its id
+    expect(ofJob(failedId).map((l) => l.msg)).toEqual(first.jobLog(failedId)!.map((l) => l.text)); // the same lines as the console's log
+
+    // A new process: nothing in memory, the logs from the state dir.
+    const restarted = newBridge({ jobLogs: new JobLogStore(join(stateDir, 'jobs')) });
+    expect(restarted.runner.log(failedId)).toBeUndefined();
+    expect(restarted.jobLog(failedId)!.map((l) => l.text)).toEqual(ofJob(failedId).map((l) => l.msg));
+    expect(restarted.jobLog(okId)!.at(-1)!.text).toBe('backup finished');
+    expect(restarted.jobLog('backup-20990101T000000000Z-0000')).toBeUndefined();
+    for (const text of chunks) expect(text).not.toContain(DB_PASSWORD);
+  } finally {
+    current = installation;
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+test('the job table passed at construction runs every kind alike: each counted by kind, each failure through its row', async () => {
+  const ends: Array<[JobKindName, 'success' | 'failure', JobEnd<unknown>]> = [];
+  const real = defaultJobTable();
+  const table = Object.fromEntries((Object.keys(real) as JobKindName[]).map((kind) => [kind, {
+    ...real[kind],
+    // The real work, then a recorded end instead of the alert (no notifier here).
+    onSuccess: async (_sinks: unknown, end: JobEnd<unknown>) => void ends.push([kind, 'success', end]),
+    onFailure: async (_sinks: unknown, end: JobEnd<unknown>) => void ends.push([kind, 'failure', end]),
+  }])) as JobTable;
+  const b = newBridge({ jobs: table });
+  await b.refresh();
+  current = installation;
+  await b.runScheduledBackup();
+  const { jobId: verifyId } = await b.startVerify('latest');
+  await b.waitFor(verifyId);
+  await b.runScheduledDrill();
+  current = broken(); // the drill needs the database: it fails; prune needs only the repository
+  await b.runScheduledDrill();
+  current = installation;
+  await b.runScheduledPrune();
+  while (ends.length < 5) await new Promise((r) => setTimeout(r, 20));
+
+  expect(ends.map(([kind, how]) => `${kind} ${how}`)).toEqual(['backup success', 'verify success', 'drill success', 'drill failure', 'prune success']);
+  const failed = ends[3][2];
+  expect(failed.error).toBeInstanceOf(Error);
+  expect(failed.log!.at(-1)!.text).toMatch(/^drill failed: /);
+  expect(failed.request.snapshotId).toMatch(/^[0-9a-f]{16}$/);
+  const metrics = b.metrics();
+  for (const [kind, n] of [['backup', 1], ['drill', 2], ['prune', 1], ['verify', 1]] as const) {
+    expect(metrics).toContain(`mmbackup_job_attempt_total{kind="${kind}"} ${n}`);
+  }
+  expect(metrics).toContain('mmbackup_job_failure_total{kind="drill"} 1');
+  expect(metrics).toContain('mmbackup_job_failure_total{kind="verify"} 0');
+  expect(metrics).toContain('mmbackup_backup_attempt_total 1'); // the backup row's own metric
+}, 120_000);

@@ -1,9 +1,10 @@
 /**
  * The bridge: one JobRunner (never two operations at once), the settings in force, the repository, and
- * what the HTTP API, the slash command and the scheduler ask of them (api/core.ts BridgeCore). Jobs are
- * started here (./jobs.ts, with their phases and byte estimates from ./progress.ts) and observed by
- * ./outcomes.ts (alerts, heartbeat, metrics) and ./job-events.ts (the plugin's event stream); assembling and
- * starting everything is ./serve.ts. What the System Console reads is decided by pure functions beside it:
+ * what the HTTP API, the slash command and the scheduler ask of them (api/core.ts BridgeCore). Every kind of
+ * job is a row of the job table given at construction (./job-table.ts: its work from ./jobs.ts, its phases
+ * from ./progress.ts, its alerts and heartbeat from ./outcomes.ts, its metrics) and is started the same way
+ * by launch(); each job's lines go to the structured log (./log.ts) and its log file (./job-logs.ts) and its
+ * events to the plugin's stream (./job-events.ts). Assembling and starting everything is ./serve.ts. What the System Console reads is decided by pure functions beside it:
  * ./status.ts (with the health rules of @backup-dr/wire), ./history.ts (restore lines),
  * ./previews.ts (schedule and retention) and ./destinations.ts (the connection test).
  */
@@ -28,12 +29,14 @@ import { settingsForDisplay, type LoadedSettings } from '../settings/load';
 import { handleCommand } from '../slash/handler';
 import { destinationsView, testDestinations } from './destinations';
 import { backupSummaries } from './history';
-import { backupJob, drillJob, pruneJob, verifyJob, type JobContext } from './jobs';
+import type { JobContext } from './jobs';
 import { trackJob } from './job-events';
+import { defaultJobTable, type JobKindName, type JobRequest, type JobTable } from './job-table';
+import type { JobLogStore } from './job-logs';
+import { logJobLine, type BridgeLogger } from './log';
 import { BridgeMetrics } from './metrics';
-import { backupFailed, backupSucceeded, drillFinished, heartbeat, jobFailed, type OutcomeSinks } from './outcomes';
+import type { OutcomeSinks } from './outcomes';
 import { previewPolicy, previewRetention, previewSchedule } from './previews';
-import { backupEstimates, backupPlan, DRILL_PLAN, drillEstimates, estimatingReporter, PRUNE_PLAN, VERIFY_PLAN, type StepEstimates } from './progress';
 import { checkRepository, describeRepositoryHealth, type RepositoryHealth } from './repository-watch';
 import { slashDeps } from './slash-deps';
 import { buildStatus } from './status';
@@ -49,6 +52,12 @@ export interface BridgeParts {
   /** The stream the plugin follows: job events, alerts and /backup replies. */
   events: EventHub;
   log: (line: string) => void;
+  /** Structured log (stdout): every line of every job, with its id. */
+  logger?: BridgeLogger;
+  /** Where job logs are kept after the job ends (the state dir); without it, only the last job's log, in memory. */
+  jobLogs?: JobLogStore;
+  /** What each kind of job runs and what follows it (./job-table.ts); default: defaultJobTable(). */
+  jobs?: JobTable;
 }
 
 export class Bridge implements BridgeCore {
@@ -61,7 +70,11 @@ export class Bridge implements BridgeCore {
   private verifications: VerificationRecord[] = [];
   private repositoryHealth: RepositoryHealth = { state: 'ok' };
 
-  constructor(private parts: BridgeParts) {}
+  private readonly jobs: JobTable;
+
+  constructor(private parts: BridgeParts) {
+    this.jobs = parts.jobs ?? defaultJobTable();
+  }
 
   get events(): EventHub {
     return this.parts.events;
@@ -77,7 +90,24 @@ export class Bridge implements BridgeCore {
       return fn(signal, reporter, jobId);
     }, options);
     trackJob(this.parts.events, this.runner, job.id);
+    this.recordJob(job.id);
     return job;
+  }
+
+  /** Every line of the job to the structured log (with its id) and to its log file; the result at the end. */
+  private recordJob(jobId: string): void {
+    const { logger, jobLogs } = this.parts;
+    const status = this.runner.current();
+    if (status?.id !== jobId || (!logger && !jobLogs)) return;
+    const jobLogger = logger?.child({ jobId, kind: status.kind });
+    jobLogs?.begin(jobId);
+    const write = (line: LogLine): void => {
+      if (jobLogger) logJobLine(jobLogger, line);
+      jobLogs?.append(jobId, line);
+    };
+    // The lines written before this subscription (e.g. "started by @alice") first, in the same tick.
+    for (const line of this.runner.log(jobId) ?? []) write(line);
+    this.runner.subscribe(jobId, { line: write, end: (result) => jobLogs?.end(jobId, result) });
   }
 
   get settingsInForce(): LoadedSettings {
@@ -126,13 +156,42 @@ export class Bridge implements BridgeCore {
     return times.length > 0 ? new Date(Math.max(...times)) : undefined;
   }
 
-  /** The installation as it is now (a moved database, say), and the job's reporter with its byte estimates. */
-  private async context(signal: AbortSignal, reporter: JobContext['reporter'], jobId: string, estimates?: (installation: MattermostInstallation) => StepEstimates): Promise<JobContext> {
+  /** The installation as it is now (a moved database, say): every job starts from Mattermost's config as it is. */
+  private async context(signal: AbortSignal, reporter: JobContext['reporter'], jobId: string): Promise<JobContext> {
     const installation = await this.parts.reloadInstallation();
     this.parts = { ...this.parts, installation };
     const { repository, secret, settings } = this.parts;
-    const estimating = estimates ? estimatingReporter(reporter, estimates(installation)) : reporter;
-    return { repository, secret, installation, settings: settings.effective, reporter: estimating, signal, jobId };
+    return { repository, secret, installation, settings: settings.effective, reporter, signal, jobId };
+  }
+
+  /**
+   * Starts a job of `kind` by its row of the job table: counted, run, logged, then its row's onSuccess or
+   * onFailure, with the snapshot list refreshed first. `done` resolves when all of that is over and never rejects.
+   */
+  private launch(kind: JobKindName, request: Omit<JobRequest, 'snapshots'>, requester?: Requester): { id: string; done: Promise<void> } {
+    const row = this.jobs[kind];
+    const full: JobRequest = { ...request, snapshots: this.snapshots };
+    const job = this.startJob(kind, async (signal, reporter, jobId) => {
+      await row.onStart?.(this.sinks);
+      return row.run(await this.context(signal, reporter, jobId), full);
+    }, { plan: row.plan(full, this.parts.settings.effective) }, requester);
+    this.meter.jobStarted(kind);
+    row.metrics?.attempt?.(this.meter);
+    const end = (value: unknown, error: unknown) => ({ jobId: job.id, request: full, value, error, log: this.runner.log(job.id) });
+    const done = job.done.then(
+      async (value) => {
+        await this.refresh().catch(() => {});
+        row.metrics?.success?.(this.meter, value);
+        await row.onSuccess?.(this.sinks, end(value, undefined));
+      },
+      async (error) => {
+        await this.refresh().catch(() => {});
+        this.meter.jobFailed(kind);
+        row.metrics?.failure?.(this.meter);
+        await row.onFailure?.(this.sinks, end(undefined, error));
+      },
+    ).catch((err) => this.parts.log(`${kind} ${job.id}: what follows the job failed: ${(err as Error).message}`));
+    return { id: job.id, done };
   }
 
   startBackup(components?: ComponentName[], requester?: Requester): Promise<{ jobId: string }> {
@@ -140,25 +199,7 @@ export class Bridge implements BridgeCore {
     if (unknown.length > 0) {
       return Promise.reject(new MmBackupError({ step: 'backup', code: 'BAD_COMPONENTS', message: `unknown component ${unknown.join(', ')}`, fix: 'use db, config and/or files', exitCode: ExitCode.usage }));
     }
-    const effective = this.parts.settings.effective;
-    const chosen = components ?? effective.components;
-    const plan = backupPlan(chosen, { offsite: effective.offsiteCopy && Boolean(effective.offsiteRepo), prune: !effective.pruneSchedule });
-    const snapshots = this.snapshots;
-    this.meter.backupAttempts++;
-    const job = this.startJob('backup', async (signal, reporter, jobId) => {
-      await heartbeat(this.sinks, 'start');
-      return backupJob(await this.context(signal, reporter, jobId, (installation) => backupEstimates(installation, chosen, snapshots)), chosen);
-    }, { plan }, requester);
-    void job.done.then(
-      async (manifest) => {
-        await this.refresh().catch(() => {});
-        await backupSucceeded(this.sinks, manifest);
-      },
-      async (err) => {
-        await this.refresh().catch(() => {});
-        await backupFailed(this.sinks, job.id, chosen, err, this.runner.log(job.id));
-      },
-    );
+    const job = this.launch('backup', { components: components ?? this.parts.settings.effective.components }, requester);
     return Promise.resolve({ jobId: job.id });
   }
 
@@ -186,39 +227,22 @@ export class Bridge implements BridgeCore {
     return health;
   }
 
-  /** Starts a backup and waits for it (the scheduler holds leadership until it is done). */
+  /** Starts a backup and waits for it and what follows it (the scheduler holds leadership until it is done). */
   async runScheduledBackup(): Promise<void> {
-    const { jobId } = await this.startBackup();
-    await this.waitFor(jobId);
+    await this.launch('backup', { components: this.parts.settings.effective.components }).done;
   }
 
   async runScheduledDrill(): Promise<void> {
-    const job = this.startJob('drill', async (signal, reporter, jobId) => {
-      const snapshot = await findSnapshot(this.parts.repository, 'latest');
-      return drillJob(await this.context(signal, reporter, jobId, () => drillEstimates(snapshot)), snapshot);
-    }, { plan: DRILL_PLAN });
-    const latest = this.lastGood()?.id;
-    await job.done.then(
-      (report) => drillFinished(this.sinks, job.id, report, undefined, latest),
-      (err) => drillFinished(this.sinks, job.id, undefined, err, latest),
-    );
-    await this.refresh().catch(() => {});
+    await this.launch('drill', { snapshotId: this.lastGood()?.id }).done;
   }
 
   async runScheduledPrune(): Promise<void> {
-    const job = this.startJob('prune', async (signal, reporter, jobId) => pruneJob(await this.context(signal, reporter, jobId)), { plan: PRUNE_PLAN });
-    await job.done.catch(async (err) => {
-      this.parts.log(`prune failed: ${(err as Error).message}`);
-      await jobFailed(this.sinks, job.id, 'prune', err);
-    });
-    await this.refresh().catch(() => {});
+    await this.launch('prune', {}).done;
   }
 
   async startVerify(id: string, requester?: Requester): Promise<{ jobId: string }> {
-    const snapshot = await findSnapshot(this.parts.repository, id);
-    const job = this.startJob('verify', async (signal, reporter, jobId) => verifyJob(await this.context(signal, reporter, jobId), id), { plan: VERIFY_PLAN }, requester);
-    void job.done.catch((err) => jobFailed(this.sinks, job.id, 'verify', err, snapshot.id)).finally(() => this.refresh().catch(() => {}));
-    return { jobId: job.id };
+    const snapshot = await findSnapshot(this.parts.repository, id); // an unknown id is a 404 before any job starts
+    return { jobId: this.launch('verify', { snapshotId: snapshot.id }, requester).id };
   }
 
   /** Resolves when the job ends (successfully or not). */
@@ -233,8 +257,9 @@ export class Bridge implements BridgeCore {
     return this.runner.cancel();
   }
 
+  /** The running or last job's log from memory, else an earlier job's from its file (it outlives restarts). */
   jobLog(jobId: string): LogLine[] | undefined {
-    return this.runner.log(jobId);
+    return this.runner.log(jobId) ?? this.parts.jobLogs?.read(jobId);
   }
 
   subscribeLog(jobId: string, subscriber: LogSubscriber): (() => void) | undefined {

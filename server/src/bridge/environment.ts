@@ -1,7 +1,8 @@
 /**
  * What `mmbackup serve` needs beyond the plugin settings, from its own environment file: where to listen
- * (MMBACKUP_LISTEN: host:port on loopback, default 127.0.0.1:8066, or unix:/path/to/socket) and the optional
- * metrics token. The bridge holds no Mattermost credential: the plugin speaks in Mattermost.
+ * (MMBACKUP_LISTEN: host:port on loopback, default 127.0.0.1:8066, or unix:/path/to/socket), the optional
+ * metrics token, and its state dir (MMBACKUP_STATE_DIR, else systemd's STATE_DIRECTORY), where job logs are
+ * kept after the job ends. The bridge holds no Mattermost credential: the plugin speaks in Mattermost.
  */
 import { ExitCode, MmBackupError } from '../common/errors';
 import { registerSecret } from '../common/redact';
@@ -11,13 +12,17 @@ export interface BridgeEnvironment {
   listen: ListenAddress;
   /** Bearer token required on /metrics when set (MMBACKUP_METRICS_TOKEN). */
   metricsToken?: string;
+  /** Where the bridge keeps state across restarts (job logs); unset: job logs live in memory only. */
+  stateDir?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8066';
 
 export function bridgeEnvironment(env: NodeJS.ProcessEnv): BridgeEnvironment {
   registerSecret(env.MMBACKUP_METRICS_TOKEN);
-  return { listen: listenAddress(env.MMBACKUP_LISTEN ?? DEFAULT_LISTEN), metricsToken: env.MMBACKUP_METRICS_TOKEN || undefined };
+  // STATE_DIRECTORY may list several directories (colon-separated) when a unit names several.
+  const stateDir = env.MMBACKUP_STATE_DIR || env.STATE_DIRECTORY?.split(':')[0] || undefined;
+  return { listen: listenAddress(env.MMBACKUP_LISTEN ?? DEFAULT_LISTEN), metricsToken: env.MMBACKUP_METRICS_TOKEN || undefined, stateDir };
 }
 
 /** "127.0.0.1:8066", "[::1]:8066" or "unix:/run/mmbackup/bridge.sock". */

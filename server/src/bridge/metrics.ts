@@ -10,6 +10,18 @@ export class BridgeMetrics {
   lastSizeBytes?: number;
   drillLastSuccessSeconds?: number;
   restoreDurationSeconds?: number;
+  /** Jobs started and failed (cancelled ones included), by kind: every kind of the job table is counted alike. */
+  readonly jobAttempts = new Map<string, number>();
+  readonly jobFailures = new Map<string, number>();
+
+  jobStarted(kind: string): void {
+    this.jobAttempts.set(kind, (this.jobAttempts.get(kind) ?? 0) + 1);
+    if (!this.jobFailures.has(kind)) this.jobFailures.set(kind, 0);
+  }
+
+  jobFailed(kind: string): void {
+    this.jobFailures.set(kind, (this.jobFailures.get(kind) ?? 0) + 1);
+  }
 
   backupSucceeded(finishedAt: Date, durationMs: number, sizeBytes: number): void {
     this.lastSuccessSeconds = finishedAt.getTime() / 1000;
@@ -30,6 +42,12 @@ export class BridgeMetrics {
     metric('mmbackup_backup_size_bytes', 'gauge', 'Bytes captured by the newest good backup, before deduplication.', this.lastSizeBytes);
     metric('mmbackup_drill_last_success_timestamp_seconds', 'gauge', 'When the newest successful restore drill finished (Unix time).', this.drillLastSuccessSeconds);
     metric('mmbackup_restore_duration_seconds', 'gauge', 'Restore time measured by the newest drill.', this.restoreDurationSeconds);
+    const byKind = (name: string, help: string, counts: Map<string, number>) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [kind, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`${name}{kind="${kind}"} ${n}`);
+    };
+    byKind('mmbackup_job_attempt_total', 'Jobs started by this bridge, by kind (backup, verify, drill, prune).', this.jobAttempts);
+    byKind('mmbackup_job_failure_total', 'Jobs that failed or were cancelled, by kind.', this.jobFailures);
     return `${lines.join('\n')}\n`;
   }
 }

@@ -18,11 +18,11 @@ const NOW = new Date('2026-01-10T12:00:00Z');
 describe('previewSchedule', () => {
   test('a valid schedule: its words and its next runs in the zone', () => {
     expect(previewSchedule('0 3 * * *', 'UTC', 3, NOW)).toEqual({
-      valid: true, description: 'every day at 03:00 (UTC)',
+      valid: true, description: 'At 03:00 (UTC)',
       nextRuns: ['2026-01-11T03:00:00.000Z', '2026-01-12T03:00:00.000Z', '2026-01-13T03:00:00.000Z'],
     });
     expect(previewSchedule('30 2 * * 1-5', 'Europe/Berlin', 1, NOW)).toEqual({
-      valid: true, description: 'every weekday (Monday to Friday) at 02:30 (Europe/Berlin)', nextRuns: ['2026-01-12T01:30:00.000Z'],
+      valid: true, description: 'At 02:30, Monday through Friday (Europe/Berlin)', nextRuns: ['2026-01-12T01:30:00.000Z'],
     });
   });
 

@@ -20,8 +20,11 @@ import { acquireJobLeadership } from '../schedule/leader';
 import { Scheduler } from '../schedule/scheduler';
 import { loadSettings, type LoadedSettings } from '../settings/load';
 import { settingsReloader, watchSettings, type SettingsWatcher } from '../settings/watch';
+import { join } from 'node:path';
 import { Bridge } from './core';
 import { bridgeEnvironment } from './environment';
+import { JobLogStore } from './job-logs';
+import type { BridgeLogger } from './log';
 
 /** The bridge's version, sent in the `hello` event. */
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -32,6 +35,8 @@ export interface ServeOptions {
   installation: LoadInstallationOptions;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** Structured log for every job line (with its id); `mmbackup serve` writes it to stdout. */
+  logger?: BridgeLogger;
   /** Test hooks: faster polling and checks. */
   settingsPollMs?: number;
   overdueCheckMs?: number;
@@ -73,6 +78,8 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
     sinks: sinksOf(notifier, settings, log),
     events,
     log,
+    logger: options.logger,
+    jobLogs: environment.stateDir ? new JobLogStore(join(environment.stateDir, 'jobs'), { warn: log }) : undefined,
   });
   await bridge.refresh();
 
@@ -120,7 +127,8 @@ export async function serve(options: ServeOptions): Promise<RunningBridge> {
   const { url } = await listenApiServer(server, environment.listen);
   await scheduler.start();
   const secretNote = settings.effective.bridgeSecret ? '' : '; no plugin secret yet (enable the plugin, or set MMBACKUP_BRIDGE_SECRET): the plugin\'s requests are refused until there is one';
-  log(`bridge listening on ${url}; repository ${options.repository.destination.location}${secretNote}`);
+  const logsNote = environment.stateDir ? `; job logs kept in ${join(environment.stateDir, 'jobs')}` : '; job logs in memory only (set MMBACKUP_STATE_DIR to keep them)';
+  log(`bridge listening on ${url}; repository ${options.repository.destination.location}${logsNote}${secretNote}`);
 
   return {
     bridge,

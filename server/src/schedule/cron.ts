@@ -1,150 +1,120 @@
 /**
- * Cron schedules in a time zone: validation, and the next run times for the status API's "next runs", the
- * console's preview and the overdue check. node-cron (which fires the jobs) only computes next runs from
- * the current clock, so this is our own calculator over the syntax of ./cron-parse.ts.
+ * Cron schedules in a time zone, all from one library, croner: it validates an expression, predicts the next
+ * runs (the status API's "next runs", the console's preview, the overdue check) and fires the jobs
+ * (./scheduler.ts), so what the console shows is what happens. Plain-English descriptions come from cronstrue.
+ *
+ * The syntax: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; lists, ranges,
+ * steps, month and weekday names, weekday 7 = Sunday, the nicknames @yearly, @monthly, @weekly, @daily,
+ * @hourly, and croner's L (last), W (nearest weekday) and # (nth weekday). Day-of-month and day-of-week
+ * combine with AND ("0 0 13 * fri": only a Friday the 13th), as the bridge always did; classic Vixie cron ORs them.
  *
  * Daylight-saving changes follow Vixie cron, so a nightly backup is never skipped or doubled:
  * - a wall time that does not exist (Europe/Berlin 02:30 on the spring-forward Sunday) runs once at the
  *   first instant after the gap (03:00 CEST) for fixed-time expressions; expressions repeating within the
- *   day (a `*` in the second, minute or hour field) just have no run in the missing hour;
+ *   day (a `*` or a step in the second, minute or hour field) just have no run in the missing hour;
  * - a wall time that occurs twice (02:30 on the fall-back Sunday) runs once, at its first occurrence, for
  *   fixed-time expressions, and at both for repeating ones (each real hour gets its run).
- * node-cron itself skips a missing wall time; the scheduler's catch-up check (./scheduler.ts) runs it.
+ * Lists and ranges (`0,30 2 * * *`) count as fixed times, as in Vixie cron (croner's fixedTimeRule "no-wildcard").
  */
-import { validate as nodeCronValidate } from 'node-cron';
-import { isValidTimeZone, wallClock, type WallClock } from '../retention/calendar';
-import { CronSyntaxError, parseCron, type ParsedCron } from './cron-parse';
+import { Cron, type CronOptions } from 'croner';
+import { toString as cronText } from 'cronstrue';
+import { isValidTimeZone } from '../retention/calendar';
 
-export { describeCron } from './cron-describe';
-export { parseCron, type ParsedCron } from './cron-parse';
+/** The options every Cron of the bridge is built with, predicting or firing: one definition of the rules above. */
+export function cronOptions(zone: string): CronOptions {
+  return { timezone: zone, domAndDow: true, fixedTimeRule: 'no-wildcard', mode: '5-or-6-parts' };
+}
 
-const DAY_MS = 86_400_000;
-/** Long enough for the rarest valid expression (29 February on a given weekday recurs within 40 years). */
-const MAX_SEARCH_DAYS = 366 * 50;
+/** Field names and ranges as an admin writes them; croner reports day of month and month counted from 0. */
+const FIELDS: Record<string, { label: string; offset: number; range: string }> = {
+  second: { label: 'second', offset: 0, range: '0-59' },
+  minute: { label: 'minute', offset: 0, range: '0-59' },
+  hour: { label: 'hour', offset: 0, range: '0-23' },
+  day: { label: 'day of month', offset: 1, range: '1-31' },
+  month: { label: 'month', offset: 1, range: '1-12' },
+  dayOfWeek: { label: 'day of week', offset: 0, range: '0-7' },
+};
+
+/** croner's message in the admin's terms: "hour 25 is out of range (0-23)", else without its class prefix. */
+function reason(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^CronPattern:\s*/, '');
+  const range = /^Invalid value for (\w+): (-?\d+)$/.exec(message);
+  const field = range && FIELDS[range[1]];
+  return field ? `${field.label} ${Number(range[2]) + field.offset} is out of range (${field.range})` : message;
+}
+
+/** A Cron without a function (it predicts, never fires); throws an Error an admin can act on for a bad expression. */
+function build(expr: string, zone: string): Cron {
+  const trimmed = expr.trim();
+  const fields = trimmed.split(/\s+/).length;
+  // Counted here because croner's own message offers a 7th (year) field the bridge does not take.
+  if (!trimmed.startsWith('@') && fields !== 5 && fields !== 6) {
+    throw new Error(`"${trimmed}" has ${fields} fields: a cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first`);
+  }
+  try {
+    return new Cron(trimmed, cronOptions(zone));
+  } catch (err) {
+    const why = reason(err);
+    throw new Error(/out of range/.test(why) ? `${why} in "${trimmed}"` : `"${trimmed}" is not a valid cron expression: ${why}`);
+  }
+}
 
 /**
- * Why `expr` is not a usable schedule, or undefined when it is. Accepted means: our parser and node-cron
- * both accept it, and it matches at least one time (not "31 February").
+ * Why `expr` is not a usable schedule, or undefined when it is: croner accepts it and it matches at least one
+ * time (not "31 February").
  */
 export function validateCron(expr: string): string | undefined {
-  let parsed: ParsedCron;
+  let cron: Cron;
   try {
-    parsed = parseCron(expr);
+    cron = build(expr, 'UTC');
   } catch (err) {
-    if (err instanceof CronSyntaxError) return err.message;
-    throw err;
+    return reason(err);
   }
-  if (!nodeCronValidate(expr.trim())) return `"${expr}" is not accepted by the scheduler (node-cron)`;
-  if (nextAfter(parsed, 'UTC', Date.UTC(2000, 0, 1)) === undefined) return `"${expr}" never matches a real date`;
+  if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) return `"${expr.trim()}" never matches a real date`;
   return undefined;
 }
 
-function asUtc(w: WallClock): number {
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-}
-
-/** How far the zone's wall clock is ahead of UTC at `ms` (whole seconds). */
-function offsetAt(ms: number, zone: string): number {
-  const at = Math.floor(ms / 1000) * 1000;
-  return asUtc(wallClock(at, zone)) - at;
-}
-
-function sameWall(a: WallClock, b: WallClock): boolean {
-  return a.year === b.year && a.month === b.month && a.day === b.day && a.hour === b.hour && a.minute === b.minute && a.second === b.second;
-}
-
-/** Repeating within the day: a `*` in the second, minute or hour field (Vixie's test for DST handling). */
-function repeatsWithinDay(cron: ParsedCron): boolean {
-  const { second, minute, hour } = cron.fields;
-  return [second, minute, hour].some((f) => f.includes('*'));
-}
-
-/** The first instant at which the offset is `after`, between `lo` (offset before) and `hi` (offset after). */
-function transitionBetween(lo: number, hi: number, after: number, zone: string): number {
-  while (hi - lo > 1000) {
-    const mid = Math.floor((lo + hi) / 2000) * 1000;
-    if (offsetAt(mid, zone) === after) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-/** The instants at which the wall clock `w` should fire, by the DST rules above. */
-function instantsOf(w: WallClock, zone: string, repeating: boolean): number[] {
-  const u = asUtc(w);
-  const before = offsetAt(u - DAY_MS, zone);
-  const after = offsetAt(u + DAY_MS, zone);
-  const candidates = [...new Set([u - before, u - after])].filter((t) => sameWall(wallClock(t, zone), w)).sort((a, b) => a - b);
-  if (candidates.length === 0) {
-    // In a spring-forward gap: the clock jumps from before to after somewhere in [u - after, u - before].
-    return repeating ? [] : [transitionBetween(u - after, u - before, after, zone)];
-  }
-  return repeating ? candidates : candidates.slice(0, 1);
-}
-
-function weekday(year: number, month: number, day: number): number {
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-}
-
-function dayMatches(cron: ParsedCron, year: number, month: number, day: number): boolean {
-  return cron.months.includes(month) && cron.daysOfMonth.includes(day) && cron.weekdays.includes(weekday(year, month, day));
-}
-
-/** The first firing instant on a calendar day that is later than `afterMs`. */
-function firstOnDay(cron: ParsedCron, zone: string, date: { year: number; month: number; day: number }, afterMs: number): number | undefined {
-  const repeating = repeatsWithinDay(cron);
-  // Offsets a little before and after the day bound every instant a wall time of the day can have (zones
-  // change offset at most twice a year), so candidates that are surely too early are skipped without Intl.
-  const dayStart = Date.UTC(date.year, date.month - 1, date.day);
-  const smallestOffset = Math.min(offsetAt(dayStart - 2 * DAY_MS, zone), offsetAt(dayStart + 3 * DAY_MS, zone));
-  for (const hour of cron.hours) {
-    for (const minute of cron.minutes) {
-      for (const second of cron.seconds) {
-        const w = { ...date, hour, minute, second, millisecond: 0 };
-        if (asUtc(w) - smallestOffset <= afterMs) continue;
-        const hit = instantsOf(w, zone, repeating).find((t) => t > afterMs);
-        if (hit !== undefined) return hit;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The first firing instant strictly after `afterMs`, or undefined if none within MAX_SEARCH_DAYS. */
-function nextAfter(cron: ParsedCron, zone: string, afterMs: number): number | undefined {
-  // Start a day early: in a fall-back overlap a later instant can show an earlier wall date and time.
-  const start = wallClock(afterMs - DAY_MS, zone);
-  const cursor = new Date(Date.UTC(start.year, start.month - 1, start.day));
-  for (let i = 0; i < MAX_SEARCH_DAYS; i++, cursor.setUTCDate(cursor.getUTCDate() + 1)) {
-    const date = { year: cursor.getUTCFullYear(), month: cursor.getUTCMonth() + 1, day: cursor.getUTCDate() };
-    if (!dayMatches(cron, date.year, date.month, date.day)) continue;
-    const hit = firstOnDay(cron, zone, date, afterMs);
-    if (hit !== undefined) return hit;
-  }
-  return undefined;
-}
-
-function checked(expr: string, zone: string): ParsedCron {
+/** A Cron for predictions; throws RangeError on an unknown zone and Error on a bad expression. */
+function predictor(expr: string, zone: string): Cron {
   if (!isValidTimeZone(zone)) throw new RangeError(`unknown time zone "${zone}"`);
-  return parseCron(expr);
+  return build(expr, zone);
 }
 
 /** The first run strictly after `after`; undefined if the expression never matches. Throws on a bad expression or zone. */
 export function nextRun(expr: string, zone: string, after: Date): Date | undefined {
-  const t = nextAfter(checked(expr, zone), zone, after.getTime());
-  return t === undefined ? undefined : new Date(t);
+  return predictor(expr, zone).nextRun(after) ?? undefined;
 }
 
 /** The next `count` runs strictly after `after`, ascending. Throws on a bad expression or zone. */
 export function nextRuns(expr: string, zone: string, after: Date, count: number): Date[] {
-  const cron = checked(expr, zone);
-  const runs: Date[] = [];
-  let from = after.getTime();
-  while (runs.length < count) {
-    const t = nextAfter(cron, zone, from);
-    if (t === undefined) break;
-    runs.push(new Date(t));
-    from = t;
+  return predictor(expr, zone).nextRuns(count, after);
+}
+
+/** cronstrue's words for the weekday field alone: "only on Friday" -> "Friday", "Monday through Friday". */
+function weekdaysText(dayOfWeek: string): string {
+  return cronText(`0 0 * * ${dayOfWeek}`, { use24HourTimeFormat: true }).replace(/^At 00:00, (only on )?/, '');
+}
+
+/**
+ * Human text for `expr` in `zone`, always ending with the zone in parentheses: "At 03:00 (Europe/Berlin)",
+ * "At 02:30, Monday through Friday (UTC)", "Every 15 minutes (UTC)". An expression cronstrue cannot read is
+ * shown as itself with the zone. Never throws.
+ */
+export function describeCron(expr: string, zone: string): string {
+  const trimmed = expr.trim();
+  let text: string;
+  try {
+    const fields = trimmed.split(/\s+/);
+    const [dayOfMonth, dayOfWeek] = fields.length >= 5 ? [fields.at(-3)!, fields.at(-1)!] : ['*', '*'];
+    if (dayOfMonth !== '*' && dayOfMonth !== '?' && dayOfWeek !== '*' && dayOfWeek !== '?') {
+      // cronstrue reads both restricted as Vixie's OR ("on day 13 of the month, and on Friday"); the bridge ANDs them.
+      const dayOnly = [...fields.slice(0, -1), '*'].join(' ');
+      text = `${cronText(dayOnly, { use24HourTimeFormat: true, throwExceptionOnParseError: true })}, only if that day is ${weekdaysText(dayOfWeek)}`;
+    } else {
+      text = cronText(trimmed, { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+    }
+  } catch {
+    text = trimmed;
   }
-  return runs;
+  return `${text} (${zone})`;
 }

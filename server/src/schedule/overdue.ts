@@ -8,7 +8,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Whether a run of `expr` (in `zone`) fell due after `lastRunAt` and at or before `now`: a run was missed
- * (the bridge was down, or a DST gap node-cron skipped) and should happen now. A job that never ran
+ * (the bridge was down, or busy) and should happen now. A job that never ran
  * (`lastRunAt` undefined) is overdue, so a new installation gets its first backup at start. Throws on an
  * invalid expression or zone (settings are validated before they get here).
  */

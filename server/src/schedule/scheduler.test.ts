@@ -3,7 +3,7 @@ import type { LeadershipHandle } from './leader';
 import { Scheduler, type ScheduledJob, type SchedulerOptions } from './scheduler';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const EVERY_SECOND = '* * * * * *'; // node-cron's 6-field, second-precision form
+const EVERY_SECOND = '* * * * * *'; // the 6-field, second-precision form
 const NEVER_SOON = '0 3 1 1 *';
 
 interface Harness {
@@ -47,6 +47,21 @@ test('a real every-second schedule fires, once per slot, and stops with stop()',
   h.scheduler.stop();
   await sleep(1200);
   expect(h.calls.filter((c) => c === 'backup')).toHaveLength(fired);
+});
+
+test('two schedulers in one process (two bridges, as the cluster test runs them) both fire', async () => {
+  const first = harness({ backupSchedule: EVERY_SECOND });
+  const second = harness({ backupSchedule: EVERY_SECOND });
+  try {
+    await first.scheduler.start();
+    await second.scheduler.start();
+    await sleep(2200);
+    expect(first.calls.filter((c) => c === 'backup').length).toBeGreaterThanOrEqual(2);
+    expect(second.calls.filter((c) => c === 'backup').length).toBeGreaterThanOrEqual(2);
+  } finally {
+    first.scheduler.stop();
+    second.scheduler.stop();
+  }
 });
 
 test('at start: an overdue backup runs, a job whose slot has not come does not', async () => {
@@ -127,7 +142,7 @@ test('each slot is served once: an early cron fire counts for its slot, the catc
   const h = harness({ backupSchedule: '0 3 * * *' }, { now: () => now, lastRunAt: async () => new Date('2026-01-09T03:00:00Z') });
   await h.scheduler.start();
   expect(h.calls).toEqual([]); // catch-up half a second before the slot
-  await h.scheduler.fire('backup', 'scheduled'); // node-cron a moment early
+  await h.scheduler.fire('backup', 'scheduled'); // the timer a moment early
   expect(h.calls).toEqual(['backup']);
   now = new Date('2026-01-10T03:00:00.200Z');
   await h.scheduler.fire('backup', 'scheduled');
@@ -138,7 +153,7 @@ test('each slot is served once: an early cron fire counts for its slot, the catc
   expect(h.calls).toEqual(['backup', 'backup']);
 });
 
-test('a run skipped in a DST gap by node-cron is made up by the catch-up', async () => {
+test('a run in a DST gap missed while the bridge was down is made up by the catch-up, from the end of the gap', async () => {
   // 02:30 does not exist in Berlin on 2026-03-29; the slot is served from 03:00 CEST (01:00Z).
   let now = new Date('2026-03-29T00:59:00Z');
   const h = harness({ backupSchedule: '30 2 * * *', timeZone: 'Europe/Berlin' }, { now: () => now, lastRunAt: async () => new Date('2026-03-28T01:30:00Z') });

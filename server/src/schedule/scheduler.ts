@@ -1,19 +1,20 @@
 /**
- * Fires the bridge's scheduled jobs (backup, drill, prune) from the settings: node-cron tasks in the
- * settings' time zone, rebuilt when a schedule or the zone changes. Every fire goes through the same gate:
+ * Fires the bridge's scheduled jobs (backup, drill, prune) from the settings: croner jobs in the settings'
+ * time zone, built with the same options as the predictions of ./cron.ts, rebuilt when a schedule or the zone
+ * changes. Every fire goes through the same gate:
  *
  *   due? (a slot passed since the last run) → runner idle? → leader of the cluster for this job? →
  *   still due by the shared record? → run the callback, holding leadership until it finishes.
  *
- * The same gate runs at start and on a catch-up timer, so a run missed while the bridge was down, while
- * another job was running, or in a DST gap node-cron skips, happens as soon as it can, and only once.
+ * The same gate runs at start and on a catch-up timer, so a run missed while the bridge was down, or while
+ * another job was running, happens as soon as it can, and only once.
  * "The last run" is the later of what this bridge fired and `lastRunAt(job)`, the shared record (e.g. the
  * newest snapshot's start), which is what keeps two bridges from both running a slot when one finishes
  * before the other's clock reaches it.
  */
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 import type { Settings } from '../settings/schema';
-import { nextRun, nextRuns } from './cron';
+import { cronOptions, nextRun, nextRuns } from './cron';
 import type { LeadershipHandle } from './leader';
 
 export type ScheduledJob = 'backup' | 'drill' | 'prune';
@@ -44,7 +45,7 @@ export function schedulesOf(s: Settings): Partial<Record<ScheduledJob, string>> 
 
 export class Scheduler {
   private settings: Settings;
-  private tasks: ScheduledTask[] = [];
+  private tasks: Cron[] = [];
   private timer?: NodeJS.Timeout;
   private readonly lastFired = new Map<ScheduledJob, Date>();
   private readonly inFlight = new Set<ScheduledJob>();
@@ -140,7 +141,7 @@ export class Scheduler {
 
   /**
    * The slot that is due (the first run time after `last`, at or before now), or undefined. A job never
-   * run is due now. node-cron may fire a few milliseconds before our clock reads the slot, so its fires
+   * run is due now. A timer may fire a few milliseconds before our clock reads the slot, so scheduled fires
    * get a second of slack; the catch-up check gets none, so it never serves a slot early.
    */
   private dueSlot(expr: string, last: Date | undefined, scheduled: boolean): Date | undefined {
@@ -175,15 +176,17 @@ export class Scheduler {
 
   private scheduleTasks(): void {
     for (const [job, expr] of Object.entries(schedulesOf(this.settings)) as Array<[ScheduledJob, string]>) {
-      const task = cronSchedule(expr, () => this.fire(job, 'scheduled'), {
-        name: `mmbackup-${job}`, timezone: this.settings.timeZone, noOverlap: true, suppressMissedWarning: true, unref: true,
-      });
+      // protect: a fire while the previous one of this job is still in its callback is dropped (the gate would
+      // refuse it anyway); unref: the timers alone do not keep the process alive. No `name`: croner keeps named
+      // jobs in one process-wide registry and refuses a second job of the same name (a second bridge in one process).
+      const task = new Cron(expr, { ...cronOptions(this.settings.timeZone), protect: true, unref: true },
+        () => this.fire(job, 'scheduled'));
       this.tasks.push(task);
     }
   }
 
   private stopTasks(): void {
-    for (const task of this.tasks.splice(0)) void task.destroy();
+    for (const task of this.tasks.splice(0)) task.stop();
   }
 
   private describe(): string {

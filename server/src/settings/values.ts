@@ -23,7 +23,7 @@ function text(raw: unknown, what: string): string {
 /** Any text. */
 export const plainText: Parser<string> = (raw) => text(raw, 'text');
 
-/** A cron expression node-cron and our calculator both accept; `optional` allows "" (= no schedule). */
+/** A cron expression croner (which fires the jobs and predicts them) accepts; `optional` allows "" (= no schedule). */
 export function cronExpression(optional = false): Parser<string> {
   return (raw) => {
     const expr = text(raw, 'a cron expression');
