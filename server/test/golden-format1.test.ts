@@ -13,6 +13,7 @@ import { restoreDirectory } from '../src/engine/restore-directory';
 import { verifySnapshots } from '../src/engine/verify';
 import { readBlobToBuffer } from '../src/repository/blobs';
 import { passphraseSecret } from '../src/repository/keys';
+import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
 import { Repository } from '../src/repository/repository';
 import { findSnapshot, listSnapshots } from '../src/repository/snapshots';
 import { requireBuild, runCli } from './support/cli';
@@ -97,4 +98,16 @@ test('the CLI lists, shows and verifies it', async () => {
   const verify = await runCli([...args, 'verify', '--read-data'], env);
   expect(verify.code).toBe(0);
   expect(verify.json()).toMatchObject({ ok: true, problems: [], readData: true });
+});
+
+test('its manifests match the manifest JSON Schema; a manifest with credentials in the source does not', async () => {
+  const repository = await open();
+  const snapshots = await listSnapshots(repository);
+  for (const manifest of snapshots) expectValidManifest(manifest);
+  const leaky = structuredClone(snapshots[1]);
+  leaky.components.db!.source = 'postgres://mmuser:secret@db:5432/mattermost';
+  expect(() => expectValidManifest(leaky)).toThrow(/source/);
+  const broken = structuredClone(snapshots[0]) as unknown as { components: { config: { directory: { tree: { chunks: string[] } } } } };
+  broken.components.config.directory.tree.chunks = ['not-a-chunk-id'];
+  expect(() => expectValidManifest(broken)).toThrow(/chunks/);
 });
