@@ -16,6 +16,7 @@
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { Destination } from '../destinations/destination';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
 import type { Secret } from '../repository/keys';
 import { acquireLock, type HeldLock } from '../repository/lock';
 import { objectName, Repository } from '../repository/repository';
@@ -23,8 +24,6 @@ import { loadSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { snapshotChunkIds } from './references';
 import { runSteps } from './steps';
 import { storageError } from './storage-errors';
-
-export const COPIES_IN_FLIGHT = 4;
 
 export interface CopyTargetOptions {
   /** The target's own secret (--to-passphrase-file / --to-key-file): the new twin's key entry; must open an existing target. */
@@ -67,7 +66,7 @@ export interface CopyOptions {
   reporter: Reporter;
   /** Read every copied object back from the target and authenticate it; without it only sizes are checked. */
   verify?: boolean;
-  /** Objects copied at once (default COPIES_IN_FLIGHT); bounds memory to that many sealed objects. */
+  /** Objects copied at once (default: the target's connections); bounds memory to that many sealed objects. */
   concurrency?: number;
   /** Aborting stops after the objects in flight; the target then holds no manifest of the unfinished snapshot. */
   signal?: AbortSignal;
@@ -115,7 +114,7 @@ export async function copySnapshots(options: CopyOptions): Promise<CopyReport> {
     target,
     reporter,
     verify: Boolean(options.verify),
-    concurrency: options.concurrency ?? COPIES_IN_FLIGHT,
+    concurrency: options.concurrency ?? connectionsOf(target.destination),
     signal: options.signal,
     report: { source: source.destination.location, target: target.destination.location, snapshotsCopied: [], snapshotsSkipped: [], snapshotsFailed: [], objectsCopied: 0, objectsSkipped: 0, bytesCopied: 0, verified: Boolean(options.verify) },
     sourceSizes: new Map(),
@@ -190,7 +189,9 @@ async function copySnapshot(state: CopyState, snapshot: SnapshotManifest): Promi
   const bytes = toCopy.reduce((sum, id) => sum + state.sourceSizes.get(id)!, 0);
   state.reporter.expectBytes?.(bytes);
   state.reporter.info(`snapshot ${snapshot.id} of ${snapshot.startedAt}: ${toCopy.length} object(s) to copy (${mib(bytes)}), ${ids.size - toCopy.length} already in the target`);
-  await forEachLimited(toCopy, state.concurrency, (id) => copyObject(state, id), state.signal);
+  await forEachLimited(toCopy, state.concurrency, (id) => copyObject(state, id), state.signal).catch((err) => {
+    throw state.signal?.aborted ? aborted() : err;
+  });
   await copyManifest(state, snapshot.id);
   state.report.snapshotsCopied.push(snapshot.id);
 }
@@ -266,29 +267,6 @@ async function fromSource<T>(what: string, read: () => Promise<T>): Promise<T> {
 function failSnapshot(state: CopyState, id: string, problem: string): void {
   state.report.snapshotsFailed.push({ id, problem });
   state.reporter.warn(`snapshot ${id} not copied: ${problem} (run mmbackup verify --read-data on the source)`);
-}
-
-/**
- * Runs `run` over `items` with at most `limit` at once. After the first failure no new item starts; the
- * ones in flight settle before it rejects, so nothing writes after the caller moved on (or unlocked).
- */
-export async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        if (signal?.aborted) throw aborted();
-        await run(item);
-      } catch (err) {
-        if (!failed) [failed, failure] = [true, err];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failure;
 }
 
 function aborted(): MmBackupError {

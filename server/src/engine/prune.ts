@@ -25,7 +25,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
+import type { Destination } from '../destinations/destination';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
 import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
 import type { Repository } from '../repository/repository';
 import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
@@ -71,6 +73,9 @@ interface PruneState {
   /** Chunks only removed snapshots reference: reclaiming them is retention, not leftover cleanup. */
   removedOnly: Set<string>;
   temporaryFiles: string[];
+  /** What the kept snapshots reference, walked once in plan and reused by remove-objects. */
+  keptRefs: Set<string>;
+  keptIds: Set<string>;
 }
 
 const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
@@ -79,7 +84,7 @@ const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
 export async function runPrune(repository: Repository, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
   const reporter = options.reporter ?? silentReporter;
   const dryRun = Boolean(options.dryRun);
-  const state: PruneState = { report: emptyReport(policy, dryRun), remove: [], removedOnly: new Set(), temporaryFiles: [] };
+  const state: PruneState = { report: emptyReport(policy, dryRun), remove: [], removedOnly: new Set(), temporaryFiles: [], keptRefs: new Set(), keptIds: new Set() };
   let lock: HeldLock | undefined;
   const steps: Step[] = [];
   if (dryRun) steps.push({ name: 'check-locks', run: () => warnAboutLiveLocks(repository, reporter) });
@@ -139,7 +144,10 @@ async function plan(repository: Repository, policy: RetentionPolicy, state: Prun
   Object.assign(state.report, verdicts);
   const removing = new Set(verdicts.removed.map((r) => r.id));
   state.remove = snapshots.filter((s) => removing.has(s.id));
-  const keptRefs = await referencedBy(repository, snapshots.filter((s) => !removing.has(s.id)));
+  const keptSnapshots = snapshots.filter((s) => !removing.has(s.id));
+  const keptRefs = await referencedBy(repository, keptSnapshots);
+  state.keptRefs = keptRefs;
+  state.keptIds = new Set(keptSnapshots.map((s) => s.id));
   // Removed snapshots' listings may be damaged; that only blurs the split between the two figures.
   const removedRefs = new Set<string>();
   for (const s of state.remove) await snapshotChunkIds(repository, s, removedRefs, () => {});
@@ -274,21 +282,42 @@ async function removeSnapshots(repository: Repository, state: PruneState): Promi
   for (const snapshot of state.remove) await repository.destination.remove(`snapshots/${snapshot.id}`);
 }
 
-/** Deletes what the snapshots that exist now do not reference; the figures become what was done. */
+/**
+ * Deletes what the snapshots that exist now do not reference; the figures become what was done. Object
+ * Lock retentions are asked for as many objects at once as the destination has connections, and the
+ * deletions go in batches (S3 DeleteObjects: 1,000 a request).
+ */
 async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
-  const referenced = await referencedBy(repository, await listSnapshots(repository));
+  // The snapshots are listed again: the lock keeps backups out, but any snapshot there now that plan did not
+  // walk as kept (one that appeared anyway, a manifest whose removal did not take) is walked too; those plan
+  // walked are not walked a second time.
+  const appeared = (await listSnapshots(repository)).filter((s) => !state.keptIds.has(s.id));
+  const referenced = new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
-  for await (const { name, size } of repository.destination.list('objects/')) {
+  const doomed: Array<{ name: string; id: string; size: number }> = [];
+  await forEachLimited(repository.destination.list('objects/'), connectionsOf(repository.destination), async ({ name, size }) => {
     const id = OBJECT_NAME.exec(name)?.[2];
-    if (!id) {
-      reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
-      continue;
-    }
-    if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
-    await repository.destination.remove(name);
-    countReclaimed(state, id, size);
+    if (!id) return reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
+    if (referenced.has(id) || (await isHeld(repository, state, name, size))) return;
+    doomed.push({ name, id, size });
+  });
+  await removeNames(repository.destination, doomed.map((d) => d.name), (done) => {
+    for (const d of doomed.slice(done.from, done.to)) countReclaimed(state, d.id, d.size);
+  });
+}
+
+/** Removal batch: S3's DeleteObjects limit, and a progress step for stores that remove one by one. */
+const REMOVE_BATCH = 1000;
+
+/** Removes `names` in batches (removeMany where the store has it, else remove() in parallel), telling each batch done. */
+export async function removeNames(destination: Destination, names: string[], onBatch: (done: { from: number; to: number }) => void = () => {}): Promise<void> {
+  for (let from = 0; from < names.length; from += REMOVE_BATCH) {
+    const batch = names.slice(from, from + REMOVE_BATCH);
+    if (destination.removeMany) await destination.removeMany(batch);
+    else await forEachLimited(batch, connectionsOf(destination), (name) => destination.remove(name));
+    onBatch({ from, to: from + batch.length });
   }
 }
 

@@ -4,6 +4,7 @@
  * which backup is damaged and what to restore from a copy.
  */
 import type { Reporter } from '../common/reporter';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
 import { objectName, type Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import { snapshotChunkIds } from './references';
@@ -37,8 +38,9 @@ export async function verifySnapshots(repository: Repository, snapshots: Snapsho
   for (const snapshot of snapshots) {
     const ids = await referencedChunks(repository, snapshot, report.problems);
     reporter.stepStarted('verify', `snapshot ${snapshot.id}: ${ids.size} objects`, readData ? [...ids].reduce((sum, id) => sum + (stored.get(id) ?? 0), 0) : undefined);
+    const unchecked = [...ids].filter((id) => !checked.has(id));
+    await forEachLimited(unchecked, connectionsOf(repository.destination), async (id) => void checked.set(id, await checkObject(repository, id, stored, readData, report, reporter)));
     for (const id of ids) {
-      if (!checked.has(id)) checked.set(id, await checkObject(repository, id, stored, readData, report, reporter));
       const problem = checked.get(id);
       if (problem) report.problems.push({ snapshot: snapshot.id, object: objectName(id), problem });
     }

@@ -3,11 +3,13 @@
  * content-defined chunks, each stored once as a sealed object. The manifest keeps a BlobRef: the chunk ids
  * in order, the plaintext size and its SHA-256, so restore and verify can prove the bytes are the ones read.
  *
- *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, bounded parallel seal+save) ──> BlobRef
+ *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, seal+save, as many at once as the
+ *                                      destination's connections) ──> BlobRef
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { connectionsOf, OrderedWindow } from '../destinations/sema';
 import { Chunker } from './chunker';
 import type { Repository } from './repository';
 
@@ -29,14 +31,12 @@ export function newWriteStats(): WriteStats {
   return { bytesRead: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 };
 }
 
-const SAVES_IN_FLIGHT = 4;
-
 class ChunkSaver extends Writable {
   readonly chunks: string[] = [];
   size = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  /** Saves in flight, as many as the destination serves at once (../destinations/sema.ts). */
+  private readonly window: OrderedWindow<void>;
 
   constructor(
     private readonly repository: Repository,
@@ -44,6 +44,7 @@ class ChunkSaver extends Writable {
     private readonly onBytes?: (n: number) => void,
   ) {
     super({ objectMode: true, highWaterMark: 1 });
+    this.window = new OrderedWindow(connectionsOf(repository.destination));
   }
 
   get sha256(): string {
@@ -51,31 +52,24 @@ class ChunkSaver extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (this.failure) return done(this.failure as Error);
     this.hash.update(chunk);
     this.size += chunk.length;
     const id = this.repository.contentId(chunk);
     this.chunks.push(id);
-    const saving = this.repository.saveChunk(chunk, id).then(
-      ({ written }) => {
-        this.stats.bytesRead += chunk.length;
-        this.stats.bytesWritten += written;
-        if (written > 0) this.stats.chunksNew++;
-        else this.stats.chunksReused++;
-        this.onBytes?.(chunk.length);
-      },
-      (err) => {
-        this.failure ??= err;
-      },
-    );
-    const tracked = saving.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-    if (this.inFlight.size < SAVES_IN_FLIGHT) return done();
-    Promise.race(this.inFlight).then(() => done(this.failure as Error | undefined));
+    const saving = this.repository.saveChunk(chunk, id).then(({ written }) => {
+      this.stats.bytesRead += chunk.length;
+      this.stats.bytesWritten += written;
+      if (written > 0) this.stats.chunksNew++;
+      else this.stats.chunksReused++;
+      this.onBytes?.(chunk.length);
+    });
+    this.window.push(saving).then(() => done(), done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    Promise.all(this.inFlight).then(() => done(this.failure as Error | undefined));
+    (async () => {
+      for await (const _saved of this.window.drain());
+    })().then(() => done(), done);
   }
 }
 
@@ -105,6 +99,7 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
 
 export class BlobIntegrityError extends Error {}
 
+/** Chunks read ahead of the one being consumed. */
 const CHUNKS_PREFETCHED = 3;
 
 /**
@@ -118,23 +113,17 @@ export function readBlob(repository: Repository, ref: BlobRef): Readable {
 async function* readChunks(repository: Repository, ref: BlobRef): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   let size = 0;
-  const ahead: Array<Promise<Buffer>> = [];
-  let next = 0;
-  const fill = () => {
-    while (ahead.length < CHUNKS_PREFETCHED && next < ref.chunks.length) {
-      const loading = repository.loadChunk(ref.chunks[next++]);
-      loading.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-      ahead.push(loading);
-    }
-  };
-  fill();
-  while (ahead.length > 0) {
-    const chunk = await ahead.shift()!;
-    fill();
+  const window = new OrderedWindow<Buffer>(CHUNKS_PREFETCHED);
+  const take = function* (chunk: Buffer) {
     hash.update(chunk);
     size += chunk.length;
     yield chunk;
+  };
+  for (const id of ref.chunks) {
+    const ready = await window.push(repository.loadChunk(id));
+    if (ready) yield* take(ready.value);
   }
+  for await (const chunk of window.drain()) yield* take(chunk);
   const digest = hash.digest('hex');
   if (size !== ref.size || digest !== ref.sha256) {
     throw new BlobIntegrityError(`blob reassembled to ${size} bytes with SHA-256 ${digest}; the manifest says ${ref.size} bytes, ${ref.sha256}`);

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
 import { DecryptError, contentId, fingerprint, open, seal, type MasterKeys } from './crypto';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -23,9 +24,6 @@ export interface RepositoryConfig {
   created: string;
   chunker: ChunkerParams & { seed: string };
 }
-
-/** Fan-out directories listed at once when the index is loaded. */
-const INDEX_LISTINGS = 16;
 
 export function objectName(id: string): string {
   return `objects/${id.slice(0, 2)}/${id}`;
@@ -116,8 +114,9 @@ export class Repository {
 
   /**
    * Lists the stored objects once, so that saveChunk() can skip what is already there. The 256 fan-out
-   * directories are listed INDEX_LISTINGS at a time: on S3 one listing pages through 1,000 keys per round
-   * trip, so a repository of 100,000 chunks would otherwise wait for 100 round trips in a row.
+   * directories are listed as many at a time as the destination has connections: on S3 one listing pages
+   * through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise wait for 100
+   * round trips in a row.
    */
   async loadIndex(): Promise<void> {
     if (this.indexLoaded) return;
@@ -125,10 +124,7 @@ export class Repository {
     const listOne = async (prefix: string) => {
       for await (const object of this.destination.list(prefix)) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
     };
-    const workers = Array.from({ length: INDEX_LISTINGS }, async () => {
-      for (let prefix = fanOut.shift(); prefix !== undefined; prefix = fanOut.shift()) await listOne(prefix);
-    });
-    await Promise.all(workers);
+    await forEachLimited(fanOut, connectionsOf(this.destination), listOne);
     this.indexLoaded = true;
   }
 

@@ -2,7 +2,7 @@
  * A scripted S3 server on 127.0.0.1 for the Object Lock tests, since s3rver has no Object Lock (it drops
  * the headers and answers 501/405 to the retention calls). It implements just what S3Destination sends,
  * path-style: PUT (with If-None-Match: *), GET (with Range) and HEAD of an object, ListObjectsV2, DELETE,
- * and GetObjectLockConfiguration. Anything else is 501 NotImplemented, so a new call shows up in a test.
+ * DeleteObjects, and GetObjectLockConfiguration. Anything else is 501 NotImplemented, so a new call shows up in a test.
  *
  * Like AWS: a PUT records x-amz-object-lock-mode and x-amz-object-lock-retain-until-date and HEAD shows
  * them; a DELETE of an object whose retain-until is still ahead is refused with 403 AccessDenied "Access
@@ -75,6 +75,7 @@ function handle(buckets: Map<string, Bucket>, req: http.IncomingMessage, body: B
   const method = req.method ?? '';
   if (!key && method === 'GET' && url.searchParams.has('object-lock')) return lockConfiguration(res, req, bucket);
   if (!key && method === 'GET' && url.searchParams.get('list-type') === '2') return list(res, bucket, url.searchParams);
+  if (!key && method === 'POST' && url.searchParams.has('delete')) return removeMany(res, bucket, body);
   // The SDK tags object calls with ?x-id=<operation>; any other parameter is a call not implemented here.
   if (key && [...url.searchParams.keys()].every((name) => name === 'x-id')) {
     if (method === 'PUT') return put(res, req, bucket, key, body);
@@ -128,6 +129,23 @@ function remove(res: http.ServerResponse, req: http.IncomingMessage, bucket: Buc
   bucket.objects.delete(key);
   res.writeHead(204);
   res.end();
+}
+
+/** DeleteObjects: like AWS, a key still under retention is reported as an AccessDenied error, the others go. */
+function removeMany(res: http.ServerResponse, bucket: Bucket, body: Buffer): void {
+  const keys = [...body.toString().matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unescapeXml(m[1]));
+  const errors: string[] = [];
+  for (const key of keys) {
+    const until = bucket.objects.get(key)?.retainUntil;
+    if (until && until.getTime() > Date.now()) errors.push(`<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>`);
+    else bucket.objects.delete(key);
+  }
+  res.writeHead(200, { 'content-type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${errors.join('')}</DeleteResult>`);
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
 
 /** ListObjectsV2, in key order, with the token being the last key of the page before. */

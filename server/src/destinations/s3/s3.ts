@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -44,6 +45,9 @@ export interface S3DestinationOptions {
   /** Give up connecting after this long (default 10 s). */
   connectionTimeoutMs?: number;
 }
+
+/** S3 deletes at most 1,000 keys per DeleteObjects request. */
+export const DELETE_BATCH = 1000;
 
 type Operation = 'save' | 'load' | 'stat' | 'list' | 'remove';
 
@@ -120,6 +124,23 @@ export class S3Destination implements Destination {
       await this.s3().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
     } catch (err) {
       if (classifyS3Error(err) !== 'not-found') throw s3Error(err, this.context('remove', name));
+    }
+  }
+
+  /**
+   * DeleteObjects, 1,000 keys a request (S3's limit). Keys reported as not found are fine; any other
+   * per-key error fails the call naming the first key and its code.
+   */
+  async removeMany(names: string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += DELETE_BATCH) {
+      const batch = names.slice(i, i + DELETE_BATCH);
+      const answer = await this.call('remove', `${batch.length} objects from ${batch[0]}`, () =>
+        this.s3().send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((name) => ({ Key: this.key(name) })), Quiet: true } })),
+      );
+      const failed = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw s3Error(Object.assign(new Error(`${failed[0].Code}: ${failed[0].Message}`), { name: failed[0].Code }), this.context('remove', failed[0].Key?.slice(this.target.prefix.length) ?? batch[0]));
+      }
     }
   }
 
