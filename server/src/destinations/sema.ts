@@ -150,3 +150,20 @@ export class OrderedWindow<T> {
     }
   }
 }
+
+/** Removal batch: S3's DeleteObjects limit, and a progress step for stores that remove one by one. */
+export const REMOVE_BATCH = 1000;
+
+/**
+ * Removes `names` in batches of REMOVE_BATCH: one removeMany() request each where the store has it (S3
+ * DeleteObjects), else remove() of each name, as many at once as the store has connections. `onBatch`
+ * is told of each batch done (indexes into `names`).
+ */
+export async function removeInBatches(destination: Destination, names: string[], onBatch: (done: { from: number; to: number }) => void = () => {}): Promise<void> {
+  for (let from = 0; from < names.length; from += REMOVE_BATCH) {
+    const batch = names.slice(from, from + REMOVE_BATCH);
+    if (destination.removeMany) await destination.removeMany(batch);
+    else await forEachLimited(batch, connectionsOf(destination), (name) => destination.remove(name));
+    onBatch({ from, to: from + batch.length });
+  }
+}

@@ -1,7 +1,8 @@
 /**
- * One backup: lock the repository, capture the chosen components, and write the manifest last. Anything
- * that fails before the manifest is written leaves no snapshot; the objects already stored are reclaimed by
- * the next prune, and earlier snapshots are never touched (objects are only ever added).
+ * One backup: lock the repository, capture the chosen components, flush the last pack and the index, and
+ * write the manifest last. Anything that fails before the manifest is written leaves no snapshot; the packs
+ * already stored are reclaimed by the next prune, and earlier snapshots are never touched (packs and index
+ * files are only ever added).
  */
 import * as os from 'node:os';
 import type { Reporter } from '../common/reporter';
@@ -51,7 +52,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
   const started = new Date();
   const context: CaptureContext = { installation, repository, stats: newWriteStats(), reporter, signal: options.signal };
   const manifest: SnapshotManifest = {
-    formatVersion: 1,
+    formatVersion: repository.formatVersion,
     id: newSnapshotId(),
     startedAt: started.toISOString(),
     finishedAt: '',
@@ -87,7 +88,9 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
         name: 'index',
         run: async () => {
           context.parent = snapshots.find((s) => s.components.files || s.components.config);
-          await Promise.all([repository.loadIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
+          // A damaged index file only costs deduplication: its blobs are stored again (verify names it).
+          const damaged = (name: string, err: Error) => reporter.warn(`the index file ${name} cannot be read (${err.message}); what it lists is stored again; run mmbackup verify --read-data`);
+          await Promise.all([repository.loadIndex(damaged), components.includes('files') ? readFileStoreAhead(context) : undefined]);
         },
       },
       ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),
@@ -100,6 +103,8 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
           manifest.finishedAt = finished.toISOString();
           manifest.durationMs = finished.getTime() - started.getTime();
           manifest.totals = totals(manifest, context.stats);
+          // Packs, then their index, then the manifest: a snapshot that exists names only findable blobs.
+          await repository.flush();
           await saveSnapshot(repository, manifest);
         }),
       },

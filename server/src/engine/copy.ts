@@ -21,6 +21,8 @@ import type { Secret } from '../repository/keys';
 import { acquireLock, type HeldLock } from '../repository/lock';
 import { objectName, Repository } from '../repository/repository';
 import { loadSnapshot, type SnapshotManifest } from '../repository/snapshots';
+import { copyPackedSnapshot, indexPacks, type PackCopyState } from './copy-packs';
+import { authenticateCopy, fromSource, mib, saveChecked, SourceUnreadable } from './copy-support';
 import { snapshotChunkIds } from './references';
 import { runSteps } from './steps';
 import { storageError } from './storage-errors';
@@ -88,10 +90,7 @@ export interface CopyReport {
   verified: boolean;
 }
 
-/** A source object or manifest that cannot be read: fails one snapshot, not the whole copy. */
-class SourceUnreadable extends Error {}
-
-interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 'reporter' | 'verify' | 'concurrency'>> {
+export interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 'reporter' | 'verify' | 'concurrency'>> {
   signal?: AbortSignal;
   report: CopyReport;
   /** Sealed size of every source object, from one listing. */
@@ -99,6 +98,8 @@ interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 're
   /** Objects in the target: 'before' this run (listed once under the lock) or 'copied' by it. */
   targetObjects: Map<string, 'before' | 'copied'>;
   skipped: Set<string>;
+  /** Format 2: both indexes, read under the target's lock (./copy-packs.ts). */
+  packs?: PackCopyState;
 }
 
 /**
@@ -128,7 +129,7 @@ export async function copySnapshots(options: CopyOptions): Promise<CopyReport> {
   await runSteps(
     [
       { name: 'lock', run: async () => void (lock = await acquireLock(target.destination, 'copy', reporter)) },
-      { name: 'index', run: () => indexObjects(state) },
+      { name: 'index', run: () => (source.formatVersion >= 2 ? indexPacks(state) : indexObjects(state)) },
       ...pending.map((snapshot) => ({ name: `copy ${snapshot.id}`, run: () => copySnapshotGuarded(state, snapshot) })),
     ],
     [{ name: 'unlock', run: async () => lock?.release() }],
@@ -176,6 +177,7 @@ async function copySnapshotGuarded(state: CopyState, snapshot: SnapshotManifest)
 
 async function copySnapshot(state: CopyState, snapshot: SnapshotManifest): Promise<void> {
   const ids = await fromSource('a file listing', () => snapshotChunkIds(state.source, snapshot));
+  if (state.packs) return copyPackedSnapshot(state, snapshot, ids);
   const toCopy: string[] = [];
   const absent: string[] = [];
   for (const id of ids) {
@@ -210,7 +212,7 @@ async function copyObject(state: CopyState, id: string): Promise<void> {
 }
 
 /** The manifest, raw; it names the same objects in the twin, so it is valid there as it is. */
-async function copyManifest(state: CopyState, id: string): Promise<void> {
+export async function copyManifest(state: CopyState, id: string): Promise<void> {
   const name = `snapshots/${id}`;
   const data = await fromSource(name, () => state.source.destination.load(name));
   await saveChecked(state.target.destination, name, data);
@@ -218,58 +220,12 @@ async function copyManifest(state: CopyState, id: string): Promise<void> {
   state.report.bytesCopied += data.length;
 }
 
-/** Saves and checks the stored size; a wrong one is removed so that the next copy writes it again. */
-async function saveChecked(target: Destination, name: string, data: Buffer): Promise<void> {
-  await target.save(name, data);
-  const stored = await target.stat(name);
-  if (stored.size === data.length) return;
-  await target.remove(name).catch(() => {});
-  throw new MmBackupError({
-    step: 'copy',
-    code: 'COPY_SIZE_MISMATCH',
-    message: `${name} was stored in ${target.location} with ${stored.size} bytes instead of ${data.length}`,
-    fix: 'check the target storage (a proxy or gateway that alters uploads?), then run the copy again: it resumes',
-  });
-}
-
-/**
- * With `verify`: the copy must open in the target. When it does not, the bytes read back tell whose fault
- * it is: the same bytes as read from the source mean the source object is damaged (this snapshot fails),
- * other bytes mean the target altered them (the copy stops). Either way the bad copy is removed.
- */
-async function authenticateCopy(state: CopyState, name: string, data: Buffer, open: () => Promise<unknown>): Promise<void> {
-  try {
-    await open();
-    return;
-  } catch (err) {
-    const back = await state.target.destination.load(name).catch(() => undefined);
-    await state.target.destination.remove(name).catch(() => {});
-    if (back?.equals(data)) throw new SourceUnreadable(`${name} is damaged in the source: ${(err as Error).message}`);
-    throw new MmBackupError({
-      step: 'copy',
-      code: 'COPY_VERIFY_FAILED',
-      message: `${name} does not read back intact from ${state.target.destination.location}: ${(err as Error).message}`,
-      fix: 'check the target storage, then run the copy again: it resumes',
-      cause: err,
-    });
-  }
-}
-
-async function fromSource<T>(what: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof MmBackupError || err instanceof SourceUnreadable) throw err;
-    throw new SourceUnreadable(`${what} cannot be read from the source: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 function failSnapshot(state: CopyState, id: string, problem: string): void {
   state.report.snapshotsFailed.push({ id, problem });
   state.reporter.warn(`snapshot ${id} not copied: ${problem} (run mmbackup verify --read-data on the source)`);
 }
 
-function aborted(): MmBackupError {
+export function aborted(): MmBackupError {
   return new MmBackupError({
     step: 'copy',
     code: 'ABORTED',
@@ -282,6 +238,3 @@ function baseName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}

@@ -25,14 +25,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
-import type { Destination } from '../destinations/destination';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
-import { connectionsOf, forEachLimited } from '../destinations/sema';
+import { connectionsOf, forEachLimited, removeInBatches } from '../destinations/sema';
 import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
 import type { Repository } from '../repository/repository';
 import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
+import { planPacks, readPackState, refuseMissing, rewritePacks, type PackFigures } from './prune-packs';
+import { packName } from '../repository/pack';
 import { snapshotChunkIds } from './references';
 import { runSteps, type Step } from './steps';
 
@@ -59,6 +60,8 @@ export interface PruneReport {
   savedBySafety: Array<{ id: string; rules: string[]; policyReason: string }>;
   /** Objects (chunks) reclaimed, or that would be on a dry run. */
   objects: { stored: number; storedBytes: number; reclaimed: number; bytesReclaimed: number; leftovers: number; leftoverBytes: number };
+  /** Format 2: what happened to the pack files (absent for format 1, whose objects are counted above). */
+  packs?: PackFigures;
   /** ".tmp-" files of killed writes reclaimed (local repositories). */
   temporaryFiles: { reclaimed: number; bytes: number };
   verificationRecordsRemoved: number;
@@ -93,7 +96,7 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
   if (!dryRun) {
     steps.push(
       { name: 'remove-snapshots', run: () => removeSnapshots(repository, state) },
-      { name: 'remove-objects', run: () => removeObjects(repository, state, reporter) },
+      { name: 'remove-objects', run: () => (repository.formatVersion >= 2 ? removePacks(repository, state, reporter) : removeObjects(repository, state, reporter)) },
       { name: 'remove-verifications', run: () => removeVerifications(repository, state) },
       { name: 'remove-temporary-files', run: () => removeTemporaryFiles(repository, state) },
     );
@@ -155,7 +158,8 @@ async function plan(repository: Repository, policy: RetentionPolicy, state: Prun
   state.removedOnly = removedRefs;
 
   const objects = state.report.objects;
-  for await (const { name, size } of repository.destination.list('objects/')) {
+  if (repository.formatVersion >= 2) await figurePacks(repository, state);
+  else for await (const { name, size } of repository.destination.list('objects/')) {
     objects.stored++;
     objects.storedBytes += size;
     const id = OBJECT_NAME.exec(name)?.[2];
@@ -291,8 +295,7 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
   // The snapshots are listed again: the lock keeps backups out, but any snapshot there now that plan did not
   // walk as kept (one that appeared anyway, a manifest whose removal did not take) is walked too; those plan
   // walked are not walked a second time.
-  const appeared = (await listSnapshots(repository)).filter((s) => !state.keptIds.has(s.id));
-  const referenced = new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
+  const referenced = await currentReferences(repository, state);
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
@@ -303,22 +306,49 @@ async function removeObjects(repository: Repository, state: PruneState, reporter
     if (referenced.has(id) || (await isHeld(repository, state, name, size))) return;
     doomed.push({ name, id, size });
   });
-  await removeNames(repository.destination, doomed.map((d) => d.name), (done) => {
+  await removeInBatches(repository.destination, doomed.map((d) => d.name), (done) => {
     for (const d of doomed.slice(done.from, done.to)) countReclaimed(state, d.id, d.size);
   });
 }
 
-/** Removal batch: S3's DeleteObjects limit, and a progress step for stores that remove one by one. */
-const REMOVE_BATCH = 1000;
+/** The snapshots there now: those plan walked as kept, plus any that appeared (see removeObjects). */
+async function currentReferences(repository: Repository, state: PruneState): Promise<Set<string>> {
+  const appeared = (await listSnapshots(repository)).filter((s) => !state.keptIds.has(s.id));
+  return new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
+}
 
-/** Removes `names` in batches (removeMany where the store has it, else remove() in parallel), telling each batch done. */
-export async function removeNames(destination: Destination, names: string[], onBatch: (done: { from: number; to: number }) => void = () => {}): Promise<void> {
-  for (let from = 0; from < names.length; from += REMOVE_BATCH) {
-    const batch = names.slice(from, from + REMOVE_BATCH);
-    if (destination.removeMany) await destination.removeMany(batch);
-    else await forEachLimited(batch, connectionsOf(destination), (name) => destination.remove(name));
-    onBatch({ from, to: from + batch.length });
+/** Format 2, plan: the figures of what rewritePacks would do, from the index and one listing of data/. */
+async function figurePacks(repository: Repository, state: PruneState): Promise<void> {
+  const { index, stored } = await readPackState(repository);
+  const plan = planPacks(index, stored, state.keptRefs);
+  refuseMissing(plan, state.keptRefs, index);
+  const objects = state.report.objects;
+  for (const size of stored.values()) [objects.stored, objects.storedBytes] = [objects.stored + 1, objects.storedBytes + size];
+  const gone = [...plan.remove.map((p) => ({ id: p.id, size: p.size, leftover: !p.blobs.some((b) => state.removedOnly.has(b.id)) })), ...plan.unindexed.map((p) => ({ ...p, leftover: true }))];
+  for (const { id, size, leftover } of gone) {
+    if (state.report.dryRun && (await isHeld(repository, state, packName(id), size))) continue;
+    countPack(state, size, leftover);
   }
+  state.report.packs = { kept: plan.keep.length, repacked: plan.repack.length, removed: gone.length, written: 0, indexFiles: 0 };
+}
+
+function countPack(state: PruneState, size: number, leftover: boolean): void {
+  const objects = state.report.objects;
+  objects.reclaimed++;
+  objects.bytesReclaimed += size;
+  if (leftover) [objects.leftovers, objects.leftoverBytes] = [objects.leftovers + 1, objects.leftoverBytes + size];
+}
+
+/** Format 2: deletes and repacks packs and rewrites the index (./prune-packs.ts); the figures become what was done. */
+async function removePacks(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
+  const used = await currentReferences(repository, state);
+  Object.assign(state.report.objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  state.report.heldByObjectLock = { objects: 0, bytes: 0 };
+  state.report.packs = await rewritePacks(repository, used, state.removedOnly, {
+    isHeld: (name, size) => isHeld(repository, state, name, size),
+    reclaimed: (_name, size, leftover) => countPack(state, size, leftover),
+    reporter,
+  });
 }
 
 async function removeVerifications(repository: Repository, state: PruneState): Promise<void> {

@@ -4,14 +4,21 @@
  * moved or swapped under another name fails to open. Compression runs on libuv's thread pool (async zlib),
  * so it works beside the main thread, which does hashing and chunking.
  *
- * Sealed layout (docs/repository-format.md):  "MMB1" | flags (1) | nonce (12) | ciphertext | tag (16)
+ * Sealed layout (docs/repository-format.md):  magic (4) | flags (1) | nonce (12) | ciphertext | tag (16)
  * flags bit 0: the plaintext was zstd-compressed before encryption.
+ * Magic "MMB1" (format 1): the associated data is the name alone, so the flags byte is not authenticated.
+ * Magic "MMB2" (format 2): the associated data is magic and flags, then the name: every byte of the object
+ * but the nonce (which the tag covers anyway) is authenticated. open() reads both.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
 const MAGIC = Buffer.from('MMB1');
+const MAGIC_V2 = Buffer.from('MMB2');
+
+/** Which sealed layout a writer uses: 1 for format-1 repositories, 2 for format 2. */
+export type SealVersion = 1 | 2;
 const FLAG_ZSTD = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -42,7 +49,7 @@ export class DecryptError extends Error {}
  */
 export const ZSTD_LEVEL = 2;
 
-export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL): Promise<Buffer> {
+export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<Buffer> {
   let body = plaintext;
   let flags = 0;
   if (plaintext.length > 64) {
@@ -55,20 +62,23 @@ export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, le
   }
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce);
-  cipher.setAAD(Buffer.from(name));
-  const header = Buffer.concat([MAGIC, Buffer.from([flags]), nonce]);
+  const magic = version === 2 ? MAGIC_V2 : MAGIC;
+  cipher.setAAD(associatedData(version, flags, name));
+  const header = Buffer.concat([magic, Buffer.from([flags]), nonce]);
   const ciphertext = Buffer.concat([cipher.update(body), cipher.final()]);
   return Buffer.concat([header, ciphertext, cipher.getAuthTag()]);
 }
 
 export async function open(keys: MasterKeys, name: string, sealed: Buffer): Promise<Buffer> {
-  if (sealed.length < SEAL_OVERHEAD || !sealed.subarray(0, MAGIC.length).equals(MAGIC)) {
+  const magic = sealed.subarray(0, MAGIC.length);
+  const version: SealVersion | undefined = magic.equals(MAGIC) ? 1 : magic.equals(MAGIC_V2) ? 2 : undefined;
+  if (sealed.length < SEAL_OVERHEAD || !version) {
     throw new DecryptError(`${name} is not a sealed mmbackup object (bad header or truncated)`);
   }
   const flags = sealed[MAGIC.length];
   const nonce = sealed.subarray(MAGIC.length + 1, HEADER_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce);
-  decipher.setAAD(Buffer.from(name));
+  decipher.setAAD(associatedData(version, flags, name));
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   let body: Buffer;
   try {
@@ -77,6 +87,10 @@ export async function open(keys: MasterKeys, name: string, sealed: Buffer): Prom
     throw new DecryptError(`${name} failed authentication: it was modified or damaged, or belongs to another key`);
   }
   return flags & FLAG_ZSTD ? zstdDecompress(body, { chunkSize: outputChunk(body.length * 4) }) : body;
+}
+
+function associatedData(version: SealVersion, flags: number, name: string): Buffer {
+  return version === 2 ? Buffer.concat([MAGIC_V2, Buffer.from([flags]), Buffer.from(name)]) : Buffer.from(name);
 }
 
 /** The content address of a chunk: HMAC-SHA256 under the repository's id key, hex. */

@@ -19,6 +19,8 @@ import { runPrune } from '../../engine/prune';
 import type { MattermostInstallation } from '../../mattermost/types';
 import { newWriteStats, writeBufferBlob } from '../../repository/blobs';
 import { passphraseSecret } from '../../repository/keys';
+import { packName } from '../../repository/pack';
+import type { PackedBlobs } from '../../repository/packed-blobs';
 import { Repository } from '../../repository/repository';
 import { newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../repository/snapshots';
 import { startS3Server } from '../../../test/support/s3';
@@ -186,7 +188,7 @@ describe('a bucket without Object Lock, asked for immutability', () => {
 describe('prune and Object Lock', () => {
   test('held objects and manifests are left and reported; once expired, a later prune reclaims them', async () => {
     const { destination, prefix } = open('locked');
-    const repository = await Repository.init(destination, secret);
+    const repository = await Repository.init(destination, secret, { formatVersion: 1 });
     const older = await emptySnapshot(repository, 2);
     const newer = await emptySnapshot(repository, 1);
     const stats = newWriteStats();
@@ -216,6 +218,45 @@ describe('prune and Object Lock', () => {
     expect(later.heldByObjectLock.objects).toBe(0);
     expect(objects.has(key(held)) || objects.has(`${prefix}/snapshots/${older.id}`)).toBe(false);
     expect(objects.has(`${prefix}/snapshots/${newer.id}`)).toBe(true);
+  });
+});
+
+describe('prune and Object Lock, format 2', () => {
+  test('a held pack is neither deleted nor repacked; held index files stay but are superseded; later all is reclaimed', async () => {
+    const { destination, prefix } = open('locked');
+    const repository = await Repository.init(destination, secret);
+    const older = await emptySnapshot(repository, 2);
+    await emptySnapshot(repository, 1);
+    const packOf = async (data: Buffer) => {
+      const [id] = (await writeBufferBlob(repository, data, newWriteStats())).chunks;
+      await repository.flush();
+      return `${prefix}/${packName((repository.blobs as PackedBlobs).index.lookup(id)!.pack.id)}`;
+    };
+    const held = await packOf(randomBytes(4000));
+    const expired = await packOf(randomBytes(4000));
+    const objects = server.objects('locked');
+    objects.get(expired)!.retainUntil = new Date(Date.now() - 1000);
+    const indexFiles = () => [...objects.keys()].filter((k) => k.startsWith(`${prefix}/index/`));
+    const oldIndexes = indexFiles();
+    expect(oldIndexes).toHaveLength(2);
+
+    const report = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
+    expect(report.removed).toEqual([]); // the older manifest is held
+    expect(report.objects.reclaimed).toBe(1);
+    expect(report.heldByObjectLock.objects).toBe(1 + 2); // the held pack and both old index files
+    expect(objects.has(held) && !objects.has(expired)).toBe(true);
+    // The old index files are still there (held) but superseded: a reader does not see the held pack any more.
+    expect(indexFiles()).toEqual(expect.arrayContaining(oldIndexes));
+    const reader = await Repository.open(destination, secret);
+    await reader.loadIndex();
+    expect((reader.blobs as PackedBlobs).index.packs.size).toBe(0);
+
+    for (const object of objects.values()) object.retainUntil = new Date(Date.now() - 1000);
+    const later = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
+    expect(later.removed.map((r) => r.id)).toEqual([older.id]);
+    expect(later.heldByObjectLock.objects).toBe(0);
+    expect(objects.has(held)).toBe(false);
+    expect(indexFiles().filter((k) => oldIndexes.includes(k))).toEqual([]);
   });
 });
 
