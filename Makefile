@@ -6,10 +6,10 @@ NODE_DIR := $(shell build/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
-.PHONY: help all deps tools build dist package test demo bench clean
+.PHONY: help all deps tools test-servers build dist package test demo bench clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 all: build dist package ## build everything and package the plugin and the bridge
 
@@ -21,6 +21,10 @@ deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
 
 tools: ## install the database client tools (pg_dump, psql, mariadb-dump) when missing
 	@build/ensure-system-tools.sh
+
+test-servers: ## build the real Mattermost server and MinIO the tests run against (Go, from the module proxy; cached in .tools/)
+	@build/ensure-mattermost.sh >/dev/null
+	@build/ensure-minio.sh >/dev/null
 
 build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/dist/main.js)
 	node build/manifest.mjs apply
@@ -34,7 +38,7 @@ dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
 	node build/bridge-package.mjs
 
-test: build tools ## run every test (unit, integration against the real databases, webapp, packaging)
+test: build tools test-servers ## run every test (unit, integration against the real databases, webapp, packaging)
 	node build/run-tests.mjs
 
 demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
