@@ -128,15 +128,3 @@ describe('permanent S3 errors fail at once', () => {
     expect(err.message).toContain('InvalidAccessKeyId');
   });
 });
-
-describe('the checksum trap this destination avoids', () => {
-  test("s3rver keeps the SDK's default aws-chunked framing of a streamed PUT inside the object", async () => {
-    // Documents why S3Destination sets WHEN_REQUIRED: were this ever fixed in s3rver, this test says so.
-    const { Readable } = await import('node:stream');
-    const client = new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
-    const data = randomBytes(10_000);
-    await client.send(new PutObjectCommand({ Bucket: 'specific', Key: 'trap/framed', Body: Readable.from([data]), ContentLength: data.length }));
-    const stored = await destination('specific', 'trap').stat('framed');
-    expect(stored.size).toBeGreaterThan(data.length);
-  });
-});
