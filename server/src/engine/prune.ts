@@ -10,8 +10,10 @@
  *   and the newest snapshot with a passing verification record (../repository/verifications.ts) are
  *   never removed. Then what would be reclaimed. Changes nothing; a dry run stops here, without the lock.
  * - remove-snapshots: manifests first, so no snapshot can ever name a deleted object.
- * - remove-objects: the references of the snapshots that remain, listed again now, are walked in full
- *   (a listing that cannot be read stops prune before any object is deleted); every other object goes.
+ * - remove-objects: the snapshots are listed again and any plan did not walk is walked (a listing that
+ *   cannot be read stops prune before anything is deleted); what none references goes. Format 1: every
+ *   other object, in batches. Format 2: packs are deleted or repacked and the index rewritten first
+ *   (./prune-packs.ts), so no reader sees an index naming a deleted pack.
  * - remove-verifications: records of snapshots that no longer exist.
  * - Object Lock (S3): a snapshot whose manifest is still under retention is kept (a safety rule, said so),
  *   and an object or verification record still under retention is not deleted but counted as held and
