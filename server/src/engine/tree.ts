@@ -16,6 +16,7 @@ import { connectionsOf, forEachLimited, OrderedWindow } from '../destinations/se
 import { readBlob, writeBlob, writeBufferBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
+import { PackRestorer } from './restore-packs';
 
 export type TreeEntry =
   | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
@@ -130,6 +131,9 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
   const chown = process.getuid?.() === 0 ? ownerSetter : async () => {};
   const directories: Array<{ full: string; mode: number; mtime: number }> = [];
   let lastParent = target;
+  // Format 2: files of one blob are restored pack by pack (./restore-packs.ts), the others streamed here.
+  const finish = (entry: Extract<TreeEntry, { t: 'f' }>, full: string) => finishFile(entry, full, chown);
+  const byPack = repository.formatVersion >= 2 ? new PackRestorer(repository, finish, reporter) : undefined;
   // Directories and links are made in listing order (parents first); file contents are written as many at
   // once as the destination has connections, each into a directory that already exists.
   await forEachLimited(
@@ -151,12 +155,15 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
       } else if (entry.t === 'l') {
         await fs.symlink(entry.l, full);
         await chown(full, entry);
+      } else if (byPack?.takes(entry)) {
+        await byPack.add(entry, full);
       } else {
         await restoreFile(repository, entry, full, chown);
         reporter.bytes(entry.s);
       }
     },
   );
+  await byPack?.flush();
   if (root.mode !== undefined) await fs.chmod(target, root.mode);
   if (root.uid !== undefined && root.gid !== undefined) await chown(target, { u: root.uid, g: root.gid });
   // Directory times last, deepest first: writing into a directory changes its mtime.
@@ -173,6 +180,11 @@ async function ownerSetter(full: string, e: { u?: number; g?: number }): Promise
 
 async function restoreFile(repository: Repository, entry: Extract<TreeEntry, { t: 'f' }>, full: string, chown: typeof ownerSetter): Promise<void> {
   await pipeline(readBlob(repository, entry.b), createWriteStream(full, { mode: 0o600 }));
+  await finishFile(entry, full, chown);
+}
+
+/** Owner, mode and time of a file whose content is written. */
+async function finishFile(entry: Extract<TreeEntry, { t: 'f' }>, full: string, chown: typeof ownerSetter): Promise<void> {
   await chown(full, entry);
   await fs.chmod(full, entry.m);
   await fs.utimes(full, entry.mt / 1000, entry.mt / 1000);
