@@ -31,8 +31,9 @@ build: deps ## compile the bridge (server/dist) and the webapp bundle (webapp/di
 	npm run build -w server
 	npm run build -w webapp
 
-dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console
+dist: build ## package dist/backup-dr-<version>.tar.gz for upload in the System Console (the Go server part needs Go >= 1.24)
 	node build/manifest.mjs check
+	node build/plugin-server.mjs
 	node build/bundle.mjs
 
 package: build ## package dist/mmbackup-bridge-<version>.tar.gz: the bridge for /opt/mmbackup on a Mattermost host
@@ -48,4 +49,4 @@ bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in 
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache
-	rm -rf server/dist webapp/dist dist demo .bench test-output
+	rm -rf server/dist server/plugin/dist webapp/dist dist demo .bench test-output

@@ -97,6 +97,18 @@ async function installProductionDeps(depsDir) {
             await rm(join(dir, junk), {recursive: true, force: true});
         }
     }
+    await bundleWire(join(depsDir, 'node_modules/@backup-dr/wire'));
+}
+
+/**
+ * The shared contract (wire/) is a workspace, so npm links it; the bridge requires its compiled files at run
+ * time, so the package carries them in place of the link: package.json and dist/ (protocol.json included).
+ */
+async function bundleWire(target) {
+    await rm(target, {recursive: true, force: true}); // the link only: rm does not follow it
+    await mkdir(target, {recursive: true});
+    await copyFile(join(root, 'wire/package.json'), join(target, 'package.json'));
+    await cp(join(root, 'wire/dist'), join(target, 'dist'), {recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src)});
 }
 
 /** Every path under dir, relative to base, directories before their contents, sorted bytewise. */
@@ -151,8 +163,10 @@ async function tarFlavourArgs() {
 
 /** Builds the tarball and returns its path, compressed size, unpacked size and entries. */
 export async function packageBridge({outDir = join(root, 'dist')} = {}) {
-    if (!await exists(join(root, 'server/dist/cli/main.js'))) {
-        throw new Error('server/dist/cli/main.js is missing: run `npm run build -w server` first');
+    for (const built of ['server/dist/cli/main.js', 'wire/dist/src/index.js']) {
+        if (!await exists(join(root, built))) {
+            throw new Error(`${built} is missing: run \`npm run build -w server\` first (it builds wire/ too)`);
+        }
     }
     for (const [src] of FILES) {
         if (!await exists(join(root, src))) {

@@ -138,7 +138,7 @@ async function variablesInExample() {
 test('the env example lists every MMBACKUP_* variable the sources read, and MM_CONFIG', async () => {
     const read = await variablesTheSourcesRead();
     const listed = await variablesInExample();
-    assert.ok(read.has('MMBACKUP_REPO') && read.has('MMBACKUP_BOT_TOKEN'), [...read].join(' '));
+    assert.ok(read.has('MMBACKUP_REPO') && read.has('MMBACKUP_BRIDGE_SECRET'), [...read].join(' '));
     assert.deepEqual([...read].filter((v) => !listed.has(v)).sort(), [], 'add these to build/mmbackup.env.example');
     assert.ok(listed.has('MM_CONFIG'));
 });
@@ -152,7 +152,7 @@ test('the env example names no MMBACKUP_* variable the sources do not read', asy
 test('the env example is not a real secret: placeholders only, and it says 0600', async () => {
     const text = await readFile(join(unpacked, TOP, 'mmbackup.env.example'), 'utf8');
     assert.match(text, /0600/);
-    for (const secret of ['MMBACKUP_BOT_TOKEN', 'MMBACKUP_PASSPHRASE', 'MMBACKUP_S3_SECRET_ACCESS_KEY']) {
+    for (const secret of ['MMBACKUP_BRIDGE_SECRET', 'MMBACKUP_PASSPHRASE', 'MMBACKUP_S3_SECRET_ACCESS_KEY']) {
         assert.match(text, new RegExp(`^#?${secret}=CHANGE_ME`, 'm'), `${secret} must be a CHANGE_ME placeholder`);
     }
 });

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Packs the plugin Mattermost installs: dist/<id>-<version>.tar.gz holding <id>/plugin.json, <id>/<bundle_path>
-// and README/LICENSE when present. Usage: node build/bundle.mjs [--out DIR]   (build the webapp first)
+// Packs the plugin Mattermost installs: dist/<id>-<version>.tar.gz holding <id>/plugin.json, the Go server
+// executables plugin.json names, <id>/<bundle_path>, assets/ (the bot's icon) and README/LICENSE when present.
+// Usage: node build/bundle.mjs [--out DIR]   (build the webapp and `node build/plugin-server.mjs` first)
 // The archive is reproducible: fixed entry order, owner, modes and mtimes, and a gzip header without a time.
 import {createWriteStream} from 'node:fs';
-import {chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, utimes} from 'node:fs/promises';
+import {chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, utimes} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {dirname, join, resolve} from 'node:path';
+import {dirname, join, relative, resolve, sep} from 'node:path';
 import {pathToFileURL} from 'node:url';
 
 import {manifestTsProblems, readPluginJson, root, validateManifest} from './manifest.mjs';
 import {isGnuTar, runTarGzipped} from './tar.mjs';
 
 const OPTIONAL_FILES = ['LICENSE', 'README.md'];
+// Files the plugin reads at run time from its bundle path (the bot's profile image).
+const ASSETS_DIR = 'assets';
 
 // SOURCE_DATE_EPOCH is the reproducible-builds convention for "the time to stamp on outputs".
 const MTIME = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
@@ -37,11 +40,19 @@ async function packList(m) {
             optional.push(f);
         }
     }
-    return [...optional, 'plugin.json', bundle].sort();
+    const executables = Object.values(m.server?.executables ?? {});
+    for (const exe of executables) {
+        if (!await isNonEmptyFile(join(root, exe))) {
+            throw new Error(`${exe} is missing or empty: run \`node build/plugin-server.mjs\` (it needs Go) first`);
+        }
+    }
+    const assets = (await readdir(join(root, ASSETS_DIR), {recursive: true, withFileTypes: true})).
+        filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+    return {files: [...optional, ...assets, ...executables, 'plugin.json', bundle].sort(), executables: new Set(executables)};
 }
 
 /** Copies the files under stage/<id>/ and lists every entry (directories before their contents), sorted. */
-async function stage(stageDir, id, files) {
+async function stage(stageDir, id, {files, executables}) {
     const entries = new Set([id]);
     for (const f of files) {
         const dest = join(stageDir, id, f);
@@ -55,9 +66,11 @@ async function stage(stageDir, id, files) {
     const sorted = [...entries].sort();
 
     // Normalise what tar records so the archive depends only on file contents.
+    // Mattermost unpacks with the recorded modes and then executes the server binary.
     for (const e of sorted) {
         const path = join(stageDir, e);
-        await chmod(path, (await stat(path)).isDirectory() ? 0o755 : 0o644);
+        const executable = (await stat(path)).isDirectory() || executables.has(e.slice(id.length + 1));
+        await chmod(path, executable ? 0o755 : 0o644);
         await utimes(path, MTIME, MTIME);
     }
     return sorted;
@@ -75,12 +88,12 @@ export async function bundle({outDir = join(root, 'dist')} = {}) {
     if (problems.length) {
         throw new Error(`plugin.json: ${problems.join('; ')}`);
     }
-    const files = await packList(m);
+    const pack = await packList(m);
     const stageDir = await mkdtemp(join(tmpdir(), 'backup-dr-bundle-'));
     const target = join(outDir, `${m.id}-${m.version}.tar.gz`);
     const tmp = `${target}.${process.pid}.tmp`;
     try {
-        const entries = await stage(stageDir, m.id, files);
+        const entries = await stage(stageDir, m.id, pack);
         await mkdir(outDir, {recursive: true});
         const args = ['-c', '-f', '-', '--format=ustar', '--no-recursion', ...await tarFlavourArgs(), '--', ...entries];
         await runTarGzipped(args, stageDir, createWriteStream(tmp));

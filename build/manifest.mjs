@@ -75,7 +75,49 @@ function schemaProblems(schema) {
     return settingProblems(all, 'settings_schema.settings').problems;
 }
 
-/** Every problem Mattermost (or this webapp-only plugin) would have with the manifest; empty when valid. */
+// Mattermost picks server.executables["<GOOS>-<GOARCH>"] for the host it runs on (Manifest.GetExecutableForRuntime).
+const PLATFORMS = ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64', 'windows-amd64'];
+// Mattermost's supported server platforms: a bundle without one of these would not start there.
+export const REQUIRED_PLATFORMS = ['linux-amd64', 'linux-arm64'];
+
+function isInsidePlugin(path) {
+    return typeof path === 'string' && path !== '' && !path.startsWith('/') && !path.split(/[\\/]/).includes('..');
+}
+
+/** Problems with the "server" block: the Go executables Mattermost starts, one per platform. */
+function serverProblems(server) {
+    if (typeof server !== 'object' || server === null || Array.isArray(server)) {
+        return ['a "server" block with "executables" is required: the plugin has a Go server part (server/plugin)'];
+    }
+    if (server.executable !== undefined) {
+        return ['server.executable (one binary for every platform) cannot work: list one per platform in server.executables'];
+    }
+    const exes = server.executables;
+    if (typeof exes !== 'object' || exes === null || Array.isArray(exes)) {
+        return ['server.executables must map platforms like "linux-amd64" to binary paths'];
+    }
+    const problems = [];
+    for (const [platform, path] of Object.entries(exes)) {
+        if (!PLATFORMS.includes(platform)) {
+            problems.push(`server.executables: platform "${platform}" is not one of ${PLATFORMS.join(', ')}`);
+        }
+        if (!isInsidePlugin(path)) {
+            problems.push(`server.executables["${platform}"] ${JSON.stringify(path)} must be a relative path inside the plugin`);
+        }
+    }
+    for (const platform of REQUIRED_PLATFORMS) {
+        if (!(platform in exes)) {
+            problems.push(`server.executables lacks "${platform}": Mattermost on that platform could not start the plugin`);
+        }
+    }
+    const paths = Object.values(exes);
+    if (new Set(paths).size !== paths.length) {
+        problems.push('server.executables names one path for two platforms: each needs its own binary');
+    }
+    return problems;
+}
+
+/** Every problem Mattermost (or this plugin's packaging) would have with the manifest; empty when valid. */
 export function validateManifest(m) {
     if (typeof m !== 'object' || m === null || Array.isArray(m)) {
         return ['plugin.json must be a JSON object'];
@@ -96,14 +138,11 @@ export function validateManifest(m) {
         }
     }
 
-    // Mattermost server plugins must be Go binaries; ours is the Node bridge outside Mattermost (DESIGN section 2).
-    if (m.server !== undefined) {
-        problems.push('a "server" block is not allowed: this plugin is webapp-only, the bridge runs outside Mattermost');
-    }
+    problems.push(...serverProblems(m.server));
     const bundlePath = m.webapp?.bundle_path;
     if (typeof bundlePath !== 'string' || !bundlePath) {
         problems.push('webapp.bundle_path is missing');
-    } else if (bundlePath.startsWith('/') || bundlePath.split(/[\\/]/).includes('..')) {
+    } else if (!isInsidePlugin(bundlePath)) {
         // Mattermost resolves it inside the unpacked plugin directory, and bundle.mjs packs it from there.
         problems.push(`webapp.bundle_path ${JSON.stringify(bundlePath)} must be a relative path inside the plugin`);
     }

@@ -7,7 +7,9 @@ import {test} from 'node:test';
 
 import {manifestTsProblems, readPluginJson, renderManifestTs, validateManifest} from './manifest.mjs';
 
-const good = {id: 'backup-dr', version: '0.1.0', webapp: {bundle_path: 'webapp/dist/main.js'}};
+const server = {executables: {'linux-amd64': 'server/plugin/dist/plugin-linux-amd64', 'linux-arm64': 'server/plugin/dist/plugin-linux-arm64'}};
+const good = {id: 'backup-dr', version: '0.1.0', server, webapp: {bundle_path: 'webapp/dist/main.js'}};
+const exes = (e) => ({...good, server: {executables: e}});
 const setting = (s) => ({...good, settings_schema: {settings: s}});
 
 test('the repository plugin.json is valid', () => {
@@ -24,7 +26,15 @@ const cases = [
     ['version with two parts', {...good, version: '0.1'}, /strict semantic version/],
     ['version with leading zero', {...good, version: '01.0.0'}, /strict semantic version/],
     ['bad min_server_version', {...good, min_server_version: '9.5'}, /min_server_version/],
-    ['server block', {...good, server: {executable: 'x'}}, /"server" block/],
+    ['no server block', {...good, server: undefined}, /"server" block/],
+    ['one executable for all platforms', {...good, server: {executable: 'x'}}, /server.executable /],
+    ['executables not a map', {...good, server: {executables: ['x']}}, /must map platforms/],
+    ['arm64 missing', exes({'linux-amd64': 'a'}), /lacks "linux-arm64"/],
+    ['unknown platform', exes({...server.executables, 'plan9-386': 'p'}), /"plan9-386"/],
+    ['executable outside the plugin', exes({...server.executables, 'darwin-arm64': '../x'}), /relative path inside/],
+    ['absolute executable path', exes({...server.executables, 'linux-amd64': '/usr/bin/x'}), /relative path inside/],
+    ['one binary for two platforms', exes({'linux-amd64': 'bin', 'linux-arm64': 'bin'}), /its own binary/],
+    ['darwin and windows too', exes({...server.executables, 'darwin-arm64': 'd', 'windows-amd64': 'w.exe'}), null],
     ['no webapp bundle', {...good, webapp: {}}, /bundle_path/],
     ['bundle outside the plugin', {...good, webapp: {bundle_path: '../main.js'}}, /relative path inside/],
     ['bad homepage_url', {...good, homepage_url: 'ftp://x'}, /homepage_url/],

@@ -4,6 +4,8 @@ module.exports = {
     testEnvironment: 'jsdom',
     roots: ['<rootDir>/src'],
     testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+    // The shared contract from its TypeScript source, so tests need no build of it.
+    moduleNameMapper: {'^@backup-dr/wire$': '<rootDir>/../wire/src/index.ts'},
     setupFiles: ['<rootDir>/src/test_support/setup.js'],
     transform: {
         '^.+\\.tsx?$': ['@swc/jest', {

@@ -1,49 +1,49 @@
 /**
- * `mmbackup serve` end to end: the real bridge with the real PostgreSQL and repository, against the
- * Mattermost test server that checks every request and response against the OpenAPI files.
+ * `mmbackup serve` end to end, driven as the plugin drives it: the real bridge with the real PostgreSQL and
+ * repository, HTTP with the plugin secret read from Mattermost's config, and a reader of the event stream
+ * that sees what the plugin would turn into posts and websocket events. The bridge makes no call to
+ * Mattermost at all.
  */
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { serve, type RunningBridge } from '../src/bridge/serve';
 import { LocalDestination } from '../src/destinations/local';
 import { passphraseSecret } from '../src/repository/keys';
 import { Repository } from '../src/repository/repository';
 import { listSnapshots } from '../src/repository/snapshots';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, type TestInstallation } from './support/installation';
-import { startMattermostTestServer, type MattermostTestServer } from './support/mattermost/server';
+import { PluginClient } from './support/plugin';
+
+const SECRET = 'VGhlIHBsdWdpbidzIGdlbmVyYXRlZCBzZWNyZXQ';
 
 let inst: TestInstallation;
-let mm: MattermostTestServer;
 let repository: Repository;
 const running: RunningBridge[] = [];
-let adminToken: string;
-let userToken: string;
-let botToken: string;
-let opsChannelId: string;
 let dataSource: string;
 const logs: string[] = [];
 
-async function writePluginSettings(settings: Record<string, unknown>, change: (config: any) => void = () => {}): Promise<void> {
+/** Writes the plugin's settings as Mattermost stores them (keys lower-cased, the generated secret among them). */
+async function writePluginSettings(settings: Record<string, unknown>, change: (config: any) => void = () => {}, secret: string | null = SECRET): Promise<void> {
   const config = JSON.parse(await fs.readFile(inst.configFile, 'utf8'));
-  config.ServiceSettings.SiteURL = mm.url;
-  config.PluginSettings.Plugins = { 'backup-dr': { OpsTeam: 'ops', OpsChannel: 'backups', BackupSchedule: '0 3 * * *', ...settings } };
+  config.PluginSettings.Plugins = { 'backup-dr': { opsteam: 'ops', opschannel: 'backups', backupschedule: '0 3 * * *', ...(secret ? { bridgesecret: secret } : {}), ...settings } };
   change(config);
   await fs.writeFile(inst.configFile, JSON.stringify(config, null, 2));
 }
 
-async function startBridge(): Promise<RunningBridge> {
+async function startBridge(env: Record<string, string> = {}): Promise<RunningBridge & { plugin: PluginClient }> {
   const bridge = await serve({
     repository,
     secret: passphraseSecret(PASSPHRASE),
     installation: { source: inst.configFile, env: {} },
-    env: { MMBACKUP_BOT_TOKEN: botToken, MMBACKUP_LISTEN: '127.0.0.1:0', MMBACKUP_SLASH_URL: 'http://127.0.0.1:9/backup-dr/api/v1/slash' },
+    env: { MMBACKUP_LISTEN: '127.0.0.1:0', ...env },
     log: (line) => logs.push(line),
     settingsPollMs: 150,
     overdueCheckMs: 200,
     repositoryCheckMs: 200,
-    allowanceCheckMs: 200,
+    pingMs: 100,
   });
   running.push(bridge);
-  return bridge;
+  return Object.assign(bridge, { plugin: new PluginClient(bridge.url, SECRET) });
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
@@ -56,18 +56,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
 }
 
-const opsPosts = () => mm.state.posts.filter((p) => p.channel_id === opsChannelId);
-
 beforeAll(async () => {
   inst = await createInstallation('postgres', { extraFiles: 60 });
-  mm = await startMattermostTestServer();
-  adminToken = mm.state.addUser({ username: 'admin', roles: 'system_user system_admin' }).token;
-  userToken = mm.state.addUser({ username: 'someone' }).token;
-  const bot = mm.state.addBot({ username: 'backup-bot', permissions: ['manage_slash_commands', 'manage_system'] });
-  botToken = bot.token;
-  const team = mm.state.addTeam('ops');
-  mm.state.addTeamMember(team.id, bot.user.id);
-  opsChannelId = mm.state.addChannel(team.id, 'backups').id;
   repository = await Repository.init(new LocalDestination(inst.repo), passphraseSecret(PASSPHRASE));
   dataSource = JSON.parse(await fs.readFile(inst.configFile, 'utf8')).SqlSettings.DataSource;
   await writePluginSettings({});
@@ -75,105 +65,153 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const bridge of running) await bridge.stop();
-  await mm?.stop();
   await inst?.cleanup();
 });
 
-afterEach(() => {
-  expect(mm.problems).toEqual([]);
+test('without a plugin secret every request is refused with BRIDGE_NO_SECRET; the generated one is read from the config on the poll', async () => {
+  await writePluginSettings({}, () => {}, null);
+  const bridge = await startBridge();
+  const first = await bridge.plugin.json('/api/v1/status');
+  expect(first).toMatchObject({ status: 503, body: { error: 'BRIDGE_NO_SECRET' } });
+  await writePluginSettings({});
+  const ok = await until('the secret from the config', async () => {
+    const res = await bridge.plugin.fetch('/api/v1/status');
+    return res.status === 200 && res;
+  });
+  const text = await ok.text();
+  expect(text).not.toContain(PASSPHRASE);
+  expect(text).not.toContain(SECRET);
+  const wrong = await new PluginClient(bridge.url, `${SECRET}-old`).json('/api/v1/status');
+  expect(wrong).toMatchObject({ status: 401, body: { error: 'BRIDGE_SECRET_MISMATCH' } });
+  expect((await fetch(`${bridge.url}/healthz`)).status).toBe(200);
+  expect(await (await fetch(`${bridge.url}/metrics`)).text()).toContain('mmbackup_backup_attempt_total');
+  expect(logs.join('\n')).not.toContain(SECRET);
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
+  await running.pop()!.stop();
 });
 
-test('the API refuses the unauthenticated (401), non-admins (403) and cookie writes without CSRF', async () => {
-  const { url } = await startBridge();
-  expect((await fetch(`${url}/api/v1/status`)).status).toBe(401);
-  expect((await fetch(`${url}/api/v1/status`, { headers: { Authorization: `Bearer ${userToken}` } })).status).toBe(403);
-  const ok = await fetch(`${url}/api/v1/status`, { headers: { Authorization: `Bearer ${adminToken}` } });
-  expect(ok.status).toBe(200);
-  expect(await ok.text()).not.toContain(PASSPHRASE);
-  const noCsrf = await fetch(`${url}/api/v1/backups`, { method: 'POST', headers: { Cookie: `MMAUTHTOKEN=${adminToken}; MMCSRF=abc`, 'Content-Type': 'application/json' }, body: '{}' });
-  expect(noCsrf.status).toBe(403);
-  expect((await fetch(`${url}/healthz`)).status).toBe(200);
-  expect(await (await fetch(`${url}/metrics`)).text()).toContain('mmbackup_backup_attempt_total');
+test('MMBACKUP_BRIDGE_SECRET overrides the plugin setting; MMBACKUP_LISTEN=unix:/path serves on a socket', async () => {
+  const socket = join(inst.root, 'bridge.sock');
+  const bridge = await startBridge({ MMBACKUP_BRIDGE_SECRET: 'from-the-environment-file', MMBACKUP_LISTEN: `unix:${socket}` });
+  expect(bridge.url).toBe(`unix:${socket}`);
+  expect(((await fs.stat(socket)).mode & 0o777)).toBe(0o660);
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    const http = require('node:http') as typeof import('node:http');
+    http.get({ socketPath: socket, path: '/api/v1/settings', headers: { 'X-MMBackup-Secret': 'from-the-environment-file' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    }).on('error', reject);
+  });
+  expect(status).toBe(200);
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
   await running.pop()!.stop();
 });
 
 test('a schedule fires a real backup; settings changes reach the running bridge; an invalid cron is reported, not fatal', async () => {
   const bridge = await startBridge();
-  const auth = { headers: { Authorization: `Bearer ${adminToken}` } };
   await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
   const before = (await listSnapshots(repository)).length;
-  await writePluginSettings({ BackupSchedule: '*/2 * * * * *' });
+  await writePluginSettings({ backupschedule: '*/2 * * * * *' });
   await until('a scheduled backup', async () => (await listSnapshots(repository)).length > before);
-  await writePluginSettings({ BackupSchedule: 'not a cron' });
+  await writePluginSettings({ backupschedule: 'not a cron' });
   const status = await until('the invalid cron to be reported', async () => {
-    const s = (await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any;
+    const s = (await bridge.plugin.json('/api/v1/status')).body;
     return s.problems.some((p: string) => p.startsWith('BackupSchedule')) && s;
   });
   expect(status.lastSuccess).not.toBeNull();
-  await writePluginSettings({ BackupSchedule: '0 3 * * *' });
-  await until('the valid cron again', async () => !((await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any).problems.some((p: string) => p.startsWith('BackupSchedule')));
+  await writePluginSettings({});
+  await until('the valid cron again', async () => !(await bridge.plugin.json('/api/v1/status')).body.problems.some((p: string) => p.startsWith('BackupSchedule')));
   await until('the running job to end', () => !bridge.bridge.runner.isBusy());
   await running.pop()!.stop();
 });
 
-test('a failing backup posts exactly one alert with step and fix and no secret, then one recovery post', async () => {
+test('a backup from the console streams its job events and says who started it', async () => {
   const bridge = await startBridge();
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
+  const events = await bridge.plugin.follow();
+  const started = await bridge.plugin.post('/api/v1/backups', { only: ['db', 'files'] });
+  expect(started.status).toBe(202);
+  const { jobId } = started.body;
+  const job = () => events.of('job').filter((e) => e.jobId === jobId);
+  await events.until('the finished event', () => job().some((e) => e.phase === 'finished'));
+  const phases = job().map((e) => e.phase);
+  expect(phases[0]).toBe('started');
+  expect(phases.at(-1)).toBe('finished');
+  expect(job().at(-1)).toMatchObject({ kind: 'backup', outcome: 'succeeded' });
+  expect(job().filter((e) => e.phase === 'step').map((e) => e.step)).toEqual(expect.arrayContaining(['dump-db', 'files']));
+  expect(job().find((e) => e.phase === 'log')).toMatchObject({ line: 'started by @admin' });
+  expect(job().filter((e) => e.phase === 'step').every((e) => e.stepIndex >= 1 && e.stepCount >= e.stepIndex)).toBe(true);
+  expect(job().filter((e) => e.phase === 'progress').length).toBeGreaterThan(0);
+  expect(events.events[0]).toMatchObject({ event: 'hello', data: { protocol: 1, bridgeVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) } });
+  expect(events.of('comment').length).toBeGreaterThan(0);
+  expect(JSON.stringify(events.events)).not.toContain(DB_PASSWORD);
+  await events.stop();
+  await running.pop()!.stop();
+});
+
+test('a failing backup gives exactly one alert with step and fix and no secret, then one recovery alert', async () => {
+  const bridge = await startBridge();
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
+  const events = await bridge.plugin.follow();
   await writePluginSettings({}, (c) => (c.SqlSettings.DataSource = `postgres://postgres:${encodeURIComponent(DB_PASSWORD)}@127.0.0.1:1/nowhere?sslmode=disable`));
-  const failureAlerts = () => opsPosts().filter((p) => /Backup failed/i.test(JSON.stringify(p.props)));
-  const recoveryPosts = () => opsPosts().filter((p) => /succeeded after/i.test(JSON.stringify(p.props)));
+  const failures = () => events.of('alert').filter((a) => a.kind === 'backup-failed');
+  const jobIds: string[] = [];
   for (let i = 0; i < 2; i++) {
     const { jobId } = await bridge.bridge.startBackup(['db']);
+    jobIds.push(jobId);
     await bridge.bridge.waitFor(jobId);
   }
-  const alerts = await until('the failure alert', () => failureAlerts().length > 0 && failureAlerts());
+  const [alert] = await events.until('the failure alert', () => failures().length > 0 && failures());
   await new Promise((r) => setTimeout(r, 300));
-  expect(failureAlerts()).toHaveLength(1);
-  const text = JSON.stringify(alerts[0].props);
-  expect(text).toMatch(/dump-db|inspect-db|preflight/);
-  expect(text).toMatch(/fix|Fix/);
-  expect(text).not.toContain(DB_PASSWORD);
+  expect(failures()).toHaveLength(1);
+  expect(alert).toMatchObject({ id: `backup-failed:${jobIds[0]}`, severity: 'error' });
+  expect(alert.message).toMatch(/\*\*Step:\*\* (dump-db|inspect-db|preflight)/);
+  expect(alert.message).toMatch(/\*\*Fix:\*\*/);
+  expect(JSON.stringify(events.events)).not.toContain(DB_PASSWORD);
+  expect(events.of('job').filter((e) => e.phase === 'finished').map((e) => e.outcome)).toEqual(['failed', 'failed']);
 
   await writePluginSettings({}, (c) => (c.SqlSettings.DataSource = dataSource));
   const { jobId } = await bridge.bridge.startBackup(['db']);
   await bridge.bridge.waitFor(jobId);
-  await until('the recovery post', () => recoveryPosts().length === 1);
-  expect(failureAlerts()).toHaveLength(1);
+  const [recovered] = await events.until('the recovery alert', () => events.of('alert').filter((a) => a.kind === 'backup-recovered').length === 1 && events.of('alert').filter((a) => a.kind === 'backup-recovered'));
+  expect(recovered).toMatchObject({ severity: 'info', message: expect.stringContaining('after 2 failed runs') });
+  expect(failures()).toHaveLength(1);
+  await events.stop();
   await running.pop()!.stop();
 });
 
-test('/backup now from an admin starts a backup; a non-admin and a wrong token are refused', async () => {
+test('/backup now through POST commands answers at once, runs the backup, and its outcome comes as a reply for the channel', async () => {
   const bridge = await startBridge();
-  const command = [...mm.state.commands.values()].find((c) => c.trigger === 'backup');
-  expect(command).toBeDefined();
-  const admin = [...mm.state.users.values()].find((u) => u.username === 'admin')!;
-  const someone = [...mm.state.users.values()].find((u) => u.username === 'someone')!;
-  const slash = (token: string, userId: string, text: string) =>
-    fetch(`${bridge.url}/api/v1/slash`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, user_id: userId, user_name: 'x', channel_id: opsChannelId, team_id: command!.team_id, command: '/backup', text, response_url: '' }).toString() });
-  const before = (await listSnapshots(repository)).length;
-  const started = await slash(command!.token, admin.id, 'now db');
-  expect(started.status).toBe(200);
-  expect(((await started.json()) as any).text).toMatch(/Backup started/);
-  await until('the slash-started backup', async () => (await listSnapshots(repository)).length > before);
-  const refused = await slash(command!.token, someone.id, 'now');
-  expect(((await refused.json()) as any).text).not.toMatch(/Backup started/);
-  expect((await slash('wrong-token', admin.id, 'now')).status).toBe(401);
-  await until('the running job to end', () => !bridge.bridge.runner.isBusy());
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
+  const events = await bridge.plugin.follow();
+  const asked = new Date().toISOString();
+  const answer = await bridge.plugin.post('/api/v1/commands', { userId: 'u-admin', username: 'admin', channelId: 'chan-town-square', teamId: 'team-1', rootId: 'thread-1', text: 'now db' });
+  expect(answer.status).toBe(200);
+  expect(answer.body.text).toMatch(/^Backup started \(job backup-\S+: db\)/);
+  const [reply] = await events.until('the reply', () => events.of('reply').length > 0 && events.of('reply'));
+  expect(reply).toMatchObject({ channelId: 'chan-town-square', rootId: 'thread-1', message: expect.stringMatching(/^@admin backup backup-\S+ finished in \d+ s\.$/) });
+  const [newest] = await listSnapshots(repository);
+  expect(newest.startedAt > asked).toBe(true);
+  expect(Object.keys(newest.components)).toEqual(['db']);
+  const status = await bridge.plugin.post('/api/v1/commands', { userId: 'u-admin', username: 'admin', channelId: 'c', teamId: 't', text: 'status' });
+  expect(status.body.text).toMatch(/^- Running: nothing\n/);
+  await events.stop();
   await running.pop()!.stop();
 });
 
 test('the log stream shows a running job\'s steps; cancel stops it and leaves no snapshot', async () => {
   const bridge = await startBridge();
-  const auth = { Authorization: `Bearer ${adminToken}` };
+  await until('the start-up backup to end', () => !bridge.bridge.runner.isBusy());
   const before = (await listSnapshots(repository)).length;
-  const post = await fetch(`${bridge.url}/api/v1/backups`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ only: ['db', 'files'] }) });
+  const post = await bridge.plugin.post('/api/v1/backups', { only: ['db', 'files'] });
   expect(post.status).toBe(202);
-  const { jobId } = (await post.json()) as any;
-  const stream = await fetch(`${bridge.url}/api/v1/jobs/${jobId}/log`, { headers: auth });
+  const { jobId } = post.body;
+  const stream = await bridge.plugin.fetch(`/api/v1/jobs/${jobId}/log`);
   const reader = stream.body!.getReader();
   let text = '';
   while (!/files/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
   expect(text).toMatch(/dump-db/);
-  expect((await fetch(`${bridge.url}/api/v1/jobs/current/cancel`, { method: 'POST', headers: auth })).status).toBeLessThan(300);
+  expect((await bridge.plugin.post('/api/v1/jobs/current/cancel')).status).toBe(200);
   while (!/event: end/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
   expect(text).toMatch(/cancel/);
   expect(bridge.bridge.runner.lastResult('backup')?.cancelled).toBe(true);
@@ -181,20 +219,24 @@ test('the log stream shows a running job\'s steps; cancel stops it and leaves no
   await running.pop()!.stop();
 });
 
-test('an overdue alert is posted when no backup succeeded within the RPO threshold', async () => {
-  await writePluginSettings({ RpoHours: 0.0001 });
+test('an overdue alert is sent when no backup succeeded within the RPO threshold', async () => {
+  await writePluginSettings({ rpohours: 0.0001 });
   const bridge = await startBridge();
-  await until('the overdue alert', () => opsPosts().some((p) => /overdue|RPO/i.test(JSON.stringify(p.props))));
+  const events = await bridge.plugin.follow();
+  const [overdue] = await events.until('the overdue alert', () => events.of('alert').filter((a) => a.kind === 'backup-overdue').length > 0 && events.of('alert').filter((a) => a.kind === 'backup-overdue'));
+  expect(overdue).toMatchObject({ severity: 'warning', id: expect.stringMatching(/^backup-overdue:\d{4}-\d\d-\d\dT[\d:.]+Z:\d+$/) });
+  await events.stop();
+  await until('the running job to end', () => !bridge.bridge.runner.isBusy());
   await running.pop()!.stop();
   await writePluginSettings({});
 });
 
-test('a repository that goes away is a problem in the status and one alert; back in place, the problem ends', async () => {
+test('a repository that goes away is a problem in the status and one alert; back in place, the problem ends with a recovery alert', async () => {
   const bridge = await startBridge();
-  const auth = { headers: { Authorization: `Bearer ${adminToken}` } };
-  const status = async () => (await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any;
-  const repositoryAlerts = () => opsPosts().filter((p) => /repository unreachable/i.test(JSON.stringify(p.props)));
+  const status = async () => (await bridge.plugin.json('/api/v1/status')).body;
   await until('the running job to end', () => !bridge.bridge.runner.isBusy());
+  const events = await bridge.plugin.follow();
+  const unreachable = () => events.of('alert').filter((a) => a.kind === 'repository-unreachable');
   await fs.rename(inst.repo, `${inst.repo}.away`);
   try {
     const failing = await until('the repository problem', async () => {
@@ -202,28 +244,15 @@ test('a repository that goes away is a problem in the status and one alert; back
       return s.problems.some((p: string) => p.includes('has no config object')) && s;
     });
     expect(failing.health).toBe('failing');
-    await until('the repository alert', () => repositoryAlerts().length > 0);
+    await events.until('the repository alert', () => unreachable().length > 0);
     await new Promise((r) => setTimeout(r, 600));
-    expect(repositoryAlerts()).toHaveLength(1);
+    expect(unreachable()).toHaveLength(1);
   } finally {
     await fs.rename(`${inst.repo}.away`, inst.repo);
   }
   await until('the problem to end', async () => !(await status()).problems.some((p: string) => p.includes('has no config object')));
-  await running.pop()!.stop();
-});
-
-test('the slash URL on loopback is a problem until Mattermost allows it in AllowedUntrustedInternalConnections', async () => {
-  const bridge = await startBridge();
-  const auth = { headers: { Authorization: `Bearer ${adminToken}` } };
-  const untrusted = async () => ((await (await fetch(`${bridge.url}/api/v1/status`, auth)).json()) as any).problems.filter((p: string) => p.includes('AllowedUntrustedInternalConnections'));
-  const [hint] = await until('the allowance hint', async () => (await untrusted()).length > 0 && untrusted());
-  expect(hint).toContain('Add 127.0.0.1 to ServiceSettings.AllowedUntrustedInternalConnections');
-  await writePluginSettings({}, (c) => (c.ServiceSettings.AllowedUntrustedInternalConnections = 'mattermost.internal 127.0.0.1'));
-  try {
-    await until('the hint to go once allowed', async () => (await untrusted()).length === 0);
-  } finally {
-    await writePluginSettings({}, (c) => (c.ServiceSettings.AllowedUntrustedInternalConnections = ''));
-  }
-  await until('the running job to end', () => !bridge.bridge.runner.isBusy());
+  const [recovered] = await events.until('the recovery alert', () => events.of('alert').filter((a) => a.kind === 'repository-recovered').length > 0 && events.of('alert').filter((a) => a.kind === 'repository-recovered'));
+  expect(recovered.id).toBe(`repository-recovered:${unreachable()[0].id}`);
+  await events.stop();
   await running.pop()!.stop();
 });

@@ -1,7 +1,7 @@
 /**
- * Pure builders of the alert posts' message attachments (Mattermost renders Slack-style attachments from
- * props.attachments). Each builder takes what happened and returns one attachment; nothing here reads a clock,
- * the network or the settings, so the wording is table-tested.
+ * Pure builders of the alerts: each takes what happened and returns one attachment-shaped message (title,
+ * text, fields, colour), which markdownOf() turns into the Markdown of the `alert` event the plugin posts.
+ * Nothing here reads a clock, the network or the settings, so the wording is table-tested.
  *
  * Contract: every string of every returned attachment has been through redact(), so a secret registered with
  * registerSecret() (or a credential inside a URL or DSN) never reaches the channel, whatever the inputs carry.
@@ -18,7 +18,7 @@ export interface AlertField {
   short: boolean;
 }
 
-/** The attachment fields the alerts use; assignable to @mattermost/types MessageAttachment. */
+/** An alert's parts, laid out as a Slack-style attachment (markdownOf() renders it). */
 export interface AlertAttachment {
   fallback: string;
   color: string;
@@ -71,6 +71,14 @@ export interface DrillFailedInput extends Origin {
   mismatches: readonly string[];
   /** Set when the drill could not finish at all, rather than finding differences. */
   error?: FailureCause;
+}
+
+/** A read-back verification or a prune that failed. */
+export interface JobFailedInput extends Origin {
+  kind: 'verify' | 'prune';
+  error: FailureCause;
+  /** The snapshot a verification checked. */
+  snapshotId?: string;
 }
 
 export type RepositoryProblemInput = Origin & { location: string } & (
@@ -205,6 +213,52 @@ function repositoryNearlyFull(input: RepositoryProblemInput & { kind: 'nearly-fu
     fields: [field('Repository', input.location), field('Free', free), field('Next backup (estimate)', bytes(input.estimateBytes))],
     footer: footer(input),
   });
+}
+
+/** A verification or a prune that failed: red (a snapshot may be damaged, or the repository keeps growing). */
+export function jobFailedMessage(input: JobFailedInput): AlertAttachment {
+  const { error } = input;
+  const what = input.kind === 'verify' ? `Verification of snapshot ${input.snapshotId ?? 'latest'}` : 'Prune';
+  const act = input.kind === 'verify'
+    ? `run \`mmbackup verify --read-data ${input.snapshotId ?? 'latest'}\` on the bridge host to repeat it; until it passes, do not count on this snapshot for a restore.`
+    : 'fix the cause, then run `mmbackup prune --dry-run` and `mmbackup prune` on the bridge host.';
+  return sealed({
+    fallback: `${what} failed at step ${error.step}: ${error.message}`,
+    color: COLORS.red,
+    pretext: `${input.kind === 'verify' ? 'Verification' : 'Prune'} failed`,
+    title: `${what} failed at step ${error.step}`,
+    text: [`**Cause:** ${error.message}`, `**Fix:** ${error.fix ?? 'see the bridge log'}`, `**How to act:** ${act}`].join('\n'),
+    fields: [field('Step', error.step), field('Code', error.code), ...(input.snapshotId ? [field('Snapshot', input.snapshotId)] : [])],
+    footer: footer(input),
+  });
+}
+
+/** The repository answers and has room again, after an alert said otherwise: green. */
+export function repositoryRecoveredMessage(input: Origin & { location: string }): AlertAttachment {
+  return sealed({
+    fallback: `Backup repository ${input.location} is fine again`,
+    color: COLORS.green,
+    pretext: 'Backup repository back to normal',
+    title: `Backup repository ${input.location} is reachable and has room again`,
+    text: 'Scheduled backups can write to it again; `/backup status` shows the next run.',
+    fields: [field('Repository', input.location)],
+    footer: footer(input),
+  });
+}
+
+/** error for red, warning for orange, info for green. */
+export function severityOf(attachment: AlertAttachment): 'error' | 'warning' | 'info' {
+  return attachment.color === COLORS.red ? 'error' : attachment.color === COLORS.orange ? 'warning' : 'info';
+}
+
+/**
+ * The alert as one Markdown message: the title in bold after a marker of its severity, the text, the fields on
+ * one line, the footer in italics. Every part was redacted by sealed().
+ */
+export function markdownOf(attachment: AlertAttachment): string {
+  const marker = { error: ':red_circle:', warning: ':warning:', info: ':white_check_mark:' }[severityOf(attachment)];
+  const fields = attachment.fields.map((f) => `**${f.title}:** ${f.value}`).join(' · ');
+  return [`${marker} **${attachment.title}**`, attachment.text, ...(fields ? ['', fields] : []), `_${attachment.footer}_`].join('\n');
 }
 
 function field(title: string, value: string, short = true): AlertField {

@@ -1,46 +1,27 @@
 /**
- * AlertNotifier against the spec-checked Mattermost test server, through the real MattermostApi: what reaches the
- * ops channel, how often, and that a missing channel is reported instead of thrown. Every request must conform
- * to the official OpenAPI description (problems stays empty).
+ * AlertNotifier: which `alert` events leave it, how often, with which ids (the same on every node of a
+ * cluster for the same event), and that no secret is in any of them.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AlertEvent } from '@backup-dr/wire';
 import { MmBackupError } from '../common/errors';
 import { clearSecretsForTests, registerSecret } from '../common/redact';
-import { MattermostApi } from '../mattermost-api/client';
-import { startMattermostTestServer, type MattermostTestServer } from '../../test/support/mattermost/server';
 import { AlertNotifier, type AlertNotifierOptions, DEFAULT_REPEAT_AFTER_MS } from './notifier';
 
 const HOUR = 3_600_000;
 const SECRET = 'db-Pa55w0rd-9f8e7d';
 
-let mm: MattermostTestServer;
-let api: MattermostApi;
-let botId: string;
-let alertsId: string;
 let now: number;
-let logged: string[];
+let sent: AlertEvent[];
 
-beforeEach(async () => {
-  mm = await startMattermostTestServer();
-  const bot = mm.state.addBot({ username: 'backup-bot' });
-  botId = bot.user.id;
-  const team = mm.state.addTeam('ops');
-  mm.state.addTeamMember(team.id, botId);
-  alertsId = mm.state.addChannel(team.id, 'alerts').id;
-  api = new MattermostApi({ siteUrl: mm.url, botToken: bot.token });
+beforeEach(() => {
   now = Date.parse('2024-05-02T03:00:00Z');
-  logged = [];
+  sent = [];
 });
 
-afterEach(async () => {
-  await mm.stop();
-  expect(mm.problems).toEqual([]);
-  clearSecretsForTests();
-});
+afterEach(() => clearSecretsForTests());
 
-function notifier(options: Partial<AlertNotifierOptions> = {}): AlertNotifier {
-  return new AlertNotifier({ api, team: 'ops', channel: 'alerts', botUserId: botId, clock: () => now, log: (l) => logged.push(l), ...options });
+function notifier(options: Partial<AlertNotifierOptions> = {}, into: AlertEvent[] = sent): AlertNotifier {
+  return new AlertNotifier({ publish: (alert) => into.push(alert), clock: () => now, ...options });
 }
 
 function dumpFailure(code = 'PG_DUMP_FAILED'): MmBackupError {
@@ -51,155 +32,104 @@ function dumpFailure(code = 'PG_DUMP_FAILED'): MmBackupError {
   });
 }
 
-const failedRun = (code?: string) => ({ components: ['db', 'config', 'files'], error: dumpFailure(code), logTail: [`connecting with password=${SECRET}`, 'pg_dump: error'] });
+const failedRun = (jobId = 'backup-1', code?: string) => ({ jobId, components: ['db', 'config', 'files'], error: dumpFailure(code), logTail: [`connecting with password=${SECRET}`, 'pg_dump: error'] });
 const snapshot = { id: '4f2a9c01d3e5b7a8', durationMs: 60_000, totals: { size: 1024 ** 3 } };
 
-/** The attachments of the bot's posts in the ops channel, oldest first. */
-function alerts(): Array<{ title: string; text: string; fields: Array<{ title: string; value: string }> }> {
-  return mm.state.posts.filter((p) => p.channel_id === alertsId && p.user_id === botId)
-    .flatMap((p) => (p.props.attachments ?? []) as Array<{ title: string; text: string; fields: Array<{ title: string; value: string }> }>);
-}
-
-it('a failure posts exactly one alert with step and fix and no secret, joining the channel first', async () => {
-  expect(mm.state.isChannelMember(alertsId, botId)).toBe(false);
-  expect(await notifier().failed(failedRun())).toEqual({ result: 'posted' });
-  expect(mm.state.isChannelMember(alertsId, botId)).toBe(true);
-  const [alert, ...rest] = alerts();
-  expect(rest).toEqual([]);
-  expect(alert.title).toBe('Backup failed at step dump-db');
-  expect(alert.fields).toContainEqual(expect.objectContaining({ title: 'Step', value: 'dump-db' }));
-  expect(alert.text).toContain('**Fix:** check the database password in the Mattermost config');
-  expect(JSON.stringify(mm.requests)).not.toContain(SECRET);
-  expect(JSON.stringify(mm.state.posts)).not.toContain(SECRET);
+it('a failure sends one alert named by its job, with step, fix and the log tail, and no secret', async () => {
+  expect(await notifier().failed(failedRun())).toEqual({ result: 'sent', id: 'backup-failed:backup-1' });
+  expect(sent).toEqual([{ id: 'backup-failed:backup-1', kind: 'backup-failed', severity: 'error', message: expect.any(String) }]);
+  const { message } = sent[0];
+  expect(message).toMatch(/^:red_circle: \*\*Backup failed at step dump-db\*\*\n/);
+  expect(message).toContain('**Fix:** check the database password in the Mattermost config');
+  expect(message).toContain('**Step:** dump-db · **Code:** PG_DUMP_FAILED');
+  expect(message).toContain('pg_dump: error');
+  expect(JSON.stringify(sent)).not.toContain(SECRET);
 });
 
-it('the same failure within repeatAfterMs posts nothing; after it, once more', async () => {
-  const alertsOut = notifier();
-  await alertsOut.failed(failedRun());
+it('the same failure within repeatAfterMs sends nothing; after it, once more', async () => {
+  const alerts = notifier();
+  await alerts.failed(failedRun('backup-1'));
   now += DEFAULT_REPEAT_AFTER_MS - 1;
-  expect(await alertsOut.failed(failedRun())).toMatchObject({ result: 'suppressed' });
-  expect(alerts()).toHaveLength(1);
+  expect(await alerts.failed(failedRun('backup-2'))).toMatchObject({ result: 'suppressed' });
   now += 1;
-  expect(await alertsOut.failed(failedRun())).toEqual({ result: 'posted' });
-  expect(alerts()).toHaveLength(2);
-  expect(alerts()[1].fields).toContainEqual(expect.objectContaining({ title: 'Failed runs in a row', value: '3' }));
+  expect(await alerts.failed(failedRun('backup-3'))).toEqual({ result: 'sent', id: 'backup-failed:backup-3' });
+  expect(sent).toHaveLength(2);
+  expect(sent[1].message).toContain('**Failed runs in a row:** 3');
 });
 
-it('a different failure while one is ongoing is posted too', async () => {
-  const alertsOut = notifier();
-  await alertsOut.failed(failedRun('PG_DUMP_FAILED'));
-  await alertsOut.failed(failedRun('REPO_LOCKED'));
-  expect(alerts()).toHaveLength(2);
+it('a different failure while one is ongoing is sent too; concurrent reports of one problem send once', async () => {
+  const alerts = notifier();
+  await alerts.failed(failedRun('backup-1', 'PG_DUMP_FAILED'));
+  await alerts.failed(failedRun('backup-2', 'REPO_LOCKED'));
+  expect(sent).toHaveLength(2);
+  const again = notifier({}, []);
+  const outcomes = await Promise.all([again.failed(failedRun('a')), again.failed(failedRun('b')), again.failed(failedRun('c'))]);
+  expect(outcomes.map((o) => o.result).sort()).toEqual(['sent', 'suppressed', 'suppressed']);
 });
 
-it('concurrent reports of one problem post once', async () => {
-  const alertsOut = notifier();
-  const outcomes = await Promise.all([alertsOut.failed(failedRun()), alertsOut.failed(failedRun()), alertsOut.failed(failedRun())]);
-  expect(outcomes.map((o) => o.result).sort()).toEqual(['posted', 'suppressed', 'suppressed']);
-  expect(alerts()).toHaveLength(1);
+it('recovery is sent once after an alerted failure, named by the snapshot, and ends the problem', async () => {
+  const alerts = notifier();
+  await alerts.failed(failedRun('backup-1'));
+  await alerts.failed(failedRun('backup-2'));
+  expect(await alerts.recovered({ snapshot })).toEqual({ result: 'sent', id: `backup-recovered:${snapshot.id}` });
+  expect(await alerts.recovered({ snapshot })).toMatchObject({ result: 'suppressed' });
+  expect(sent.map((a) => [a.kind, a.severity])).toEqual([['backup-failed', 'error'], ['backup-recovered', 'info']]);
+  expect(sent[1].message).toContain('Backup succeeded after 2 failed runs');
+  expect(alerts.ongoing()).toEqual([]);
+  expect(await alerts.failed(failedRun('backup-3'))).toMatchObject({ result: 'sent' });
 });
 
-it('recovery posts once after a posted failure, with the count and the new snapshot, and ends the problem', async () => {
-  const alertsOut = notifier();
-  await alertsOut.failed(failedRun());
-  await alertsOut.failed(failedRun());
-  expect(await alertsOut.recovered({ snapshot })).toEqual({ result: 'posted' });
-  expect(await alertsOut.recovered({ snapshot })).toMatchObject({ result: 'suppressed' });
-  expect(alerts().map((a) => a.title)).toEqual(['Backup failed at step dump-db', 'Backup succeeded after 2 failed runs']);
-  expect(alerts()[1].text).toContain(snapshot.id);
-  expect(alertsOut.status().ongoing).toEqual([]);
-  // Ended, so the same failure now is a new problem and posts at once.
-  expect(await alertsOut.failed(failedRun())).toEqual({ result: 'posted' });
-});
-
-it('a success with nothing posted before posts nothing', async () => {
+it('a success with nothing alerted before sends nothing', async () => {
   expect(await notifier().recovered({ snapshot })).toMatchObject({ result: 'suppressed' });
-  expect(mm.requests).toEqual([]);
+  expect(sent).toEqual([]);
 });
 
-it('overdue posts once per repeat period, and a success after it posts recovered', async () => {
-  const alertsOut = notifier({ repeatAfterMs: 2 * HOUR });
-  const overdue = () => alertsOut.overdue({ lastSuccessAt: new Date(now - 30 * HOUR), now: new Date(now), rpoHours: 24 });
-  expect(await overdue()).toEqual({ result: 'posted' });
+it('overdue is sent once per repeat period with an id every node computes alike, and a success after it recovers', async () => {
+  const lastSuccessAt = new Date(now - 30 * HOUR);
+  const overdue = (alerts: AlertNotifier) => alerts.overdue({ lastSuccessAt, now: new Date(now), rpoHours: 24 });
+  const alerts = notifier({ repeatAfterMs: 2 * HOUR });
+  expect(await overdue(alerts)).toEqual({ result: 'sent', id: `backup-overdue:${lastSuccessAt.toISOString()}:3` });
+  // Another node whose timer fires 20 minutes later sends the same id: the plugin posts it once.
+  const otherNode: AlertEvent[] = [];
+  now += 20 * 60_000;
+  await overdue(notifier({ repeatAfterMs: 2 * HOUR }, otherNode));
+  expect(otherNode.map((a) => a.id)).toEqual([sent[0].id]);
+  now += 40 * 60_000;
+  expect(await overdue(alerts)).toMatchObject({ result: 'suppressed' });
   now += HOUR;
-  expect(await overdue()).toMatchObject({ result: 'suppressed' });
-  now += HOUR;
-  expect(await overdue()).toEqual({ result: 'posted' });
-  expect(await alertsOut.recovered({ snapshot })).toEqual({ result: 'posted' });
-  expect(alerts().map((a) => a.title)).toEqual([
-    'No successful backup within the RPO threshold', 'No successful backup within the RPO threshold', 'Backup succeeded after being overdue',
-  ]);
-  expect(alerts()[0].text).toContain('No successful backup for 30 h: the RPO threshold is 24 h.');
+  expect(await overdue(alerts)).toEqual({ result: 'sent', id: `backup-overdue:${lastSuccessAt.toISOString()}:4` });
+  expect(await alerts.recovered({ snapshot })).toMatchObject({ result: 'sent' });
+  expect(sent.map((a) => a.severity)).toEqual(['warning', 'warning', 'info']);
+  expect(sent[0].message).toContain('No successful backup for 30 h: the RPO threshold is 24 h.');
+  expect(sent[2].message).toContain('Backup succeeded after being overdue');
+  const never = notifier({}, []);
+  expect(await never.overdue({ now: new Date(now), rpoHours: 24 })).toMatchObject({ id: expect.stringMatching(/^backup-overdue:never:\d+$/) });
 });
 
-it('drill and repository problems post once each and end silently when resolved', async () => {
-  const alertsOut = notifier();
-  const drill = () => alertsOut.drillFailed({ snapshotId: snapshot.id, mismatches: ['table Posts: 1200 rows, expected 1201'] });
-  const full = () => alertsOut.repositoryProblem({ kind: 'nearly-full', location: '/srv/backup', freeBytes: 1024 ** 3, estimateBytes: 512 * 1024 ** 2 });
-  await drill();
-  await drill();
+it('drill problems are sent once and end silently; repository problems end with a recovery alert', async () => {
+  const alerts = notifier();
+  const drill = (jobId: string) => alerts.drillFailed({ jobId, snapshotId: snapshot.id, mismatches: ['table Posts: 1200 rows, expected 1201'] });
+  const full = () => alerts.repositoryProblem({ kind: 'nearly-full', location: '/srv/backup', freeBytes: 1024 ** 3, estimateBytes: 512 * 1024 ** 2 });
+  await drill('drill-1');
+  await drill('drill-2');
   await full();
   await full();
-  expect(alerts()).toHaveLength(2);
-  await alertsOut.resolved('drill');
-  expect(alertsOut.status().ongoing.map((p) => p.key)).toEqual(['repository:NEARLY_FULL']);
-  expect(await drill()).toEqual({ result: 'posted' });
-  expect(alerts()).toHaveLength(3);
+  expect(sent.map((a) => a.id)).toEqual(['drill-failed:drill-1', `repository-nearly-full:${Math.floor(now / DEFAULT_REPEAT_AFTER_MS)}`]);
+  expect(await alerts.resolved('drill')).toMatchObject({ result: 'suppressed' });
+  expect(alerts.ongoing().map((p) => p.key)).toEqual(['repository:NEARLY_FULL']);
+  expect(await alerts.resolved('repository', '/srv/backup')).toEqual({ result: 'sent', id: `repository-recovered:${sent[1].id}` });
+  expect(sent[2]).toMatchObject({ kind: 'repository-recovered', severity: 'info', message: expect.stringContaining('/srv/backup is reachable and has room again') });
+  expect(await alerts.resolved('repository', '/srv/backup')).toMatchObject({ result: 'suppressed' });
+  expect(await drill('drill-3')).toEqual({ result: 'sent', id: 'drill-failed:drill-3' });
 });
 
-it('looks up the channel once and the bot id with me() when not given', async () => {
-  const alertsOut = notifier({ botUserId: undefined });
-  await alertsOut.failed(failedRun());
-  await alertsOut.drillFailed({ snapshotId: 'abc', mismatches: ['x'] });
-  const calls = mm.requests.map((r) => `${r.method} ${r.path}`);
-  expect(calls.filter((c) => c.includes('/channels/name/'))).toHaveLength(1);
-  expect(calls.filter((c) => c === 'GET /api/v4/users/me')).toHaveLength(1);
-  expect(alerts()).toHaveLength(2);
-  expect(alertsOut.status().channelId).toBe(alertsId);
+it('an unreachable repository is named by its code and the repeat period; verify and prune failures by their job', async () => {
+  const alerts = notifier();
+  const error = new MmBackupError({ step: 'probe', code: 'S3_UNREACHABLE', message: 'connect ECONNREFUSED', fix: 'check the endpoint' });
+  await alerts.repositoryProblem({ kind: 'unreachable', location: 's3://b/p', error });
+  expect(sent[0]).toMatchObject({ id: `repository-unreachable:S3_UNREACHABLE:${Math.floor(now / DEFAULT_REPEAT_AFTER_MS)}`, severity: 'error' });
+  await alerts.jobFailed({ jobId: 'verify-1', kind: 'verify', snapshotId: snapshot.id, error });
+  await alerts.jobFailed({ jobId: 'prune-1', kind: 'prune', error });
+  expect(sent.slice(1).map((a) => [a.id, a.kind])).toEqual([['verify-failed:verify-1', 'verify-failed'], ['prune-failed:prune-1', 'prune-failed']]);
+  expect(sent[1].message).toContain(`Verification of snapshot ${snapshot.id} failed at step probe`);
 });
-
-it('does not try to join when the bot is already a member', async () => {
-  mm.state.addChannelMember(alertsId, botId);
-  await notifier().failed(failedRun());
-  expect(mm.requests.map((r) => r.operationId)).not.toContain('AddChannelMember');
-  expect(alerts()).toHaveLength(1);
-});
-
-it('an unknown channel is reported, not thrown, and the problem posts once the channel exists', async () => {
-  const alertsOut = notifier({ channel: 'nope' });
-  const outcome = await alertsOut.failed(failedRun());
-  expect(outcome).toMatchObject({ result: 'failed', error: { code: 'ALERT_CHANNEL_NOT_FOUND' } });
-  expect(outcome.result === 'failed' && outcome.error.fix).toMatch(/create the channel ~nope in team ops/);
-  expect(alertsOut.status().lastError).toMatchObject({ code: 'ALERT_CHANNEL_NOT_FOUND', at: new Date(now) });
-  expect(logged.join('\n')).toMatch(/alert not posted to ops\/nope/);
-  expect(logged.join('\n')).not.toContain(SECRET);
-
-  mm.state.addChannel([...mm.state.teams.values()][0].id, 'nope');
-  expect(await alertsOut.failed(failedRun())).toEqual({ result: 'posted' });
-  expect(alertsOut.status().lastError).toBeUndefined();
-});
-
-it('an unknown team and an unreachable Mattermost are reported, not thrown', async () => {
-  expect(await notifier({ team: 'nope' }).overdue({ now: new Date(now), rpoHours: 24 }))
-    .toMatchObject({ result: 'failed', error: { code: 'ALERT_CHANNEL_NOT_FOUND' } });
-  const down = new MattermostApi({ siteUrl: await closedPortUrl(), botToken: 'unused-token-1234' });
-  expect(await notifier({ api: down }).failed(failedRun())).toMatchObject({ result: 'failed', error: { code: 'MM_UNREACHABLE' } });
-});
-
-it('a bot that may not join is reported with the permission to grant', async () => {
-  const team = [...mm.state.teams.values()][0];
-  const privateId = mm.state.addChannel(team.id, 'private-ops', 'P').id;
-  const outcome = await notifier({ channel: 'private-ops' }).failed(failedRun());
-  // A plain bot cannot even read a private channel it is not in: Mattermost answers 403 to the lookup.
-  expect(outcome).toMatchObject({ result: 'failed', error: { code: 'MM_FORBIDDEN', fix: expect.stringMatching(/read_channel/) } });
-  expect(mm.state.posts.filter((p) => p.channel_id === privateId)).toEqual([]);
-});
-
-/** A loopback URL nothing listens on: a port the system just handed out and that is closed again. */
-async function closedPortUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}

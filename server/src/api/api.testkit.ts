@@ -1,26 +1,29 @@
 /**
  * Test support for the HTTP layer: a small BridgeCore built on the real JobRunner (so BUSY, the log buffer,
- * subscriptions and cancel behave as in the bridge) with jobs that wait until the test lets them finish, and
- * a harness that starts the API against the Mattermost test server with an admin, a non-admin and a personal
- * access token seeded. Everything that is not about the HTTP layer answers with fixed data.
+ * subscriptions and cancel behave as in the bridge) with jobs that wait until the test lets them finish, a
+ * real EventHub, and a harness that starts the API with a plugin secret, driven as the plugin drives it.
+ * Everything that is not about the HTTP layer answers with fixed data.
  */
 import type * as http from 'node:http';
+import { PROTOCOL, type CommandReply, type CommandRequest } from '@backup-dr/wire';
 import { MmBackupError } from '../common/errors';
-import { MattermostApi } from '../mattermost-api/client';
 import type { ComponentName, SnapshotManifest } from '../repository/snapshots';
 import type { Reporter } from '../common/reporter';
 import { JobRunner } from '../schedule/runner';
-import { startMattermostTestServer, type MattermostTestServer } from '../../test/support/mattermost/server';
 import type {
-  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, RetentionPreview, RetentionPreviewRequest,
-  SchedulePreview, SchedulePreviewRequest, SettingsView, SlashReply,
+  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, Requester, RetentionPreview, RetentionPreviewRequest,
+  SchedulePreview, SchedulePreviewRequest, SettingsView,
 } from './core';
+import { EventHub } from './events';
 import { createApiServer, listenApiServer, type ApiServerOptions } from './server';
 
 export class TestCore implements BridgeCore {
   readonly runner = new JobRunner();
-  readonly slashBodies: string[] = [];
+  readonly events = new EventHub({ version: '0.1.0', host: 'test-host' });
+  readonly commands: CommandRequest[] = [];
   readonly backupsStarted: Array<ComponentName[] | undefined> = [];
+  /** Who each started job was for. */
+  readonly requesters: Array<Requester | undefined> = [];
   /** What the preview endpoints handed over after validating the query. */
   readonly scheduleRequests: SchedulePreviewRequest[] = [];
   readonly retentionRequests: RetentionPreviewRequest[] = [];
@@ -73,13 +76,15 @@ export class TestCore implements BridgeCore {
     throw new MmBackupError({ step: 'find-snapshot', code: 'SNAPSHOT_NOT_FOUND', message: `no snapshot ${id}`, fix: 'see mmbackup list', exitCode: 2 });
   }
 
-  async startBackup(components?: ComponentName[]): Promise<{ jobId: string }> {
+  async startBackup(components?: ComponentName[], requester?: Requester): Promise<{ jobId: string }> {
     const jobId = this.startGated('backup', 'dump-db');
     this.backupsStarted.push(components);
+    this.requesters.push(requester);
     return { jobId };
   }
 
-  async startVerify(id: string): Promise<{ jobId: string }> {
+  async startVerify(id: string, requester?: Requester): Promise<{ jobId: string }> {
+    this.requesters.push(requester);
     return { jobId: this.startGated('verify', `read-data ${id}`) };
   }
 
@@ -130,9 +135,9 @@ export class TestCore implements BridgeCore {
     return { effective: { BackupSchedule: '0 3 * * *', S3SecretKey: { set: true } }, locked: ['BackupSchedule'], problems: [] };
   }
 
-  async handleSlash(formBody: string): Promise<SlashReply> {
-    this.slashBodies.push(formBody);
-    return { status: 200, body: { response_type: 'ephemeral', text: 'Backup started' } };
+  async command(request: CommandRequest): Promise<CommandReply> {
+    this.commands.push(request);
+    return { text: `Backup started for @${request.username}` };
   }
 
   metrics(): string {
@@ -140,15 +145,13 @@ export class TestCore implements BridgeCore {
   }
 }
 
-/** A running API with its Mattermost test server and the seeded credentials. */
+/** A running API with the plugin secret. */
 export interface Harness {
   url: string;
-  mm: MattermostTestServer;
   core: TestCore;
-  /** Session token of a system admin, and of a plain user; a personal access token of the admin. */
-  adminToken: string;
-  userToken: string;
-  adminPat: string;
+  /** The plugin secret, and the headers the plugin sends for alice (a system admin the plugin has checked). */
+  secret: string;
+  plugin: Record<string, string>;
   metricsToken: string;
   /** Every response body the tests read through fetchText(), to check no secret ever left the bridge. */
   bodies: string[];
@@ -156,20 +159,18 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: Partial<ApiServerOptions> = {}): Promise<Harness> {
-  const mm = await startMattermostTestServer();
-  const bot = mm.state.addBot({ username: 'backup-bot' });
-  const admin = mm.state.addUser({ username: 'alice', roles: 'system_user system_admin' });
-  const user = mm.state.addUser({ username: 'bob' });
+export const TEST_SECRET = 'plugin-secret-4b1d0c2e9f7a';
+
+export async function startHarness(options: Partial<ApiServerOptions> & { secretValue?: string | undefined } = {}): Promise<Harness> {
   const core = new TestCore();
   const metricsToken = 'metrics-token-0123456789';
-  const server: http.Server = createApiServer({
-    core, auth: { api: new MattermostApi({ siteUrl: mm.url, botToken: bot.token }) }, metricsToken, log: () => undefined, ...options,
-  });
+  const secret = 'secretValue' in options ? options.secretValue : TEST_SECRET;
+  const server: http.Server = createApiServer({ core, secret: () => secret, metricsToken, log: () => undefined, ...options });
   const { url } = await listenApiServer(server, 0);
   const bodies: string[] = [];
+  const plugin = { [PROTOCOL.headers.secret]: TEST_SECRET, [PROTOCOL.headers.userId]: 'u-alice-0000000000000000000', [PROTOCOL.headers.username]: 'alice' };
   return {
-    url, mm, core, adminToken: admin.token, userToken: user.token, adminPat: mm.state.addToken(admin.user.id), metricsToken, bodies,
+    url, core, secret: TEST_SECRET, plugin, metricsToken, bodies,
     async fetchText(path, init) {
       const res = await fetch(`${url}${path}`, init);
       const text = await res.text();
@@ -180,12 +181,6 @@ export async function startHarness(options: Partial<ApiServerOptions> = {}): Pro
       await core.cancelCurrent();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await mm.stop();
     },
   };
-}
-
-/** Requests to the Mattermost test server that validated a token (GET /api/v4/users/me). */
-export function sessionLookups(mm: MattermostTestServer): number {
-  return mm.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/users/me').length;
 }

@@ -11,7 +11,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(h.mm.problems).toEqual([]);
   await h.stop();
 });
 
@@ -42,7 +41,7 @@ async function openStream(url: string, headers: Record<string, string>) {
 }
 
 async function startJob(): Promise<string> {
-  const res = await h.fetchText('/api/v1/backups', { method: 'POST', headers: { Authorization: `Bearer ${h.adminToken}` } });
+  const res = await h.fetchText('/api/v1/backups', { method: 'POST', headers: h.plugin });
   return JSON.parse(res.text).jobId;
 }
 
@@ -54,7 +53,7 @@ function lines(text: string): string[] {
 it('replays the buffered lines, then streams live ones and heartbeats, then the end event', async () => {
   const jobId = await startJob();
   h.core.logLine('replayed line');
-  const stream = await openStream(`${h.url}/backup-dr/api/v1/jobs/${jobId}/log`, { Cookie: `MMAUTHTOKEN=${h.adminToken}` });
+  const stream = await openStream(`${h.url}/api/v1/jobs/${jobId}/log`, h.plugin);
   expect(stream.res.status).toBe(200);
   expect(stream.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   expect(stream.res.headers.get('x-accel-buffering')).toBe('no');
@@ -72,7 +71,7 @@ it('replays the buffered lines, then streams live ones and heartbeats, then the 
 
 it('reports a cancelled job in the end event', async () => {
   const jobId = await startJob();
-  const stream = await openStream(`${h.url}/api/v1/jobs/${jobId}/log`, { Authorization: `Bearer ${h.adminToken}` });
+  const stream = await openStream(`${h.url}/api/v1/jobs/${jobId}/log`, h.plugin);
   await stream.until(/dump-db/);
   await h.core.cancelCurrent();
   await stream.until(() => stream.done);
@@ -85,22 +84,22 @@ it('replays a finished job and ends at once', async () => {
   const jobId = await startJob();
   h.core.finishJob();
   await new Promise((r) => setImmediate(r));
-  const res = await h.fetchText(`/api/v1/jobs/${jobId}/log`, { headers: { Authorization: `Bearer ${h.adminToken}` } });
+  const res = await h.fetchText(`/api/v1/jobs/${jobId}/log`, { headers: h.plugin });
   expect(res.status).toBe(200);
   expect(lines(res.text)).toEqual(['dump-db: pg_dump mattermost', 'backup finished']);
   expect(res.text.endsWith(`event: end\ndata: {"id":"${jobId}"}\n\n`)).toBe(true);
 });
 
-it('answers 404 for an unknown job and 403 to a non-admin', async () => {
-  const headers = { Authorization: `Bearer ${h.adminToken}` };
+it('answers 404 for an unknown job and 401 without the plugin secret', async () => {
+  const headers = h.plugin;
   expect((await h.fetchText('/api/v1/jobs/backup-nope/log', { headers })).status).toBe(404);
   const jobId = await startJob();
-  expect((await h.fetchText(`/api/v1/jobs/${jobId}/log`, { headers: { Authorization: `Bearer ${h.userToken}` } })).status).toBe(403);
+  expect((await h.fetchText(`/api/v1/jobs/${jobId}/log`)).status).toBe(401);
 });
 
 it('stops following when the client goes away, and the job goes on', async () => {
   const jobId = await startJob();
-  const stream = await openStream(`${h.url}/api/v1/jobs/${jobId}/log`, { Authorization: `Bearer ${h.adminToken}` });
+  const stream = await openStream(`${h.url}/api/v1/jobs/${jobId}/log`, h.plugin);
   await stream.until(/dump-db/);
   expect(h.core.activeSubscriptions).toBe(1);
   stream.abort();

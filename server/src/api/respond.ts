@@ -3,15 +3,11 @@
  * status derived from the MmBackupError, and headers that keep admin data out of caches.
  */
 import type * as http from 'node:http';
+import type { ApiErrorBody } from '@backup-dr/wire';
 import { ExitCode, MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 
-/** An error body: `error` is the code (e.g. "BUSY"), `fix` says what to do about it. */
-export interface ApiErrorBody {
-  error: string;
-  message: string;
-  fix?: string;
-}
+export type { ApiErrorBody };
 
 /** The error body for a code and its words. */
 export function errorBodyOf(code: string, message: string, fix?: string): ApiErrorBody {

@@ -4,21 +4,25 @@
  * well-formed arguments.
  */
 import type * as http from 'node:http';
+import type { CommandRequest } from '@backup-dr/wire';
 import { ALL_COMPONENTS, type ComponentName } from '../repository/snapshots';
-import { mediaType, readBody, readJsonObject } from './body';
-import type { BridgeCore } from './core';
+import { readJsonObject } from './body';
+import type { BridgeCore, Requester } from './core';
+import { streamEvents } from './events';
 import { streamJobLog } from './log-stream';
 import { retentionPreview, schedulePreview } from './preview-routes';
 import { HttpError, sendJson, sendText } from './respond';
 
-/** admin: a Mattermost system admin (./auth); metrics: the optional metrics token; open: anyone. */
-export type Access = 'admin' | 'metrics' | 'open';
+/** plugin: the plugin's secret (./auth), on behalf of a system admin; metrics: the optional metrics token; open: anyone. */
+export type Access = 'plugin' | 'metrics' | 'open';
 
 export interface RouteContext {
   core: BridgeCore;
   req: http.IncomingMessage;
   res: http.ServerResponse;
   params: Record<string, string>;
+  /** The user the plugin forwarded the request for (plugin routes only). */
+  requester: Requester;
   heartbeatMs?: number;
 }
 
@@ -41,48 +45,59 @@ export const ROUTES: Route[] = [
     method: 'GET', path: '/metrics', access: 'metrics',
     handle: (c) => sendText(c.res, 200, 'text/plain; version=0.0.4; charset=utf-8', c.core.metrics()),
   },
-  { method: 'GET', path: '/api/v1/status', access: 'admin', handle: (c) => ok(c, c.core.status()) },
-  { method: 'GET', path: '/api/v1/backups', access: 'admin', handle: (c) => ok(c, c.core.listBackups()) },
-  { method: 'GET', path: '/api/v1/backups/:id', access: 'admin', handle: (c) => ok(c, c.core.getBackup(snapshotId(c))) },
-  { method: 'POST', path: '/api/v1/backups', access: 'admin', handle: startBackup },
-  { method: 'POST', path: '/api/v1/backups/:id/verify', access: 'admin', handle: (c) => accepted(c, c.core.startVerify(snapshotId(c))) },
+  { method: 'GET', path: '/api/v1/status', access: 'plugin', handle: (c) => ok(c, c.core.status()) },
+  { method: 'GET', path: '/api/v1/backups', access: 'plugin', handle: (c) => ok(c, c.core.listBackups()) },
+  { method: 'GET', path: '/api/v1/backups/:id', access: 'plugin', handle: (c) => ok(c, c.core.getBackup(snapshotId(c))) },
+  { method: 'POST', path: '/api/v1/backups', access: 'plugin', handle: startBackup },
+  { method: 'POST', path: '/api/v1/backups/:id/verify', access: 'plugin', handle: (c) => accepted(c, c.core.startVerify(snapshotId(c), c.requester)) },
   {
-    method: 'POST', path: '/api/v1/jobs/current/cancel', access: 'admin',
+    method: 'POST', path: '/api/v1/jobs/current/cancel', access: 'plugin',
     handle: async (c) => ok(c, { cancelled: await c.core.cancelCurrent() }),
   },
-  { method: 'GET', path: '/api/v1/jobs/:id/log', access: 'admin', handle: (c) => streamJobLog(c.core, c.params.id, c.res, c.heartbeatMs) },
-  { method: 'GET', path: '/api/v1/settings', access: 'admin', handle: (c) => ok(c, c.core.settings()) },
-  { method: 'GET', path: '/api/v1/schedule/preview', access: 'admin', handle: schedulePreview },
-  { method: 'GET', path: '/api/v1/retention/preview', access: 'admin', handle: retentionPreview },
-  { method: 'GET', path: '/api/v1/destinations', access: 'admin', handle: (c) => ok(c, c.core.destinations()) },
-  // A POST: it writes (and removes) a probe object in each repository, so a cookie request needs the CSRF header.
-  { method: 'POST', path: '/api/v1/destinations/test', access: 'admin', handle: (c) => ok(c, c.core.testDestinations()) },
-  { method: 'POST', path: '/api/v1/slash', access: 'open', handle: slash },
+  { method: 'GET', path: '/api/v1/jobs/:id/log', access: 'plugin', handle: (c) => streamJobLog(c.core, c.params.id, c.res, c.heartbeatMs) },
+  { method: 'GET', path: '/api/v1/settings', access: 'plugin', handle: (c) => ok(c, c.core.settings()) },
+  { method: 'GET', path: '/api/v1/schedule/preview', access: 'plugin', handle: schedulePreview },
+  { method: 'GET', path: '/api/v1/retention/preview', access: 'plugin', handle: retentionPreview },
+  { method: 'GET', path: '/api/v1/destinations', access: 'plugin', handle: (c) => ok(c, c.core.destinations()) },
+  // A POST: it writes (and removes) a probe object in each repository (Mattermost requires CSRF for it).
+  { method: 'POST', path: '/api/v1/destinations/test', access: 'plugin', handle: (c) => ok(c, c.core.testDestinations()) },
+  { method: 'POST', path: '/api/v1/commands', access: 'plugin', handle: command },
+  { method: 'GET', path: '/api/v1/events', access: 'plugin', handle: (c) => streamEvents(c.core.events, c.req, c.res, c.heartbeatMs) },
 ];
 
 /** POST backups {only?: ["db" | "config" | "files", ...]} → 202 {jobId}. */
 async function startBackup(ctx: RouteContext): Promise<void> {
   const body = await readJsonObject(ctx.req);
   const only = body.only;
-  if (only === undefined) return accepted(ctx, ctx.core.startBackup());
+  if (only === undefined) return accepted(ctx, ctx.core.startBackup(undefined, ctx.requester));
   const known = new Set<string>(ALL_COMPONENTS);
   if (!Array.isArray(only) || only.length === 0 || !only.every((c) => typeof c === 'string' && known.has(c))) {
     throw new HttpError(400, 'BAD_COMPONENTS', `"only" must be a non-empty list of ${ALL_COMPONENTS.join(', ')}`);
   }
-  return accepted(ctx, ctx.core.startBackup(only as ComponentName[]));
+  return accepted(ctx, ctx.core.startBackup(only as ComponentName[], ctx.requester));
 }
 
 /**
- * Mattermost posts the slash command as a form. Not session-authenticated: Mattermost's server calls it,
- * and the core checks the command's token and the invoking user.
+ * POST /api/v1/commands: a /backup invocation the plugin has checked (the caller is a system admin) →
+ * 200 {text}, the ephemeral answer.
  */
-async function slash(ctx: RouteContext): Promise<void> {
-  if (mediaType(ctx.req) !== 'application/x-www-form-urlencoded') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the slash command endpoint takes application/x-www-form-urlencoded',
-      'set the /backup command\'s request method to POST');
-  }
-  const reply = await ctx.core.handleSlash(await readBody(ctx.req));
-  sendJson(ctx.res, reply.status, reply.body);
+async function command(ctx: RouteContext): Promise<void> {
+  const body = await readJsonObject(ctx.req);
+  const text = (key: string, required: boolean): string => {
+    const value = body[key];
+    if (value === undefined && !required) return '';
+    if (typeof value !== 'string' || (required && value === '')) {
+      throw new HttpError(400, 'BAD_COMMAND', `"${key}" must be ${required ? 'a non-empty' : 'a'} string`, 'the body is {userId, username, channelId, teamId, rootId?, text}');
+    }
+    return value;
+  };
+  const request: CommandRequest = {
+    userId: text('userId', true), username: text('username', true), channelId: text('channelId', true), teamId: text('teamId', false),
+    text: text('text', false),
+  };
+  const rootId = text('rootId', false);
+  if (rootId) request.rootId = rootId;
+  ok(ctx, ctx.core.command(request));
 }
 
 /** Snapshot ids are hex; refusing anything else here keeps odd strings out of repository paths and logs. */

@@ -1,10 +1,17 @@
 /**
- * The API over HTTP: who gets in (401/403/200 by Bearer, cookie and CSRF, against the Mattermost test server),
- * the routes, error mapping, the open endpoints, and that no answer carries a secret.
+ * The API over HTTP as the plugin drives it: the plugin secret (401 BRIDGE_SECRET_MISMATCH, 503
+ * BRIDGE_NO_SECRET), the user headers reaching the core, the routes, error mapping, /backup commands, the
+ * open endpoints, a unix socket, and that no answer carries a secret.
  */
+import * as http from 'node:http';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROTOCOL } from '@backup-dr/wire';
 import { MmBackupError } from '../common/errors';
 import { registerSecret } from '../common/redact';
-import { sessionLookups, startHarness, type Harness } from './api.testkit';
+import { startHarness, TEST_SECRET, type Harness } from './api.testkit';
+import { createApiServer, listenApiServer } from './server';
 
 let h: Harness;
 
@@ -13,76 +20,52 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  const secrets = [h.adminToken, h.userToken, h.adminPat, h.metricsToken];
-  for (const body of h.bodies) for (const secret of secrets) expect(body).not.toContain(secret);
-  expect(h.mm.problems).toEqual([]);
+  for (const body of h.bodies) for (const secret of [h.secret, h.metricsToken]) expect(body).not.toContain(secret);
   await h.stop();
 });
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const cookie = (token: string, csrf?: string) => ({ Cookie: `MMAUTHTOKEN=${token}${csrf ? `; MMCSRF=${csrf}` : ''}` });
 
-describe('authentication', () => {
-  it('answers 401 without a token and with an invalid one', async () => {
+describe('the plugin secret', () => {
+  it('answers 401 BRIDGE_SECRET_MISMATCH without the secret header, or with a wrong one', async () => {
     const none = await h.fetchText('/api/v1/status');
     expect(none.status).toBe(401);
-    expect(JSON.parse(none.text).error).toBe('UNAUTHENTICATED');
-    expect((await h.fetchText('/api/v1/status', { headers: bearer('not-a-real-token-xyz') })).status).toBe(401);
-    expect((await h.fetchText('/api/v1/status', { headers: cookie('not-a-real-token-xyz') })).status).toBe(401);
-    expect((await h.fetchText('/api/v1/status', { headers: { Authorization: 'Basic abc' } })).status).toBe(401);
+    expect(JSON.parse(none.text)).toMatchObject({ error: 'BRIDGE_SECRET_MISMATCH', fix: expect.stringContaining('BridgeSecret') });
+    const wrong = await h.fetchText('/api/v1/status', { headers: { [PROTOCOL.headers.secret]: `${TEST_SECRET}x` } });
+    expect(wrong.status).toBe(401);
+    expect(JSON.parse(wrong.text).error).toBe(PROTOCOL.errors.secretMismatch);
+    // A Mattermost session or token is not a way in any more: only the plugin is.
+    expect((await h.fetchText('/api/v1/status', { headers: { ...bearer(TEST_SECRET), Cookie: 'MMAUTHTOKEN=abc' } })).status).toBe(401);
   });
 
-  it('answers 403 to a valid non-admin session', async () => {
-    const res = await h.fetchText('/api/v1/status', { headers: bearer(h.userToken) });
-    expect(res.status).toBe(403);
-    expect(JSON.parse(res.text)).toMatchObject({ error: 'FORBIDDEN', message: 'bob is not a system admin' });
-  });
-
-  it('lets an admin in by Bearer session, personal access token, and cookie', async () => {
-    for (const headers of [bearer(h.adminToken), bearer(h.adminPat), cookie(h.adminToken)]) {
-      const res = await h.fetchText('/api/v1/status', { headers });
-      expect(res.status).toBe(200);
-      expect(JSON.parse(res.text)).toMatchObject({ running: null, repository: '/var/backups/mattermost' });
+  it('answers 503 BRIDGE_NO_SECRET while the bridge has no secret, saying how to get one', async () => {
+    const bare = await startHarness({ secretValue: undefined });
+    try {
+      const res = await bare.fetchText('/api/v1/status', { headers: bare.plugin });
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.text)).toMatchObject({ error: PROTOCOL.errors.noSecret, fix: expect.stringMatching(/enable the Backup & DR plugin.*MMBACKUP_BRIDGE_SECRET/) });
+    } finally {
+      await bare.stop();
     }
   });
 
-  it('refuses a state-changing cookie request without a matching X-CSRF-Token, and accepts it with one', async () => {
-    const post = (headers: Record<string, string>) => h.fetchText('/api/v1/jobs/current/cancel', { method: 'POST', headers });
-    expect((await post(cookie(h.adminToken))).status).toBe(403);
-    expect((await post({ ...cookie(h.adminToken, 'csrf-value-1'), 'X-CSRF-Token': 'csrf-value-2' })).status).toBe(403);
-    expect((await post({ ...cookie(h.adminToken), 'X-CSRF-Token': 'csrf-value-1' })).status).toBe(403);
-    const ok = await post({ ...cookie(h.adminToken, 'csrf-value-1'), 'X-CSRF-Token': 'csrf-value-1' });
-    expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.text)).toEqual({ cancelled: false });
-    expect((await post(bearer(h.adminToken))).status).toBe(200); // a Bearer token is never sent by the browser on its own
-  });
-
-  it('asks Mattermost once per token within the cache time', async () => {
-    await h.fetchText('/api/v1/status', { headers: bearer(h.adminToken) });
-    await h.fetchText('/api/v1/backups', { headers: bearer(h.adminToken) });
-    await h.fetchText('/api/v1/settings', { headers: cookie(h.adminToken) });
-    expect(sessionLookups(h.mm)).toBe(1);
-    await h.fetchText('/api/v1/status', { headers: bearer(h.adminPat) });
-    expect(sessionLookups(h.mm)).toBe(2);
-  });
-
-  it('does not keep trusting a token Mattermost refused', async () => {
-    const token = h.mm.state.addToken([...h.mm.state.users.values()].find((u) => u.username === 'alice')!.id);
-    h.mm.state.revokeToken(token);
-    expect((await h.fetchText('/api/v1/status', { headers: bearer(token) })).status).toBe(401);
-    expect((await h.fetchText('/api/v1/status', { headers: bearer(token) })).status).toBe(401);
-    expect(sessionLookups(h.mm)).toBe(2);
+  it('lets the plugin in, and hands the user it acts for to the core', async () => {
+    const res = await h.fetchText('/api/v1/status', { headers: h.plugin });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ running: null, repository: '/var/backups/mattermost' });
+    const started = await h.fetchText('/api/v1/backups', { method: 'POST', headers: h.plugin });
+    expect(started.status).toBe(202);
+    expect(h.core.requesters).toEqual([{ userId: 'u-alice-0000000000000000000', username: 'alice' }]);
   });
 });
 
 describe('routes', () => {
-  const admin = () => bearer(h.adminToken);
+  const admin = () => h.plugin;
 
-  it('serves with and without the proxy mount path', async () => {
-    expect((await h.fetchText('/backup-dr/api/v1/backups', { headers: admin() })).status).toBe(200);
+  it('serves no mount prefix any more: /backup-dr/ is unknown', async () => {
     const plain = await h.fetchText('/api/v1/backups', { headers: admin() });
     expect(JSON.parse(plain.text)).toEqual([expect.objectContaining({ id: 'abc123' })]);
-    expect((await h.fetchText('/backup-dr/healthz')).status).toBe(200);
+    expect((await h.fetchText('/backup-dr/api/v1/backups', { headers: admin() })).status).toBe(404);
   });
 
   it('starts a backup (202 with the job id), then answers BUSY with 409', async () => {
@@ -146,21 +129,20 @@ describe('routes', () => {
       leaky.core.listBackups = async () => {
         throw new Error(`socket hang up talking to s3://AKIA:${passphrase}@minio`);
       };
-      const status = await leaky.fetchText('/api/v1/status', { headers: bearer(leaky.adminToken) });
+      const status = await leaky.fetchText('/api/v1/status', { headers: leaky.plugin });
       expect(status.status).toBe(500);
       expect(JSON.parse(status.text).message).toBe('passphrase *** does not open it');
-      const list = await leaky.fetchText('/api/v1/backups', { headers: bearer(leaky.adminToken) });
+      const list = await leaky.fetchText('/api/v1/backups', { headers: leaky.plugin });
       expect(JSON.parse(list.text)).toMatchObject({ error: 'INTERNAL', message: 'the bridge failed unexpectedly' });
       expect(logged.join('\n')).toMatch(/socket hang up/);
       expect([...leaky.bodies, ...logged].join('\n')).not.toContain(passphrase);
-      expect(leaky.mm.problems).toEqual([]);
     } finally {
       await leaky.stop();
     }
   });
 });
 
-describe('endpoints without a Mattermost session', () => {
+describe('endpoints without the plugin secret', () => {
   it('serves /healthz to anyone', async () => {
     const res = await h.fetchText('/healthz');
     expect(res.status).toBe(200);
@@ -170,7 +152,7 @@ describe('endpoints without a Mattermost session', () => {
   it('requires the metrics token on /metrics when one is set', async () => {
     expect((await h.fetchText('/metrics')).status).toBe(401);
     expect((await h.fetchText('/metrics', { headers: bearer('wrong-token-123') })).status).toBe(401);
-    expect((await h.fetchText('/metrics', { headers: bearer(h.adminToken) })).status).toBe(401);
+    expect((await h.fetchText('/metrics', { headers: bearer(h.secret) })).status).toBe(401);
     const ok = await h.fetchText('/metrics', { headers: bearer(h.metricsToken) });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -186,16 +168,66 @@ describe('endpoints without a Mattermost session', () => {
     }
   });
 
-  it('passes the slash command form to the core without a session, and requires a form body', async () => {
-    const form = 'token=cmdtoken123&user_id=u1&command=%2Fbackup&text=status';
-    const res = await h.fetchText('/backup-dr/api/v1/slash', {
-      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form,
-    });
+  it('refuses /backup commands and the event stream without the secret', async () => {
+    expect((await h.fetchText('/api/v1/commands', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await h.fetchText('/api/v1/events')).status).toBe(401);
+    expect(h.core.commands).toEqual([]);
+  });
+});
+
+describe('POST commands', () => {
+  const post = (body: unknown) => h.fetchText('/api/v1/commands', { method: 'POST', headers: { ...h.plugin, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('passes a checked /backup invocation to the core and answers its text', async () => {
+    const invocation = { userId: 'u1', username: 'alice', channelId: 'c1', teamId: 't1', rootId: 'r1', text: 'now db' };
+    const res = await post(invocation);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toEqual({ response_type: 'ephemeral', text: 'Backup started' });
-    expect(h.core.slashBodies).toEqual([form]);
-    expect(sessionLookups(h.mm)).toBe(0);
-    const json = await h.fetchText('/api/v1/slash', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    expect(json.status).toBe(415);
+    expect(JSON.parse(res.text)).toEqual({ text: 'Backup started for @alice' });
+    expect(h.core.commands).toEqual([invocation]);
+    await post({ userId: 'u1', username: 'alice', channelId: 'c1', teamId: 't1' });
+    expect(h.core.commands[1]).toEqual({ userId: 'u1', username: 'alice', channelId: 'c1', teamId: 't1', text: '' });
+  });
+
+  it('refuses an invocation without user or channel (400)', async () => {
+    const res = await post({ username: 'alice', channelId: 'c1', text: 'status' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'BAD_COMMAND', message: '"userId" must be a non-empty string' });
+    expect((await post({ userId: 'u1', username: 'alice', text: 'status' })).status).toBe(400);
+    expect(h.core.commands).toEqual([]);
+  });
+});
+
+describe('listening on a unix socket', () => {
+  it('serves the API on a 0660 socket, replacing a stale one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mmbackup-sock-'));
+    const socket = join(dir, 'bridge.sock');
+    const start = async () => {
+      const server = createApiServer({ core: h.core, secret: () => TEST_SECRET, log: () => undefined });
+      return { server, ...(await listenApiServer(server, { socket })) };
+    };
+    const first = await start();
+    expect(first.url).toBe(`unix:${socket}`);
+    expect((await stat(socket)).mode & 0o777).toBe(0o660);
+    const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = http.request({ socketPath: socket, path: '/api/v1/status', headers: h.plugin }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).repository).toBe('/var/backups/mattermost');
+    // A crash leaves the socket file behind; the next start must not fail on it.
+    first.server.close();
+    await new Promise((r) => first.server.once('close', r));
+    const { writeFile } = await import('node:fs/promises');
+    const second = await start().catch((err) => err as Error);
+    expect(second).not.toBeInstanceOf(Error);
+    if (!(second instanceof Error)) await new Promise((r) => second.server.close(r));
+    await writeFile(socket, 'not a socket');
+    await expect(start()).rejects.toThrow(/exists and is not a socket/);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -2,16 +2,20 @@
  * The bridge: one JobRunner (never two operations at once), the settings in force, the repository, and
  * what the HTTP API, the slash command and the scheduler ask of them (api/core.ts BridgeCore). Jobs are
  * started here (./jobs.ts, with their phases and byte estimates from ./progress.ts) and observed by
- * ./outcomes.ts; assembling and starting everything is ./serve.ts. What the System Console reads is
- * decided by pure functions beside it: ./status.ts (with ./health.ts), ./history.ts (restore lines),
+ * ./outcomes.ts (alerts, heartbeat, metrics) and ./job-events.ts (the plugin's event stream); assembling and
+ * starting everything is ./serve.ts. What the System Console reads is decided by pure functions beside it:
+ * ./status.ts (with the health rules of @backup-dr/wire), ./history.ts (restore lines),
  * ./previews.ts (schedule and retention) and ./destinations.ts (the connection test).
  */
 import { ExitCode, MmBackupError } from '../common/errors';
+import type { CommandReply, CommandRequest } from '@backup-dr/wire';
 import type {
-  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, RetentionPreview, RetentionPreviewRequest,
-  SchedulePreview, SchedulePreviewRequest, SettingsView, SlashReply,
+  BackupSummary, BridgeCore, BridgeStatus, DestinationsView, DestinationTestResult, Requester, RetentionPreview, RetentionPreviewRequest,
+  SchedulePreview, SchedulePreviewRequest, SettingsView,
 } from '../api/core';
-import type { LogLine, LogSubscriber } from '../schedule/runner';
+import type { EventHub } from '../api/events';
+import type { Reporter } from '../common/reporter';
+import type { JobFn, JobOptions, LogLine, LogSubscriber } from '../schedule/runner';
 import { JobRunner } from '../schedule/runner';
 import { rpoBreached } from '../schedule/overdue';
 import type { Scheduler } from '../schedule/scheduler';
@@ -21,17 +25,17 @@ import type { Repository } from '../repository/repository';
 import { ALL_COMPONENTS, findSnapshot, listSnapshots, type ComponentName, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, type VerificationRecord } from '../repository/verifications';
 import { settingsForDisplay, type LoadedSettings } from '../settings/load';
-import { handleSlash } from '../slash/handler';
-import { parseSlashRequest } from '../slash/request';
+import { handleCommand } from '../slash/handler';
 import { destinationsView, testDestinations } from './destinations';
 import { backupSummaries } from './history';
 import { backupJob, drillJob, pruneJob, verifyJob, type JobContext } from './jobs';
+import { trackJob } from './job-events';
 import { BridgeMetrics } from './metrics';
-import { backupFailed, backupSucceeded, drillFinished, heartbeat, type OutcomeSinks } from './outcomes';
+import { backupFailed, backupSucceeded, drillFinished, heartbeat, jobFailed, type OutcomeSinks } from './outcomes';
 import { previewPolicy, previewRetention, previewSchedule } from './previews';
 import { backupEstimates, backupPlan, DRILL_PLAN, drillEstimates, estimatingReporter, PRUNE_PLAN, VERIFY_PLAN, type StepEstimates } from './progress';
 import { checkRepository, describeRepositoryHealth, type RepositoryHealth } from './repository-watch';
-import { slashDeps, type SlashState } from './slash-deps';
+import { slashDeps } from './slash-deps';
 import { buildStatus } from './status';
 
 export interface BridgeParts {
@@ -42,7 +46,8 @@ export interface BridgeParts {
   /** Re-reads Mattermost's config: every job starts from the config as it is now (a moved database, say). */
   reloadInstallation: () => Promise<MattermostInstallation>;
   sinks: Omit<OutcomeSinks, 'metrics'>;
-  slash: SlashState;
+  /** The stream the plugin follows: job events, alerts and /backup replies. */
+  events: EventHub;
   log: (line: string) => void;
 }
 
@@ -50,13 +55,30 @@ export class Bridge implements BridgeCore {
   readonly runner = new JobRunner();
   readonly meter = new BridgeMetrics();
   scheduler?: Scheduler;
-  /** Problems found outside the settings (alert channel unknown, slash registration failed...). */
+  /** Problems found outside the settings (the repository unreachable...). */
   readonly problems = new Map<string, string>();
   private snapshots: SnapshotManifest[] = [];
   private verifications: VerificationRecord[] = [];
   private repositoryHealth: RepositoryHealth = { state: 'ok' };
 
   constructor(private parts: BridgeParts) {}
+
+  get events(): EventHub {
+    return this.parts.events;
+  }
+
+  /**
+   * Starts a job on the runner and publishes its events; a job started for someone says so in its first log
+   * line ("started by @alice"), so the log and the console show who asked.
+   */
+  private startJob<T>(kind: string, fn: JobFn<T>, options: JobOptions, requester?: Requester): { id: string; done: Promise<T> } {
+    const job = this.runner.start(kind, (signal, reporter: Reporter, jobId) => {
+      if (requester?.username) reporter.info(`started by @${requester.username}`);
+      return fn(signal, reporter, jobId);
+    }, options);
+    trackJob(this.parts.events, this.runner, job.id);
+    return job;
+  }
 
   get settingsInForce(): LoadedSettings {
     return this.parts.settings;
@@ -113,7 +135,7 @@ export class Bridge implements BridgeCore {
     return { repository, secret, installation, settings: settings.effective, reporter: estimating, signal, jobId };
   }
 
-  startBackup(components?: ComponentName[]): Promise<{ jobId: string }> {
+  startBackup(components?: ComponentName[], requester?: Requester): Promise<{ jobId: string }> {
     const unknown = (components ?? []).filter((c) => !ALL_COMPONENTS.includes(c));
     if (unknown.length > 0) {
       return Promise.reject(new MmBackupError({ step: 'backup', code: 'BAD_COMPONENTS', message: `unknown component ${unknown.join(', ')}`, fix: 'use db, config and/or files', exitCode: ExitCode.usage }));
@@ -123,10 +145,10 @@ export class Bridge implements BridgeCore {
     const plan = backupPlan(chosen, { offsite: effective.offsiteCopy && Boolean(effective.offsiteRepo), prune: !effective.pruneSchedule });
     const snapshots = this.snapshots;
     this.meter.backupAttempts++;
-    const job = this.runner.start('backup', async (signal, reporter, jobId) => {
+    const job = this.startJob('backup', async (signal, reporter, jobId) => {
       await heartbeat(this.sinks, 'start');
       return backupJob(await this.context(signal, reporter, jobId, (installation) => backupEstimates(installation, chosen, snapshots)), chosen);
-    }, { plan });
+    }, { plan }, requester);
     void job.done.then(
       async (manifest) => {
         await this.refresh().catch(() => {});
@@ -134,13 +156,13 @@ export class Bridge implements BridgeCore {
       },
       async (err) => {
         await this.refresh().catch(() => {});
-        await backupFailed(this.sinks, chosen, err, this.runner.log(job.id));
+        await backupFailed(this.sinks, job.id, chosen, err, this.runner.log(job.id));
       },
     );
     return Promise.resolve({ jobId: job.id });
   }
 
-  /** Alerts when no good backup finished within the RPO threshold (the notifier keeps it to one post per period). */
+  /** Alerts when no good backup finished within the RPO threshold (the notifier keeps it to one alert per period). */
   async checkOverdue(now: Date): Promise<void> {
     const last = this.lastGood();
     const lastAt = last ? new Date(last.finishedAt) : undefined;
@@ -160,7 +182,7 @@ export class Bridge implements BridgeCore {
     this.repositoryHealth = health;
     if (health.state === 'unreachable') await sinks.notifier?.repositoryProblem({ kind: 'unreachable', location, error: health.error });
     else if (health.state === 'nearly-full') await sinks.notifier?.repositoryProblem({ kind: 'nearly-full', location, freeBytes: health.freeBytes, estimateBytes: health.estimateBytes });
-    else await sinks.notifier?.resolved('repository');
+    else await sinks.notifier?.resolved('repository', location);
     return health;
   }
 
@@ -171,28 +193,31 @@ export class Bridge implements BridgeCore {
   }
 
   async runScheduledDrill(): Promise<void> {
-    const job = this.runner.start('drill', async (signal, reporter, jobId) => {
+    const job = this.startJob('drill', async (signal, reporter, jobId) => {
       const snapshot = await findSnapshot(this.parts.repository, 'latest');
       return drillJob(await this.context(signal, reporter, jobId, () => drillEstimates(snapshot)), snapshot);
     }, { plan: DRILL_PLAN });
     const latest = this.lastGood()?.id;
     await job.done.then(
-      (report) => drillFinished(this.sinks, report, undefined, latest),
-      (err) => drillFinished(this.sinks, undefined, err, latest),
+      (report) => drillFinished(this.sinks, job.id, report, undefined, latest),
+      (err) => drillFinished(this.sinks, job.id, undefined, err, latest),
     );
     await this.refresh().catch(() => {});
   }
 
   async runScheduledPrune(): Promise<void> {
-    await this.runner.run('prune', async (signal, reporter, jobId) => pruneJob(await this.context(signal, reporter, jobId)), { plan: PRUNE_PLAN })
-      .catch((err) => this.parts.log(`prune failed: ${(err as Error).message}`));
+    const job = this.startJob('prune', async (signal, reporter, jobId) => pruneJob(await this.context(signal, reporter, jobId)), { plan: PRUNE_PLAN });
+    await job.done.catch(async (err) => {
+      this.parts.log(`prune failed: ${(err as Error).message}`);
+      await jobFailed(this.sinks, job.id, 'prune', err);
+    });
     await this.refresh().catch(() => {});
   }
 
-  async startVerify(id: string): Promise<{ jobId: string }> {
-    await findSnapshot(this.parts.repository, id);
-    const job = this.runner.start('verify', async (signal, reporter, jobId) => verifyJob(await this.context(signal, reporter, jobId), id), { plan: VERIFY_PLAN });
-    void job.done.finally(() => this.refresh().catch(() => {})).catch(() => {});
+  async startVerify(id: string, requester?: Requester): Promise<{ jobId: string }> {
+    const snapshot = await findSnapshot(this.parts.repository, id);
+    const job = this.startJob('verify', async (signal, reporter, jobId) => verifyJob(await this.context(signal, reporter, jobId), id), { plan: VERIFY_PLAN }, requester);
+    void job.done.catch((err) => jobFailed(this.sinks, job.id, 'verify', err, snapshot.id)).finally(() => this.refresh().catch(() => {}));
     return { jobId: job.id };
   }
 
@@ -247,9 +272,8 @@ export class Bridge implements BridgeCore {
     return { effective: settingsForDisplay(effective), locked, problems };
   }
 
-  async handleSlash(formBody: string): Promise<SlashReply> {
-    const request = parseSlashRequest(formBody);
-    return handleSlash(request, slashDeps(this, this.parts.slash));
+  command(request: CommandRequest): Promise<CommandReply> {
+    return handleCommand(request, slashDeps(this));
   }
 
   metrics(): string {

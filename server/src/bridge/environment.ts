@@ -1,49 +1,38 @@
 /**
- * What `mmbackup serve` needs beyond the plugin settings, from its own environment file (credentials and
- * addresses never live in Mattermost's config): the site URL, the bot token, where to listen, and the URL
- * Mattermost calls for /backup.
+ * What `mmbackup serve` needs beyond the plugin settings, from its own environment file: where to listen
+ * (MMBACKUP_LISTEN: host:port on loopback, default 127.0.0.1:8066, or unix:/path/to/socket) and the optional
+ * metrics token. The bridge holds no Mattermost credential: the plugin speaks in Mattermost.
  */
 import { ExitCode, MmBackupError } from '../common/errors';
 import { registerSecret } from '../common/redact';
-import type { MattermostInstallation } from '../mattermost/types';
-import type { Settings } from '../settings/schema';
+import type { ListenAddress } from '../api/server';
 
 export interface BridgeEnvironment {
-  /** Mattermost's own URL, for REST calls (MMBACKUP_SITE_URL, else ServiceSettings.SiteURL). */
-  siteUrl?: string;
-  /** The bot's access token (MMBACKUP_BOT_TOKEN); without it, no alerts and no /backup. */
-  botToken?: string;
-  listenHost: string;
-  listenPort: number;
-  /** Where Mattermost sends /backup invocations (MMBACKUP_SLASH_URL, else <site URL><bridge path>api/v1/slash). */
-  slashUrl?: string;
+  listen: ListenAddress;
   /** Bearer token required on /metrics when set (MMBACKUP_METRICS_TOKEN). */
   metricsToken?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8066';
 
-export function bridgeEnvironment(installation: MattermostInstallation, settings: Settings, env: NodeJS.ProcessEnv): BridgeEnvironment {
-  const listen = env.MMBACKUP_LISTEN ?? DEFAULT_LISTEN;
+export function bridgeEnvironment(env: NodeJS.ProcessEnv): BridgeEnvironment {
+  registerSecret(env.MMBACKUP_METRICS_TOKEN);
+  return { listen: listenAddress(env.MMBACKUP_LISTEN ?? DEFAULT_LISTEN), metricsToken: env.MMBACKUP_METRICS_TOKEN || undefined };
+}
+
+/** "127.0.0.1:8066", "[::1]:8066" or "unix:/run/mmbackup/bridge.sock". */
+export function listenAddress(listen: string): ListenAddress {
+  const socket = /^unix:(\/.+)$/.exec(listen)?.[1];
+  if (socket) return { socket };
   const match = /^(.*):(\d+)$/.exec(listen);
-  if (!match) {
+  if (!match || Number(match[2]) > 65535) {
     throw new MmBackupError({
       step: 'serve',
       code: 'BAD_LISTEN',
-      message: `MMBACKUP_LISTEN=${listen} is not host:port`,
-      fix: `use e.g. ${DEFAULT_LISTEN} (the reverse proxy on this host forwards ${settings.bridgePath} to it)`,
+      message: `MMBACKUP_LISTEN=${listen} is neither host:port nor unix:/absolute/path`,
+      fix: `use e.g. ${DEFAULT_LISTEN} (the plugin's default Bridge URL) or unix:/run/mmbackup/bridge.sock, and set the plugin's Bridge URL to match`,
       exitCode: ExitCode.usage,
     });
   }
-  const siteUrl = (env.MMBACKUP_SITE_URL ?? String(installation.config?.ServiceSettings?.SiteURL ?? '')).replace(/\/+$/, '') || undefined;
-  registerSecret(env.MMBACKUP_BOT_TOKEN);
-  registerSecret(env.MMBACKUP_METRICS_TOKEN);
-  return {
-    siteUrl,
-    botToken: env.MMBACKUP_BOT_TOKEN || undefined,
-    listenHost: match[1].replace(/^\[|\]$/g, ''),
-    listenPort: Number(match[2]),
-    slashUrl: env.MMBACKUP_SLASH_URL ?? (siteUrl ? `${siteUrl}${settings.bridgePath.replace(/\/?$/, '/')}api/v1/slash` : undefined),
-    metricsToken: env.MMBACKUP_METRICS_TOKEN || undefined,
-  };
+  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
 }

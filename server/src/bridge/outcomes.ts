@@ -1,7 +1,7 @@
 /**
- * What the bridge does when a job ends: the alert in the ops channel (once per ongoing problem, a recovery
- * post after a failure), the external heartbeat, and the metrics. None of it may fail the job or throw:
- * an alert that cannot be posted is remembered and shown in the status instead.
+ * What the bridge does when a job ends: the alert for the ops channel (an `alert` event, once per ongoing
+ * problem, a recovery after a failure), the external heartbeat, and the metrics. None of it may fail the job
+ * or throw.
  */
 import { MmBackupError, asMmBackupError } from '../common/errors';
 import type { AlertNotifier } from '../alerts/notifier';
@@ -30,18 +30,24 @@ export async function backupSucceeded(sinks: OutcomeSinks, manifest: SnapshotMan
   await heartbeat(sinks, 'success');
 }
 
-export async function backupFailed(sinks: OutcomeSinks, components: ComponentName[], err: unknown, log: LogLine[] | undefined): Promise<void> {
+export async function backupFailed(sinks: OutcomeSinks, jobId: string, components: ComponentName[], err: unknown, log: LogLine[] | undefined): Promise<void> {
   sinks.metrics.backupFailures++;
   const error = asMmBackupError(err, 'backup');
   if (error.code !== 'CANCELLED') {
     const logTail = (log ?? []).slice(-15).map((l) => l.text);
-    const outcome = await sinks.notifier?.failed({ components, error, logTail });
-    if (outcome?.result === 'failed') sinks.log(`the failure alert could not be posted: ${outcome.error.message}`);
+    await sinks.notifier?.failed({ jobId, components, error, logTail });
   }
   await heartbeat(sinks, 'fail');
 }
 
-export async function drillFinished(sinks: OutcomeSinks, report: DrillReport | undefined, err: unknown, snapshotId: string | undefined): Promise<void> {
+/** A verify or prune that failed (not one that was cancelled) is alerted once. */
+export async function jobFailed(sinks: OutcomeSinks, jobId: string, kind: 'verify' | 'prune', err: unknown, snapshotId?: string): Promise<void> {
+  const error = asMmBackupError(err, kind);
+  if (error.code === 'CANCELLED' || error.code === 'ABORTED') return;
+  await sinks.notifier?.jobFailed({ jobId, kind, error, ...(snapshotId ? { snapshotId } : {}) });
+}
+
+export async function drillFinished(sinks: OutcomeSinks, jobId: string, report: DrillReport | undefined, err: unknown, snapshotId: string | undefined): Promise<void> {
   if (report) {
     sinks.metrics.drillLastSuccessSeconds = Date.now() / 1000;
     sinks.metrics.restoreDurationSeconds = report.restoreDurationMs / 1000;
@@ -50,5 +56,5 @@ export async function drillFinished(sinks: OutcomeSinks, report: DrillReport | u
   }
   const error = err instanceof MmBackupError ? err : asMmBackupError(err, 'drill');
   if (error.code === 'CANCELLED') return;
-  await sinks.notifier?.drillFailed({ snapshotId: snapshotId ?? 'latest', mismatches: [error.message], error });
+  await sinks.notifier?.drillFailed({ jobId, snapshotId: snapshotId ?? 'latest', mismatches: [error.message], error });
 }

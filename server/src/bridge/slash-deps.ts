@@ -1,19 +1,11 @@
 /**
- * /backup, wired to the bridge: the invoker's admin check through Mattermost, jobs through the bridge's
- * runner, and the completion message back to the invocation's response_url when the job ends.
+ * /backup, wired to the bridge: jobs through the bridge's runner, and the outcome of a job the command
+ * started as a `reply` event for the channel (and thread) where it ran, which the plugin's bot posts.
  */
 import { MmBackupError } from '../common/errors';
-import type { MattermostApi } from '../mattermost-api/client';
 import type { ComponentName } from '../repository/snapshots';
-import { reportCompletion } from '../slash/completion';
 import type { BackupRequester, SlashDeps, StartResult, StatusSummary } from '../slash/deps';
 import type { Bridge } from './core';
-
-export interface SlashState {
-  api?: MattermostApi;
-  /** The /backup command tokens of every team, from the last registration. */
-  tokens: string[];
-}
 
 async function started(start: () => Promise<{ jobId: string }>): Promise<StartResult> {
   try {
@@ -24,27 +16,31 @@ async function started(start: () => Promise<{ jobId: string }>): Promise<StartRe
   }
 }
 
-function reportWhenDone(bridge: Bridge, jobId: string, what: string, requester: BackupRequester): void {
-  void bridge.waitFor(jobId).then(async () => {
-    const result = bridge.runner.lastResult(what);
-    const text = !result
-      ? `${what} ${jobId} ended.`
-      : result.ok
-        ? `${what} ${jobId} finished in ${Math.round(result.durationMs / 1000)} s.`
-        : `${what} ${jobId} ${result.cancelled ? 'was cancelled' : `failed at ${result.error?.step}: ${result.error?.message}${result.error?.fix ? `\nFix: ${result.error.fix}` : ''}`}`;
-    await reportCompletion(requester.responseUrl, `@${requester.userName} ${text}`);
+/** The outcome in words, addressed to whoever asked. */
+function outcomeText(bridge: Bridge, jobId: string, what: string, requester: BackupRequester): string {
+  const result = bridge.runner.lastResult(what);
+  const text = result?.id !== jobId
+    ? `${what} ${jobId} ended.`
+    : result.ok
+      ? `${what} ${jobId} finished in ${Math.round(result.durationMs / 1000)} s.`
+      : `${what} ${jobId} ${result.cancelled ? 'was cancelled' : `failed at ${result.error?.step}: ${result.error?.message}${result.error?.fix ? `\nFix: ${result.error.fix}` : ''}`}`;
+  return `@${requester.username} ${text}`;
+}
+
+function replyWhenDone(bridge: Bridge, jobId: string, what: string, requester: BackupRequester): void {
+  void bridge.waitFor(jobId).then(() => {
+    bridge.events.publish('reply', {
+      id: `${jobId}:outcome`, channelId: requester.channelId, ...(requester.rootId ? { rootId: requester.rootId } : {}),
+      message: outcomeText(bridge, jobId, what, requester),
+    });
   });
 }
 
-export function slashDeps(bridge: Bridge, state: SlashState): SlashDeps {
+export function slashDeps(bridge: Bridge): SlashDeps {
   return {
-    async isSystemAdmin(userId) {
-      if (!state.api) return false;
-      return state.api.isSystemAdmin(userId);
-    },
     async startBackup(components: ComponentName[] | undefined, requester) {
-      const result = await started(() => bridge.startBackup(components));
-      if ('jobId' in result) reportWhenDone(bridge, result.jobId, 'backup', requester);
+      const result = await started(() => bridge.startBackup(components, requester));
+      if ('jobId' in result) replyWhenDone(bridge, result.jobId, 'backup', requester);
       return result;
     },
     async status(): Promise<StatusSummary> {
@@ -68,10 +64,9 @@ export function slashDeps(bridge: Bridge, state: SlashState): SlashDeps {
       return backups.slice(0, limit).map((b) => ({ id: b.id, finishedAt: new Date(b.finishedAt), components: b.components, sizeBytes: b.sizeBytes, verifiedAt: b.verifiedAt ? new Date(b.verifiedAt) : undefined }));
     },
     async startVerify(id, requester) {
-      const result = await started(() => bridge.startVerify(id ?? 'latest'));
-      if ('jobId' in result) reportWhenDone(bridge, result.jobId, 'verify', requester);
+      const result = await started(() => bridge.startVerify(id ?? 'latest', requester));
+      if ('jobId' in result) replyWhenDone(bridge, result.jobId, 'verify', requester);
       return result;
     },
-    commandTokens: () => state.tokens,
   };
 }

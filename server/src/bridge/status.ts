@@ -11,7 +11,7 @@ import type { JobResult, JobStatus } from '../schedule/runner';
 import { rpoAge, rpoBreached } from '../schedule/overdue';
 import type { ScheduledJob } from '../schedule/scheduler';
 import type { LoadedSettings } from '../settings/load';
-import { assessHealth } from './health';
+import { assessHealth } from '@backup-dr/wire';
 
 export interface StatusInput {
   now: Date;

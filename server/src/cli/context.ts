@@ -80,7 +80,7 @@ export async function secretForInit(options: GlobalOptions, env = process.env): 
 export async function openRepository(options: GlobalOptions): Promise<Repository> {
   const reporter = reporterFor(options);
   const destination = openDestination(repoUrl(options), { onRetry: (line) => reporter.warn(line) });
-  return Repository.open(destination, await resolveSecret(options));
+  return Repository.open(destination, await resolveSecret(options), { warn: (line) => reporter.warn(line) });
 }
 
 export function mattermostConfigSource(options: GlobalOptions, env = process.env): string {

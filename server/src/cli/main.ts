@@ -51,13 +51,15 @@ function program(signal: AbortSignal): Command {
     .description('check that snapshots are complete; --read-data reads every object; --drill restores into scratch targets')
     .option('--read-data', 'read, decrypt and check every object')
     .option('--drill', 'restore the snapshot into a scratch database and directory, compare, and drop them')
-    .option('--db <dsn>', 'database server for the drill (default: the Mattermost database server)')
+    .option('--db <dsn>', 'database server for the drill (default: the Mattermost database server); a password in it shows in `ps`: prefer --db-file or $MMBACKUP_DRILL_DB')
+    .option('--db-file <file>', 'file holding the DSN of the database server for the drill ($MMBACKUP_DRILL_DB)')
     .action((id, _o, cmd) => verifyCommand(id, globals(cmd)));
   cli
     .command('restore <id>')
     .description('restore a snapshot onto this server or a new one')
     .option('--only <components>', 'comma-separated subset of db,config,files')
-    .option('--db <dsn>', 'target database (default: the one in the Mattermost config)')
+    .option('--db <dsn>', 'target database (default: the one in the Mattermost config); a password in it shows in `ps`: prefer --db-file or $MMBACKUP_RESTORE_DB')
+    .option('--db-file <file>', 'file holding the target database DSN ($MMBACKUP_RESTORE_DB)')
     .option('--config-dir <dir>', 'target config directory')
     .option('--files-dir <dir>', 'target file store directory')
     .option('--install-dir <dir>', 'target Mattermost install dir, for plugins/ and client/plugins/ (default: parent of --config-dir)')

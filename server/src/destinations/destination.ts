@@ -18,6 +18,11 @@
 export interface StoredObject {
   name: string;
   size: number;
+  /**
+   * When the store last wrote it, by the store's own clock (stat() fills it where the store tells: a
+   * local file's mtime, S3's Last-Modified). Lock staleness compares two such times, never two hosts' clocks.
+   */
+  modified?: Date;
 }
 
 export interface Destination {

@@ -43,15 +43,20 @@ export class LocalDestination implements Destination {
     await syncDirectory(dir);
   }
 
-  /** Lock files: created with O_EXCL so two writers can never both own the name. */
+  /**
+   * Lock files: written whole to a temp name, then hard-linked to the name, which fails with EEXIST when
+   * the name exists, so two writers can never both own it and a crash never leaves a partial file there.
+   */
   private async saveExclusive(target: string, data: Buffer): Promise<void> {
+    const dir = path.dirname(target);
+    const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomBytes(6).toString('hex')}`);
     try {
-      await writeDurably(target, data, 'wx');
-    } catch (err) {
-      if (systemCode(err) !== 'EEXIST') await fs.rm(target, { force: true }).catch(() => {});
-      throw err;
+      await writeDurably(temp, data, 'wx');
+      await fs.link(temp, target);
+    } finally {
+      await fs.rm(temp, { force: true }).catch(() => {});
     }
-    await syncDirectory(path.dirname(target));
+    await syncDirectory(dir);
   }
 
   async load(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
@@ -69,7 +74,7 @@ export class LocalDestination implements Destination {
 
   async stat(name: string): Promise<StoredObject> {
     const st = await fs.stat(this.fullPath(name));
-    return { name, size: st.size };
+    return { name, size: st.size, modified: st.mtime };
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

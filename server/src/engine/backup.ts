@@ -9,6 +9,7 @@ import type { Reporter } from '../common/reporter';
 import type { MattermostInstallation } from '../mattermost/types';
 import { newWriteStats, type WriteStats } from '../repository/blobs';
 import { acquireLock, type HeldLock } from '../repository/lock';
+import { PackedBlobs } from '../repository/packed-blobs';
 import type { Repository } from '../repository/repository';
 import {
   ALL_COMPONENTS,
@@ -23,7 +24,7 @@ import { captureDatabase } from './capture-database';
 import { captureFiles, readFileStoreAhead } from './capture-files';
 import { preflight } from './preflight';
 import { storageError } from './storage-errors';
-import { runSteps } from './steps';
+import { runSteps, withLockLoss, type Step } from './steps';
 import { TOOL_VERSION } from './version';
 
 export interface BackupOptions {
@@ -73,44 +74,68 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
   let lock: HeldLock | undefined;
   let snapshots: SnapshotManifest[] = [];
 
-  await runSteps(
-    [
-      {
-        name: 'preflight',
-        run: async () => {
-          snapshots = await listSnapshots(repository);
-          await preflight(repository, installation, components, snapshots, reporter);
-        },
+  const steps: Step[] = [
+    {
+      name: 'preflight',
+      run: async () => {
+        snapshots = await listSnapshots(repository, (line) => reporter.warn(line));
+        await preflight(repository, installation, components, snapshots, reporter);
       },
-      // Preflight first: a repository that cannot take the backup is refused before anything, lock included, is written.
-      { name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'backup', reporter)) },
-      {
-        name: 'index',
-        run: async () => {
-          context.parent = snapshots.find((s) => s.components.files || s.components.config);
-          // A damaged index file only costs deduplication: its blobs are stored again (verify names it).
-          const damaged = (name: string, err: Error) => reporter.warn(`the index file ${name} cannot be read (${err.message}); what it lists is stored again; run mmbackup verify --read-data`);
-          await Promise.all([repository.loadIndex(damaged), components.includes('files') ? readFileStoreAhead(context) : undefined]);
-        },
+    },
+    // Preflight first: a repository that cannot take the backup is refused before anything, lock included, is written.
+    {
+      name: 'lock',
+      run: async () => {
+        lock = await acquireLock(repository.destination, 'backup', reporter);
+        const held = lock;
+        if (repository.blobs instanceof PackedBlobs) repository.blobs.beforeIndexWrite = () => held.check();
+        // A lost lock stops the dump tools and every step after, as a cancel does.
+        context.signal = options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal;
       },
-      ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),
-      ...(components.includes('config') ? [{ name: 'config', run: guard(context, async () => void (manifest.components.config = await captureConfig(context))) }] : []),
-      ...(components.includes('files') ? [{ name: 'files', run: guard(context, async () => void (manifest.components.files = await captureFiles(context))) }] : []),
-      {
-        name: 'write-manifest',
-        run: guard(context, async () => {
-          const finished = new Date();
-          manifest.finishedAt = finished.toISOString();
-          manifest.durationMs = finished.getTime() - started.getTime();
-          manifest.totals = totals(manifest, context.stats);
-          // Packs, then their index, then the manifest: a snapshot that exists names only findable blobs.
-          await repository.flush();
-          await saveSnapshot(repository, manifest);
-        }),
+    },
+    {
+      name: 'index',
+      run: async () => {
+        // Read again under the lock: what was listed before it may have been pruned since.
+        context.parent = (await listSnapshots(repository, () => {})).find((s) => s.components.files || s.components.config);
+        // A damaged index file only costs deduplication: its blobs are stored again (verify names it).
+        const damaged = (name: string, err: Error) => reporter.warn(`the index file ${name} cannot be read (${err.message}); what it lists is stored again; run mmbackup verify --read-data`);
+        await Promise.all([repository.refreshIndex(damaged), components.includes('files') ? readFileStoreAhead(context) : undefined]);
       },
-    ],
-    [{ name: 'unlock', run: async () => lock?.release() }],
-    reporter,
+    },
+    ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),
+    ...(components.includes('config') ? [{ name: 'config', run: guard(context, async () => void (manifest.components.config = await captureConfig(context))) }] : []),
+    ...(components.includes('files') ? [{ name: 'files', run: guard(context, async () => void (manifest.components.files = await captureFiles(context))) }] : []),
+    {
+      name: 'write-manifest',
+      run: guard(context, async () => {
+        const finished = new Date();
+        manifest.finishedAt = finished.toISOString();
+        manifest.durationMs = finished.getTime() - started.getTime();
+        manifest.totals = totals(manifest, context.stats);
+        // Packs, then their index, then the manifest: a snapshot that exists names only findable blobs.
+        await repository.flush();
+        await lock!.check(); // the last moment another writer (a prune) could have taken over
+        await saveSnapshot(repository, manifest);
+      }),
+    },
+  ];
+  await withLockLoss(
+    () => lock,
+    () =>
+      runSteps(
+        steps,
+        [
+          {
+            name: 'unlock',
+            run: async () => {
+              if (repository.blobs instanceof PackedBlobs) repository.blobs.beforeIndexWrite = undefined;
+              await lock?.release();
+            },
+          },
+        ],
+        reporter,
+      ),
   );
   return manifest;
 }

@@ -3,6 +3,7 @@
  * store, or Mattermost would start against the old ones. Only SqlSettings.DataSource and
  * FileSettings.Directory change; everything else stays as it was backed up.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { formatDsn, parseDsn } from '../mattermost/dsn';
@@ -58,7 +59,37 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
     }
   }
   if (changed.length === 0) return undefined;
-  const mode = (await fs.stat(file)).mode & 0o777;
-  await fs.writeFile(file, JSON.stringify(config, null, 2) + '\n', { mode });
+  const st = await fs.stat(file);
+  await writeFileAtomically(file, JSON.stringify(config, null, 2) + '\n', st.mode & 0o777, { uid: st.uid, gid: st.gid });
   return { file, changed };
+}
+
+/**
+ * Replaces `file` so that a crash at any moment leaves the old or the new contents, never a truncated
+ * config.json that Mattermost cannot start from: a temp file beside it, fsync, rename, fsync of the directory.
+ */
+export async function writeFileAtomically(file: string, text: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.mmbackup-${randomBytes(4).toString('hex')}`);
+  try {
+    const handle = await fs.open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.chmod(temp, mode); // the umask may have narrowed it
+    // A new file belongs to whoever writes it; config.json must stay the mattermost user's (only root can give it back).
+    if (owner && process.getuid?.() === 0) await fs.chown(temp, owner.uid, owner.gid);
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => {});
+    throw err;
+  }
+  const dir = await fs.open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }

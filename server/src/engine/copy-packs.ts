@@ -57,6 +57,7 @@ export async function copyPackedSnapshot(state: CopyState, snapshot: SnapshotMan
     throw state.signal?.aborted ? aborted() : err;
   });
   if (copied.length > 0) {
+    await state.lock?.check(); // an index file makes the packs visible: only while the target's lock is ours
     await state.target.saveSealed(newIndexName(), encodeIndexFile(copied));
     for (const pack of copied) targetIndex.addPack(pack);
   }

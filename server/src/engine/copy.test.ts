@@ -33,7 +33,7 @@ async function addSnapshot(repo: Repository, files: Record<string, Buffer>): Pro
   const dir = await fs.mkdtemp(path.join(root, 'files-'));
   for (const [name, data] of Object.entries(files)) await fs.writeFile(path.join(dir, name), data);
   const stats = newWriteStats();
-  await repo.loadIndex();
+  await repo.refreshIndex();
   const data = await captureTree(repo, 'data', dir, new Map(), stats, silentReporter);
   const dump = await writeBufferBlob(repo, randomBytes(5000), stats);
   const list = await writeBufferBlob(repo, Buffer.from(Object.keys(files).map((f) => JSON.stringify(f)).join('\n')), stats);

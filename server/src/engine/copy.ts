@@ -24,7 +24,7 @@ import { loadSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { copyPackedSnapshot, indexPacks, type PackCopyState } from './copy-packs';
 import { authenticateCopy, fromSource, mib, saveChecked, SourceUnreadable } from './copy-support';
 import { snapshotChunkIds } from './references';
-import { runSteps } from './steps';
+import { runSteps, withLockLoss } from './steps';
 import { storageError } from './storage-errors';
 
 export interface CopyTargetOptions {
@@ -98,6 +98,8 @@ export interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target
   /** Objects in the target: 'before' this run (listed once under the lock) or 'copied' by it. */
   targetObjects: Map<string, 'before' | 'copied'>;
   skipped: Set<string>;
+  /** The target's lock while held. */
+  lock?: HeldLock;
   /** Format 2: both indexes, read under the target's lock (./copy-packs.ts). */
   packs?: PackCopyState;
 }
@@ -126,14 +128,25 @@ export async function copySnapshots(options: CopyOptions): Promise<CopyReport> {
   // that appeared meanwhile rewrites identical bytes.
   const pending = await pendingSnapshots(state);
   let lock: HeldLock | undefined;
-  await runSteps(
-    [
-      { name: 'lock', run: async () => void (lock = await acquireLock(target.destination, 'copy', reporter)) },
-      { name: 'index', run: () => (source.formatVersion >= 2 ? indexPacks(state) : indexObjects(state)) },
-      ...pending.map((snapshot) => ({ name: `copy ${snapshot.id}`, run: () => copySnapshotGuarded(state, snapshot) })),
-    ],
-    [{ name: 'unlock', run: async () => lock?.release() }],
-    reporter,
+  await withLockLoss(
+    () => lock,
+    () =>
+      runSteps(
+        [
+          {
+            name: 'lock',
+            run: async () => {
+              lock = await acquireLock(target.destination, 'copy', reporter);
+              state.lock = lock;
+              state.signal = options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal;
+            },
+          },
+          { name: 'index', run: () => (source.formatVersion >= 2 ? indexPacks(state) : indexObjects(state)) },
+          ...pending.map((snapshot) => ({ name: `copy ${snapshot.id}`, run: () => copySnapshotGuarded(state, snapshot) })),
+        ],
+        [{ name: 'unlock', run: async () => lock?.release() }],
+        reporter,
+      ),
   );
   state.report.objectsSkipped = state.skipped.size;
   return state.report;
@@ -146,6 +159,10 @@ async function pendingSnapshots(state: CopyState): Promise<SnapshotManifest[]> {
   const pending: SnapshotManifest[] = [];
   for await (const object of state.source.destination.list('snapshots/')) {
     const id = baseName(object.name);
+    if (!/^[0-9a-f]{16}$/.test(id)) {
+      state.reporter.warn(`ignored ${object.name} in the source: not a snapshot manifest mmbackup writes; move it out of the repository`);
+      continue;
+    }
     if (inTarget.has(id)) {
       state.report.snapshotsSkipped.push(id);
       continue;
@@ -215,6 +232,7 @@ async function copyObject(state: CopyState, id: string): Promise<void> {
 export async function copyManifest(state: CopyState, id: string): Promise<void> {
   const name = `snapshots/${id}`;
   const data = await fromSource(name, () => state.source.destination.load(name));
+  await state.lock?.check(); // a prune that took the target's lock over may have removed what it names
   await saveChecked(state.target.destination, name, data);
   if (state.verify) await authenticateCopy(state, name, data, () => loadSnapshot(state.target, id));
   state.report.bytesCopied += data.length;

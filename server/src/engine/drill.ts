@@ -2,12 +2,10 @@
  * A restore drill proves a snapshot can be restored, without touching the live server: the database
  * goes into a scratch database on the same database server, the file store into a temporary directory;
  * row counts are compared with the manifest and every referenced file must be present; then both are
- * dropped. The measured restore time is the honest RTO figure for the status page.
+ * dropped. The measured restore time is the honest RTO figure for the status page. Before it starts, the
+ * scratch data of drills that were killed is removed and the room for this one checked (./drill-scratch.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { DbConnection } from '../mattermost/types';
@@ -15,6 +13,7 @@ import { readBlob } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import { driverFor } from '../sources/drivers';
+import { checkDrillSpace, makeScratchDirectory, removeDrillLeftovers, scratchDatabaseName } from './drill-scratch';
 import { checkFailed, checkTargets, type RestoreCheck } from './restore-check';
 import { runSteps } from './steps';
 import { restoreTree } from './tree';
@@ -39,8 +38,11 @@ export async function runDrill(repository: Repository, snapshot: SnapshotManifes
       exitCode: ExitCode.usage,
     });
   }
-  const scratch = db && server ? { ...server, database: `mmbackup_drill_${randomBytes(4).toString('hex')}` } : undefined;
-  const scratchDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-drill-'));
+  // What a killed drill left behind goes first: it may be what would make this one short of space.
+  await removeDrillLeftovers(db ? server : undefined, reporter).catch((err) => reporter.warn(`could not look for scratch data of earlier drills: ${(err as Error).message}`));
+  await checkDrillSpace(snapshot, db ? server : undefined, reporter);
+  const scratch = db && server ? { ...server, database: scratchDatabaseName() } : undefined;
+  const scratchDir = await makeScratchDirectory();
   const dataRoot = files?.roots.find((r) => r.name === 'data');
   const report: DrillReport = { snapshot: snapshot.id, scratchDatabase: scratch?.database, restoreDurationMs: 0, check: { tablesCompared: 0, rowMismatches: [], filesReferenced: 0, filesMissing: [] } };
   const started = Date.now();

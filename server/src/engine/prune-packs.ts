@@ -77,6 +77,8 @@ export interface PackPruneHooks {
   isHeld(name: string, size: number): Promise<boolean>;
   reclaimed(name: string, size: number, leftover: boolean): void;
   reporter: Reporter;
+  /** Aborted when prune's lock is lost: no further deletion starts. */
+  signal?: AbortSignal;
 }
 
 /** Reads the index afresh (refusing a damaged one) and lists the packs. */
@@ -142,13 +144,18 @@ export async function rewritePacks(repository: Repository, used: Set<string>, re
     await repository.saveSealed(newIndexName(), encodeIndexFile(all.slice(i, i + PACKS_PER_INDEX_FILE), supersedes));
     figures.indexFiles++;
   }
+  hooks.signal?.throwIfAborted();
   const oldIndexes: string[] = [];
   for (const file of indexFiles) if (!(await hooks.isHeld(file.name, file.size))) oldIndexes.push(file.name);
   await removeInBatches(repository.destination, oldIndexes);
+  hooks.signal?.throwIfAborted();
   await removeInBatches(
     repository.destination,
     doomed.map((d) => d.name),
-    ({ from, to }) => doomed.slice(from, to).forEach((d) => hooks.reclaimed(d.name, d.size, d.leftover)),
+    ({ from, to }) => {
+      doomed.slice(from, to).forEach((d) => hooks.reclaimed(d.name, d.size, d.leftover));
+      hooks.signal?.throwIfAborted();
+    },
   );
   figures.removed = doomed.length - repack.length;
   // This process's own view must not name a deleted pack either.

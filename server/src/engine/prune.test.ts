@@ -12,6 +12,7 @@ import { LocalDestination } from '../destinations/local';
 import { newWriteStats, writeBufferBlob } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { acquireLock } from '../repository/lock';
+import { pidNamespace } from '../repository/lock-owner';
 import { Repository } from '../repository/repository';
 import { listSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, recordOutcome } from '../repository/verifications';
@@ -155,6 +156,18 @@ test('leftovers of a killed backup are reclaimed; every object of the kept snaps
   await expectSound([newest, middle]);
 });
 
+test('probe objects of killed runs under preflight/ are reclaimed once an hour old by the store\'s clock', async () => {
+  await makeSnapshot(daysAgo(1));
+  await oldTemporaryFile('preflight/clock-0123456789abcdef', 2);
+  await oldTemporaryFile('preflight/fedcba9876543210', 0.1);
+  const dry = await runPrune(repository, { last: 1 }, { reporter, dryRun: true });
+  expect(dry.temporaryFiles.reclaimed).toBe(1);
+  await expect(fs.stat(path.join(root, 'preflight/clock-0123456789abcdef'))).resolves.toBeDefined();
+  const report = await runPrune(repository, { last: 1 }, { reporter });
+  expect(report.temporaryFiles.reclaimed).toBe(1);
+  expect(await fs.readdir(path.join(root, 'preflight'))).toEqual(['fedcba9876543210']); // may belong to a backup at work
+});
+
 test('chunks shared between a removed and a kept snapshot are kept', async () => {
   const common = randomBytes(6000);
   const removed = await makeSnapshot(daysAgo(2), { files: { 'common.bin': common } });
@@ -219,7 +232,7 @@ test('a failed backup followed by prune removes nothing good', async () => {
   // The killed run: its lock (a process that is gone), its chunks, a half-written object.
   await fs.mkdir(path.join(root, 'locks'), { recursive: true });
   const now = new Date().toISOString();
-  await fs.writeFile(path.join(root, 'locks/00000000deadbeef'), JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, operation: 'backup', created: now, heartbeat: now }));
+  await fs.writeFile(path.join(root, 'locks/00000000deadbeef'), JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, owner: '0123456789abcdef', namespace: pidNamespace(), operation: 'backup', created: now, heartbeat: now }));
   const leftovers = await killedBackupLeftovers();
   await oldTemporaryFile('objects/cd/.tmp-cd11-killed', 3);
 

@@ -21,7 +21,8 @@
  *   ../destinations/destination.ts); a dry run asks too, so its figures match.
  * - remove-temporary-files: local repositories only, ".tmp-" files older than an hour (writes a killed
  *   process never finished; a younger one may belong to a writer that does not take the lock, like verify
- *   recording its result).
+ *   recording its result); and on every store, "preflight/" probe objects older than an hour by the
+ *   store's clock (probes of killed runs).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -29,15 +30,16 @@ import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
 import { connectionsOf, forEachLimited, removeInBatches } from '../destinations/sema';
-import { acquireLock, isStale, type HeldLock, type LockInfo } from '../repository/lock';
+import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
+import { storageNow } from '../repository/lock-files';
 import type { Repository } from '../repository/repository';
-import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
+import { listSnapshots, readSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
 import { planPacks, readPackState, refuseMissing, rewritePacks, type PackFigures } from './prune-packs';
 import { packName } from '../repository/pack';
 import { snapshotChunkIds } from './references';
-import { runSteps, type Step } from './steps';
+import { runSteps, withLockLoss, type Step } from './steps';
 
 export const TEMPORARY_FILE_AGE_MS = 60 * 60_000;
 
@@ -81,6 +83,8 @@ interface PruneState {
   /** What the kept snapshots reference, walked once in plan and reused by remove-objects. */
   keptRefs: Set<string>;
   keptIds: Set<string>;
+  /** The held lock's signal: aborted when the lock is lost. */
+  signal?: AbortSignal;
 }
 
 const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
@@ -96,14 +100,21 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
   else steps.push({ name: 'lock', run: async () => void (lock = await acquireLock(repository.destination, 'prune', reporter)) });
   steps.push({ name: 'plan', run: () => plan(repository, policy, state, options.now ?? new Date(), reporter) });
   if (!dryRun) {
+    // Each removal step starts only while the lock is provably ours; within one, a lost lock stops it
+    // (a writer that took over may be storing objects no manifest names yet).
+    const holding = (run: () => Promise<void>) => async () => {
+      await lock!.check();
+      state.signal = lock!.signal;
+      await run();
+    };
     steps.push(
-      { name: 'remove-snapshots', run: () => removeSnapshots(repository, state) },
-      { name: 'remove-objects', run: () => (repository.formatVersion >= 2 ? removePacks(repository, state, reporter) : removeObjects(repository, state, reporter)) },
-      { name: 'remove-verifications', run: () => removeVerifications(repository, state) },
-      { name: 'remove-temporary-files', run: () => removeTemporaryFiles(repository, state) },
+      { name: 'remove-snapshots', run: holding(() => removeSnapshots(repository, state)) },
+      { name: 'remove-objects', run: holding(() => (repository.formatVersion >= 2 ? removePacks(repository, state, reporter) : removeObjects(repository, state, reporter))) },
+      { name: 'remove-verifications', run: holding(() => removeVerifications(repository, state)) },
+      { name: 'remove-temporary-files', run: holding(() => removeTemporaryFiles(repository, state)) },
     );
   }
-  await runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter);
+  await withLockLoss(() => lock, () => runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter));
   const held = state.report.heldByObjectLock;
   if (held.objects > 0) {
     const until = held.earliest === held.latest ? `until ${held.latest}` : `until ${held.earliest} to ${held.latest}`;
@@ -129,21 +140,13 @@ function emptyReport(policy: RetentionPolicy, dryRun: boolean): PruneReport {
 
 /** A dry run takes no lock (it changes nothing), but a running backup makes its figures approximate. */
 async function warnAboutLiveLocks(repository: Repository, reporter: Reporter): Promise<void> {
-  for await (const object of repository.destination.list('locks/')) {
-    let info: LockInfo;
-    try {
-      info = JSON.parse((await repository.destination.load(object.name)).toString()) as LockInfo;
-    } catch {
-      continue; // released meanwhile, or not a lock a dry run needs to worry about
-    }
-    if (!isStale(info)) {
-      reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
-    }
+  for (const { info } of (await judgeLocks(repository.destination, reporter)).live) {
+    reporter.warn(`"${info.operation}" (pid ${info.pid} on ${info.host}) holds the repository lock: objects it is writing are counted as reclaimable here; a real prune refuses to start until it is done (exit code 3)`);
   }
 }
 
 async function plan(repository: Repository, policy: RetentionPolicy, state: PruneState, now: Date, reporter: Reporter): Promise<void> {
-  const snapshots = await listSnapshots(repository);
+  const snapshots = await listSnapshots(repository, (line) => reporter.warn(line));
   const records = await listVerifications(repository);
   const verdicts = await keepLockedSnapshots(repository, decide(snapshots, policy, records, now));
   Object.assign(state.report, verdicts);
@@ -273,6 +276,7 @@ function safetyRules(snapshots: SnapshotManifest[], verifications: VerificationR
 }
 
 async function planTemporaryFiles(repository: Repository, state: PruneState, now: Date): Promise<void> {
+  await planProbes(repository, state);
   const destination = repository.destination;
   if (!(destination instanceof LocalDestination)) return;
   for await (const name of listTemporaryFiles(destination.location)) {
@@ -284,39 +288,66 @@ async function planTemporaryFiles(repository: Repository, state: PruneState, now
   }
 }
 
+/**
+ * Probe objects under preflight/ (a backup's write check, a lock reader's clock probe) that a killed run
+ * never removed: older than TEMPORARY_FILE_AGE_MS by the store's clock (a dry run, which writes nothing,
+ * uses this host's).
+ */
+async function planProbes(repository: Repository, state: PruneState): Promise<void> {
+  const destination = repository.destination;
+  const now = (state.report.dryRun ? undefined : await storageNow(destination)) ?? new Date();
+  for await (const { name, size } of destination.list('preflight/')) {
+    const modified = (await destination.stat(name).catch(() => undefined))?.modified; // removed meanwhile: its run finished
+    if (!modified || now.getTime() - modified.getTime() < TEMPORARY_FILE_AGE_MS) continue;
+    state.temporaryFiles.push(name);
+    state.report.temporaryFiles.reclaimed++;
+    state.report.temporaryFiles.bytes += size;
+  }
+}
+
 async function removeSnapshots(repository: Repository, state: PruneState): Promise<void> {
   for (const snapshot of state.remove) await repository.destination.remove(`snapshots/${snapshot.id}`);
 }
 
 /**
- * Deletes what the snapshots that exist now do not reference; the figures become what was done. Object
- * Lock retentions are asked for as many objects at once as the destination has connections, and the
- * deletions go in batches (S3 DeleteObjects: 1,000 a request).
+ * The blobs the snapshots there now reference: those plan walked as kept, plus any snapshot plan did not
+ * walk (one that appeared anyway, a manifest whose removal did not take). Undefined, with a warning, when
+ * a manifest cannot be read: what it names is unknown, and deleting by guess could destroy a snapshot that
+ * a restored manifest file would bring back.
+ */
+async function currentReferences(repository: Repository, state: PruneState, reporter: Reporter): Promise<Set<string> | undefined> {
+  const listing = await readSnapshots(repository, () => {}); // plan already warned about each
+  if (listing.unreadable.length > 0) {
+    reporter.warn(`nothing reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
+    return undefined;
+  }
+  const appeared = listing.snapshots.filter((s) => !state.keptIds.has(s.id));
+  return new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
+}
+
+/**
+ * Format 1: deletes the objects the snapshots that exist now do not reference; the figures become what
+ * was done. Object Lock retentions are asked for as many objects at once as the destination has
+ * connections, and the deletions go in batches (S3 DeleteObjects: 1,000 a request).
  */
 async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
-  // The snapshots are listed again: the lock keeps backups out, but any snapshot there now that plan did not
-  // walk as kept (one that appeared anyway, a manifest whose removal did not take) is walked too; those plan
-  // walked are not walked a second time.
-  const referenced = await currentReferences(repository, state);
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
+  const referenced = await currentReferences(repository, state, reporter);
+  if (!referenced) return;
   const doomed: Array<{ name: string; id: string; size: number }> = [];
   await forEachLimited(repository.destination.list('objects/'), connectionsOf(repository.destination), async ({ name, size }) => {
     const id = OBJECT_NAME.exec(name)?.[2];
     if (!id) return reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
     if (referenced.has(id) || (await isHeld(repository, state, name, size))) return;
     doomed.push({ name, id, size });
+  }, state.signal);
+  repository.forgetObjects(doomed.map((d) => d.id)); // before they go: this instance never trusts a removed object
+  await removeInBatches(repository.destination, doomed.map((d) => d.name), ({ from, to }) => {
+    for (const d of doomed.slice(from, to)) countReclaimed(state, d.id, d.size);
+    state.signal?.throwIfAborted(); // a lost lock stops the next batch
   });
-  await removeInBatches(repository.destination, doomed.map((d) => d.name), (done) => {
-    for (const d of doomed.slice(done.from, done.to)) countReclaimed(state, d.id, d.size);
-  });
-}
-
-/** The snapshots there now: those plan walked as kept, plus any that appeared (see removeObjects). */
-async function currentReferences(repository: Repository, state: PruneState): Promise<Set<string>> {
-  const appeared = (await listSnapshots(repository)).filter((s) => !state.keptIds.has(s.id));
-  return new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
 }
 
 /** Format 2, plan: the figures of what rewritePacks would do, from the index and one listing of data/. */
@@ -343,13 +374,15 @@ function countPack(state: PruneState, size: number, leftover: boolean): void {
 
 /** Format 2: deletes and repacks packs and rewrites the index (./prune-packs.ts); the figures become what was done. */
 async function removePacks(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
-  const used = await currentReferences(repository, state);
   Object.assign(state.report.objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
+  const used = await currentReferences(repository, state, reporter);
+  if (!used) return;
   state.report.packs = await rewritePacks(repository, used, state.removedOnly, {
     isHeld: (name, size) => isHeld(repository, state, name, size),
     reclaimed: (_name, size, leftover) => countPack(state, size, leftover),
     reporter,
+    signal: state.signal,
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { asMmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
+import type { HeldLock } from '../repository/lock';
 
 export interface Step {
   name: string;
@@ -33,5 +34,19 @@ export async function runSteps(steps: Step[], cleanups: Cleanup[], reporter: Rep
         reporter.warn(`cleanup "${cleanup.name}" failed: ${(err as Error).message}`);
       }
     }
+  }
+}
+
+/**
+ * Runs `operation`; when it failed after its lock was lost, the lock loss is the error (exit 3), not
+ * whatever the abort made a step throw (a dump tool stopped, ABORTED).
+ */
+export async function withLockLoss<T>(lock: () => HeldLock | undefined, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    const held = lock();
+    if (held?.signal.aborted) throw held.signal.reason;
+    throw err;
   }
 }

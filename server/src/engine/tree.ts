@@ -3,7 +3,8 @@
  * entry, in a stable depth-first order, stored as a blob. A file line names the blob of its content, so
  * identical files anywhere share their chunks. When a previous snapshot holds the same path with the same
  * size, mtime and inode, its content ids are reused without reading the file again, as long as those
- * objects are known to be in the repository.
+ * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
+ * may have been pruned since that parent was written).
  */
 import { createReadStream, createWriteStream, lstatSync, mkdirSync, promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';

@@ -55,6 +55,34 @@ export async function makeKeyEntry(keys: MasterKeys, secret: Secret): Promise<Ke
   };
 }
 
+/**
+ * Bounds on a key entry's scrypt parameters, checked before use: scrypt needs 128 * N * r bytes and
+ * N * r * p work, so an entry with absurd values (damaged, or planted) would hang or exhaust memory. The
+ * bounds leave 8 times the memory and 32 times the work of what mmbackup writes (N 32768, r 8, p 1:
+ * 32 MiB, about 0.1 s), so a stronger entry made elsewhere still opens, in seconds.
+ */
+export const KDF_LIMITS = { maxN: 2 ** 20, maxR: 32, maxP: 16, maxMemory: 256 * 2 ** 20, maxWork: 2 ** 23 };
+
+/** Parses and checks a stored key entry; throws an Error that says what is wrong with it. */
+export function parseKeyEntry(data: Buffer): KeyEntry {
+  let entry: KeyEntry;
+  try {
+    entry = JSON.parse(data.toString()) as KeyEntry;
+  } catch {
+    throw new Error(data.length === 0 ? 'it is empty' : 'it is not JSON');
+  }
+  const kdf = entry?.kdf;
+  if (!kdf || kdf.name !== 'scrypt' || typeof entry.data !== 'string' || typeof entry.nonce !== 'string' || typeof kdf.salt !== 'string') {
+    throw new Error('it is not an mmbackup key entry (kdf, salt, nonce or data missing)');
+  }
+  const { N, r, p } = kdf;
+  const integer = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+  if (!integer(N, KDF_LIMITS.maxN) || (N & (N - 1)) !== 0 || N < 2 || !integer(r, KDF_LIMITS.maxR) || !integer(p, KDF_LIMITS.maxP) || 128 * N * r > KDF_LIMITS.maxMemory || N * r * p > KDF_LIMITS.maxWork) {
+    throw new Error(`its scrypt parameters N=${N} r=${r} p=${p} are outside what mmbackup accepts (N a power of two up to ${KDF_LIMITS.maxN}, r up to ${KDF_LIMITS.maxR}, p up to ${KDF_LIMITS.maxP}, 128·N·r up to 256 MiB, N·r·p up to 2^23)`);
+  }
+  return entry;
+}
+
 /** Opens one key entry; undefined when the secret does not fit it. */
 export async function openKeyEntry(entry: KeyEntry, secret: Secret): Promise<MasterKeys | undefined> {
   const wrapping = await scrypt(secret.value, Buffer.from(entry.kdf.salt, 'base64'), entry.kdf);

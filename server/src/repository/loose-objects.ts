@@ -12,9 +12,8 @@ export function objectName(id: string): string {
 }
 
 export class LooseObjects {
-  /** Ids of objects known to be stored: filled by loadIndex() and by this process's own saves. */
-  private readonly known = new Set<string>();
-  private indexLoaded = false;
+  /** Ids of objects known to be stored: filled by loadIndex() (under the lock) and by this process's own saves. */
+  private known = new Set<string>();
 
   constructor(
     private readonly destination: Destination,
@@ -22,18 +21,23 @@ export class LooseObjects {
   ) {}
 
   /**
-   * Lists the stored objects once, so that save() can skip what is already there. The 256 fan-out
-   * directories are listed as many at a time as the destination has connections: on S3 one listing pages
-   * through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise wait for 100
-   * round trips in a row.
+   * Lists the stored objects NOW, replacing what was known, so that save() skips only what is there. The
+   * 256 fan-out directories are listed as many at a time as the destination has connections: on S3 one
+   * listing pages through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise
+   * wait for 100 round trips in a row.
    */
   async loadIndex(): Promise<void> {
-    if (this.indexLoaded) return;
+    const fresh = new Set<string>();
     const fanOut = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/`);
     await forEachLimited(fanOut, connectionsOf(this.destination), async (prefix) => {
-      for await (const object of this.destination.list(prefix)) this.known.add(object.name.slice(object.name.lastIndexOf('/') + 1));
+      for await (const object of this.destination.list(prefix)) fresh.add(object.name.slice(object.name.lastIndexOf('/') + 1));
     });
-    this.indexLoaded = true;
+    this.known = fresh;
+  }
+
+  /** Objects removed (by prune): never trusted as stored again until a listing finds them. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) this.known.delete(id);
   }
 
   has(id: string): boolean {

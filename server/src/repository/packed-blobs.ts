@@ -35,6 +35,12 @@ export class PackedBlobs {
   private readonly unindexed: IndexedPack[] = [];
   private readonly uploads = new Semaphore(PACK_UPLOADS);
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Awaited right before each index file is written (a writer sets its lock's check()): an index file
+   * makes packs visible, and one written after the lock was lost could name packs a prune that took over
+   * has deleted as unindexed.
+   */
+  beforeIndexWrite?: () => Promise<void>;
 
   constructor(
     private readonly destination: Destination,
@@ -109,6 +115,7 @@ export class PackedBlobs {
 
   private async writeIndex(): Promise<void> {
     if (this.unindexed.length === 0) return;
+    await this.beforeIndexWrite?.();
     const packs = this.unindexed.splice(0);
     const name = newIndexName();
     try {

@@ -4,11 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MmBackupError } from '../common/errors';
-import { silentReporter } from '../common/reporter';
 import { LocalDestination } from '../destinations/local';
 import { newWriteStats, readBlobToBuffer, writeBlob, writeBufferBlob } from './blobs';
 import { passphraseSecret } from './keys';
-import { acquireLock, isStale } from './lock';
 import { objectName, Repository } from './repository';
 
 let dir: string;
@@ -103,39 +101,9 @@ describe.each([1, 2] as const)('Repository of format %i', (formatVersion) => {
     await repo.flush();
     const reopened = await Repository.open(new LocalDestination(dir), secret);
     expect(reopened.formatVersion).toBe(formatVersion);
-    await reopened.loadIndex();
+    await reopened.refreshIndex();
     expect(ref.chunks.every((id) => reopened.has(id))).toBe(true);
     expect((await readBlobToBuffer(reopened, ref)).equals(data)).toBe(true);
   });
 });
 
-describe('Repository lock', () => {
-  test('a live lock refuses a second writer with exit code 3; release frees it', async () => {
-    const destination = new LocalDestination(dir);
-    const held = await acquireLock(destination, 'backup', silentReporter);
-    const err = await acquireLock(destination, 'backup', silentReporter).catch((e) => e);
-    expect(err.exitCode).toBe(3);
-    expect(err.message).toMatch(/locked by "backup"/);
-    await held.release();
-    await (await acquireLock(destination, 'backup', silentReporter)).release();
-  });
-
-  test('the lock of a dead process on this host is stale and taken over with a warning', async () => {
-    const destination = new LocalDestination(dir);
-    const now = new Date().toISOString();
-    const dead = { host: os.hostname(), pid: 2 ** 22 + 12345, operation: 'backup', created: now, heartbeat: now };
-    await destination.save('locks/dead', Buffer.from(JSON.stringify(dead)));
-    const warnings: string[] = [];
-    const held = await acquireLock(destination, 'backup', { ...silentReporter, warn: (l) => warnings.push(l) });
-    expect(warnings.join('\n')).toMatch(/removing stale lock .*pid 4206649/);
-    await held.release();
-  });
-
-  test('staleness: a live pid is not stale, an old heartbeat on another host is', () => {
-    const now = Date.now();
-    const fresh = { host: os.hostname(), pid: process.pid, operation: 'x', created: '', heartbeat: new Date(now).toISOString() };
-    expect(isStale(fresh, now)).toBe(false);
-    expect(isStale({ ...fresh, host: 'elsewhere', heartbeat: new Date(now - 11 * 60_000).toISOString() }, now)).toBe(true);
-    expect(isStale({ ...fresh, host: 'elsewhere' }, now)).toBe(false);
-  });
-});

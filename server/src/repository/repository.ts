@@ -20,7 +20,7 @@ import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
 import { DecryptError, contentId, fingerprint, open, seal, type MasterKeys } from './crypto';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
-import { generateMasterKeys, makeKeyEntry, openKeyEntry, type KeyEntry, type Secret } from './keys';
+import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
 
 /** The newest format this version reads and writes. */
 export const FORMAT_VERSION = 2;
@@ -48,6 +48,12 @@ export { objectName };
 export class Repository {
   /** Where blobs are kept: loose objects (format 1) or packs and index files (format 2). */
   readonly blobs: LooseObjects | PackedBlobs;
+
+  /**
+   * Where problems that do not stop an operation go (an unreadable manifest skipped): the CLI and the
+   * bridge point it at their reporter; by default a "warning:" line on stderr.
+   */
+  warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`);
 
   private constructor(
     readonly destination: Destination,
@@ -102,7 +108,7 @@ export class Repository {
     return new Repository(destination, config, keys);
   }
 
-  static async open(destination: Destination, secret: Secret): Promise<Repository> {
+  static async open(destination: Destination, secret: Secret, options: { warn?: (line: string) => void } = {}): Promise<Repository> {
     const sealedConfig = await destination.load('config').catch((err) => {
       if (!destination.isNotFound(err)) throw err;
       throw new MmBackupError({
@@ -113,7 +119,8 @@ export class Repository {
         exitCode: ExitCode.usage,
       });
     });
-    const keys = await unlockKeys(destination, secret);
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
+    const keys = await unlockKeys(destination, secret, warn);
     let config: RepositoryConfig;
     try {
       config = JSON.parse((await open(keys, 'config', sealedConfig)).toString());
@@ -135,17 +142,27 @@ export class Repository {
         exitCode: ExitCode.usage,
       });
     }
-    return new Repository(destination, config, keys);
+    const repository = new Repository(destination, config, keys);
+    if (options.warn) repository.warn = options.warn;
+    return repository;
   }
 
   /**
-   * Learns what is stored, so that saveChunk() can skip it: format 2 reads the index files afresh (call it
-   * under the lock), format 1 lists the objects once. A damaged index file is passed to onDamaged when
-   * given (its blobs then count as not stored), else it rejects.
+   * Learns what is stored NOW, replacing whatever this instance knew: saveChunk() skips only what this
+   * read (or this process's own saves since) found. Every operation that writes calls it after taking the
+   * repository lock, because an index kept from an earlier operation may name data that a prune (this
+   * process's, the CLI's, another node's) has deleted since, and a snapshot naming it could never be
+   * restored. Format 2 reads the index files (a damaged one is passed to onDamaged when given, and its
+   * blobs then count as not stored; else it rejects); format 1 lists the objects.
    */
-  async loadIndex(onDamaged?: (name: string, err: Error) => void): Promise<void> {
+  async refreshIndex(onDamaged?: (name: string, err: Error) => void): Promise<void> {
     if (this.blobs instanceof PackedBlobs) await this.blobs.loadIndex(onDamaged);
     else await this.blobs.loadIndex();
+  }
+
+  /** Called by whatever removes objects (prune), so this instance never trusts an object it knows is gone. */
+  forgetObjects(ids: Iterable<string>): void {
+    if (this.blobs instanceof LooseObjects) this.blobs.forget(ids);
   }
 
   has(id: string): boolean {
@@ -249,11 +266,32 @@ async function exists(destination: Destination, name: string): Promise<boolean> 
   }
 }
 
-async function unlockKeys(destination: Destination, secret: Secret): Promise<MasterKeys> {
+/**
+ * Tries every key entry. An entry that cannot be parsed or has absurd scrypt parameters is skipped with a
+ * warning (it must not block the entries that work, nor hang or exhaust memory on open).
+ */
+async function unlockKeys(destination: Destination, secret: Secret, warn: (line: string) => void): Promise<MasterKeys> {
   let entries = 0;
+  const skipped: string[] = [];
   for await (const object of destination.list('keys/')) {
     entries++;
-    const entry = JSON.parse((await destination.load(object.name)).toString()) as KeyEntry;
+    let data: Buffer;
+    let entry: KeyEntry;
+    try {
+      data = await destination.load(object.name);
+    } catch (err) {
+      if (destination.isNotFound(err)) continue;
+      skipped.push(object.name);
+      warn(`key entry ${object.name} in ${destination.location} skipped: it cannot be read (${(err as Error).message}); check the storage and that this user may read the file`);
+      continue;
+    }
+    try {
+      entry = parseKeyEntry(data);
+    } catch (err) {
+      skipped.push(object.name);
+      warn(`key entry ${object.name} in ${destination.location} skipped: ${(err as Error).message}; remove it if it is not a key you made, or restore it from a copy of the repository`);
+      continue;
+    }
     const keys = await openKeyEntry(entry, secret);
     if (keys) return keys;
   }
@@ -261,7 +299,7 @@ async function unlockKeys(destination: Destination, secret: Secret): Promise<Mas
   throw new MmBackupError({
     step: 'open-repository',
     code: 'WRONG_KEY',
-    message: `the ${what} opens none of the ${entries} key(s) of the repository at ${destination.location}`,
+    message: `the ${what} opens none of the ${entries} key(s) of the repository at ${destination.location}${skipped.length ? ` (${skipped.length} of them unreadable: ${skipped.join(', ')})` : ''}`,
     fix: 'give the passphrase (--passphrase-file, MMBACKUP_PASSPHRASE) or key file (--key-file, MMBACKUP_KEY_FILE) used when this repository was created',
     exitCode: ExitCode.wrongKey,
   });

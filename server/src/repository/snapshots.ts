@@ -99,24 +99,75 @@ export async function loadSnapshot(repository: Repository, id: string): Promise<
   return JSON.parse((await repository.loadSealed(`snapshots/${id}`)).toString()) as SnapshotManifest;
 }
 
-/** Every snapshot, newest first. */
-export async function listSnapshots(repository: Repository): Promise<SnapshotManifest[]> {
-  const manifests: SnapshotManifest[] = [];
+/** A manifest that exists but cannot be read, and why. */
+export interface UnreadableManifest {
+  /** The snapshot id, or the stray file's name under snapshots/. */
+  id: string;
+  name: string;
+  problem: string;
+}
+
+export interface SnapshotListing {
+  /** Newest first. */
+  snapshots: SnapshotManifest[];
+  /** Manifests under a snapshot id that cannot be opened (damaged, truncated, another key): snapshots lost until restored. */
+  unreadable: UnreadableManifest[];
+  /** Files under snapshots/ whose names no mmbackup writes (a "._x" of macOS, an admin's "x.bak"). */
+  strays: string[];
+}
+
+const SNAPSHOT_ID = /^[0-9a-f]{16}$/;
+
+/**
+ * Every readable snapshot, and what could not be read. One bad file never hides the others: each
+ * unreadable manifest or stray file is reported through `warn` (default: the repository's) with what to
+ * do, and skipped. A manifest removed while listing (a prune) is left out silently.
+ */
+export async function readSnapshots(repository: Repository, warn: (line: string) => void = repository.warn): Promise<SnapshotListing> {
+  const listing: SnapshotListing = { snapshots: [], unreadable: [], strays: [] };
   for await (const object of repository.destination.list('snapshots/')) {
-    manifests.push(await loadSnapshot(repository, object.name.slice('snapshots/'.length)));
+    const id = object.name.slice('snapshots/'.length);
+    if (!SNAPSHOT_ID.test(id)) {
+      listing.strays.push(object.name);
+      warn(`ignored ${object.name} in ${repository.destination.location}: not a snapshot manifest mmbackup writes; move it out of the repository`);
+      continue;
+    }
+    try {
+      listing.snapshots.push(await loadSnapshot(repository, id));
+    } catch (err) {
+      if (repository.destination.isNotFound(err)) continue;
+      const problem = (err as Error).message;
+      listing.unreadable.push({ id, name: object.name, problem });
+      warn(`snapshot ${id} skipped: its manifest ${object.name} cannot be read (${problem}); restore that file from a copy of the repository (mmbackup copy), or remove it if the snapshot is not needed; until then prune reclaims no objects`);
+    }
   }
-  return manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  listing.snapshots.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return listing;
+}
+
+/** Every readable snapshot, newest first (see readSnapshots for what is skipped). */
+export async function listSnapshots(repository: Repository, warn?: (line: string) => void): Promise<SnapshotManifest[]> {
+  return (await readSnapshots(repository, warn)).snapshots;
 }
 
 /** Resolves "latest", a full id or a unique id prefix. */
-export async function findSnapshot(repository: Repository, ref: string): Promise<SnapshotManifest> {
-  const all = await listSnapshots(repository);
+export async function findSnapshot(repository: Repository, ref: string, warn?: (line: string) => void): Promise<SnapshotManifest> {
+  const { snapshots: all, unreadable } = await readSnapshots(repository, warn);
   if (ref === 'latest') {
     if (all.length === 0) throw noSnapshot(repository, 'the repository has no snapshots yet', 'run mmbackup backup first');
     return all[0];
   }
   const matches = all.filter((s) => s.id.startsWith(ref));
   if (matches.length === 1) return matches[0];
+  const damaged = unreadable.find((u) => u.id.startsWith(ref));
+  if (matches.length === 0 && damaged) {
+    throw new MmBackupError({
+      step: 'find-snapshot',
+      code: 'SNAPSHOT_UNREADABLE',
+      message: `the manifest of snapshot ${damaged.id} cannot be read: ${damaged.problem}`,
+      fix: `restore ${damaged.name} from a copy of the repository, or choose another snapshot (mmbackup list)`,
+    });
+  }
   if (matches.length === 0) throw noSnapshot(repository, `no snapshot ${ref}`, 'see mmbackup list for the ids');
   throw noSnapshot(repository, `"${ref}" matches ${matches.length} snapshots`, 'give more characters of the id');
 }

@@ -20,8 +20,20 @@ test('defaults when the plugin has no settings', () => {
   expect(loaded).toEqual({ effective: defaultSettings(), locked: [], problems: [] });
   expect(loaded.effective).toMatchObject({
     backupSchedule: '0 3 * * *', timeZone: 'UTC', components: ['db', 'config', 'files'], drillSchedule: '0 4 * * 0',
-    pruneSchedule: '', rpoHours: 26, offsiteCopy: false, offsiteRepo: '', heartbeatUrl: '', bridgePath: '/backup-dr/',
+    pruneSchedule: '', rpoHours: 26, offsiteCopy: false, offsiteRepo: '', heartbeatUrl: '', bridgeUrl: 'http://127.0.0.1:8066', bridgeSecret: '',
   });
+});
+
+test('the plugin secret comes from the lower-cased key Mattermost stores, MMBACKUP_BRIDGE_SECRET overrides it, and it is only shown as set', () => {
+  const config = { PluginSettings: { Plugins: { 'backup-dr': { bridgesecret: 'from-config-secret', bridgeurl: 'unix:/run/mmbackup/bridge.sock' } } } };
+  const fromConfig = loadSettings({ installation: { config }, env: {} });
+  expect(fromConfig.effective).toMatchObject({ bridgeSecret: 'from-config-secret', bridgeUrl: 'unix:/run/mmbackup/bridge.sock' });
+  expect(settingsForDisplay(fromConfig.effective).bridgeSecret).toEqual({ set: true });
+  const forced = loadSettings({ installation: { config }, env: { MMBACKUP_BRIDGE_SECRET: 'from-env-secret' } });
+  expect(forced.effective.bridgeSecret).toBe('from-env-secret');
+  expect(forced.locked).toEqual(['BridgeSecret']);
+  const bad = loadSettings({ installation: { config: { PluginSettings: { Plugins: { 'backup-dr': { BridgeUrl: 'ftp://x' } } } } }, env: {} });
+  expect(bad.problems).toEqual([{ key: 'BridgeUrl', message: expect.stringMatching(/must be http:\/\/host:port or unix:\/path/) }]);
 });
 
 test('reads a config.json written to disk, through loadInstallation', async () => {

@@ -28,7 +28,7 @@ export interface ConsoleSection {
 }
 
 const PAGES: ConsoleCustomSetting[] = [
-  { key: 'BackupStatus', display_name: 'Backup status:', type: 'custom', help_text: 'Health of the backups, the running job with its live log, and backups on demand. Needs the mmbackup bridge (section Bridge).' },
+  { key: 'BackupStatus', display_name: 'Backup status:', type: 'custom', help_text: 'Health of the backups, the running job with its live log, and backups on demand. Needs the mmbackup bridge running on this server (section Bridge).' },
   { key: 'BackupHistory', display_name: 'Backup history:', type: 'custom', help_text: 'Every snapshot with its size, duration, verification and restore drill, and the restore commands to copy.' },
   { key: 'SchedulePreview', display_name: 'Schedule preview:', type: 'custom', help_text: 'The schedules above in words, with their next runs in the time zone above, as the bridge will run them.' },
   { key: 'RetentionPreview', display_name: 'Retention preview:', type: 'custom', help_text: 'What the retention rules above would keep of the snapshots in the repository now. Nothing is removed until the next prune.' },
@@ -65,8 +65,8 @@ export const CONSOLE_LAYOUT: Array<Omit<ConsoleSection, 'settings'> & { settings
   },
   {
     key: 'bridge', title: 'Bridge',
-    subtitle: 'Where the System Console reaches the mmbackup bridge on this server.',
-    settings: ['BridgePath'],
+    subtitle: 'How the plugin reaches the mmbackup bridge on each Mattermost server. Nothing to set on a single host.',
+    settings: ['BridgeUrl', 'BridgeSecret'],
   },
 ];
 

@@ -126,13 +126,18 @@ export const httpUrl: Parser<string> = (raw) => {
   return value;
 };
 
-/** A path on Mattermost's origin, normalized to start and end with "/". */
-export const originPath: Parser<string> = (raw) => {
-  const value = text(raw, 'a path');
-  if (!/^\/[A-Za-z0-9._~/-]*$/.test(value) || /^\/(api|plugins|static)(\/|$)/.test(value)) {
-    throw new SettingValueError(`"${value}" must be a path such as /backup-dr/, outside /api, /plugins and /static`);
+/** Where the plugin reaches the bridge: an http:// URL (loopback by default) or unix:/absolute/socket/path. */
+export const bridgeUrl: Parser<string> = (raw) => {
+  const value = text(raw, 'a URL');
+  if (/^unix:\/[^\0]*$/.test(value)) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingValueError(`"${value}" is not a URL: use e.g. http://127.0.0.1:8066 or unix:/run/mmbackup/bridge.sock`);
   }
-  return value.endsWith('/') ? value : `${value}/`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SettingValueError(`must be http://host:port or unix:/path, not ${url.protocol}`);
+  return value;
 };
 
 /** Any non-empty text (repository locations are checked when opened). Secret-bearing: never quoted. */

@@ -1,7 +1,7 @@
 /**
  * What the slash command needs from the rest of the bridge, injected so that this folder depends on neither
- * the engine nor the HTTP server (STYLE 1). The bridge implements it over its job runner, repository and
- * MattermostApi; tests implement it with plain objects.
+ * the engine nor the HTTP server (STYLE 1). The bridge implements it over its job runner and repository;
+ * tests implement it with plain objects.
  */
 import type { ComponentName } from '../repository/snapshots';
 
@@ -36,11 +36,9 @@ export interface StatusSummary {
 export type StartResult = { jobId: string } | { busy: string };
 
 export interface SlashDeps {
-  /** Whether the Mattermost user is a system admin (their roles include system_admin). */
-  isSystemAdmin(userId: string): Promise<boolean>;
   /**
    * Starts a backup of `components` (undefined: all) in the background and returns at once. `requestedBy`
-   * is the invocation, so that the bridge can report completion to its response_url (see completion.ts).
+   * is the invocation, so that the bridge can tell its outcome in that channel (a `reply` event).
    */
   startBackup(components: ComponentName[] | undefined, requestedBy: BackupRequester): Promise<StartResult>;
   status(): Promise<StatusSummary>;
@@ -48,15 +46,12 @@ export interface SlashDeps {
   list(limit: number): Promise<SnapshotSummary[]>;
   /** Starts verifying one snapshot (id or unique prefix; undefined: the latest) in the background. */
   startVerify(id: string | undefined, requestedBy: BackupRequester): Promise<StartResult>;
-  /** The current tokens of every team's `/backup` command (from registration); re-read on each request. */
-  commandTokens(): string[];
 }
 
-/** Who asked, and where to answer when the job ends. */
+/** Who asked, and where the outcome is posted when the job ends (the channel, and the thread if any). */
 export interface BackupRequester {
   userId: string;
-  userName: string;
+  username: string;
   channelId: string;
-  /** Mattermost's per-invocation hook; empty when absent, then the bridge posts as the bot instead. */
-  responseUrl: string;
+  rootId?: string;
 }

@@ -20,9 +20,6 @@ export function help(problem?: string): string {
   return `${problem ? `Sorry, ${problem}.\n\n` : ''}**/backup** commands (system admins only):\n${USAGE}`;
 }
 
-export const NOT_ADMIN = 'Sorry, only system admins can use /backup: it runs and reads backups of the whole '
-  + 'server. Ask a system admin if you need a backup or its status.';
-
 export function backupStarted(jobId: string, components: ComponentName[] | undefined): string {
   const what = components ? components.join(', ') : 'database, config and files';
   return `Backup started (job ${jobId}: ${what}); I'll report here when it finishes.`;

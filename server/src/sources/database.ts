@@ -57,4 +57,8 @@ export interface DatabaseDriver {
   /** Bytes the database occupies on its server (tables and indexes): an upper bound for preflight estimates. */
   sizeOnServer(conn: DbConnection): Promise<number>;
   referencedFiles(conn: DbConnection): AsyncIterable<string>;
+  /** Names of the databases on `conn`'s server that start with `prefix` (for drills' scratch databases). */
+  listDatabases(conn: DbConnection, prefix: string): Promise<string[]>;
+  /** The server's data directory as it reports it; undefined when it will not tell this user. */
+  dataDirectory(conn: DbConnection): Promise<string | undefined>;
 }

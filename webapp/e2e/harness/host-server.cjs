@@ -1,18 +1,18 @@
-// The origin the browser talks to, standing in for Mattermost behind its reverse proxy:
+// The origin the browser talks to, standing in for Mattermost's webapp (which cannot be built here) in front of
+// the real Mattermost server:
 //   /admin_console/... and any other page path → the host page (Mattermost answers unknown paths with its app)
 //   /static/e2e-host/*                         → the host page's bundle and CSS (webapp/e2e/host)
 //   /static/plugins/<id>/<id>_bundle.js        → the built plugin bundle, webapp/dist/main.js, read per request
-//   /backup-dr/*                               → the bridge, with the prefix stripped as docs/install.md's nginx rule
-//                                                does; 502 when nothing answers there, as nginx does
-//   /api/v4/*                                  → the Mattermost test server
-//   PUT /e2e-host/config                       → what Mattermost does on Save: the plugin's settings into config.json
+//   /api/v4/* (the websocket too), /plugins/*  → the real Mattermost server, unchanged: its session, CSRF check,
+//                                                the plugin's routes and, through them, the bridge
+//   PUT /e2e-host/config                       → what Mattermost's webapp does on Save (through its config API)
 // Listens on 127.0.0.1 only.
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const path = require('node:path');
 
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 const TYPES = {'.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8'};
 
 /**
@@ -21,13 +21,11 @@ const TYPES = {'.js': 'text/javascript; charset=utf-8', '.css': 'text/css; chars
  * @param {string} options.pluginBundle   path of webapp/dist/main.js
  * @param {string} options.hostBundleDir  directory with host.js (built by host/build.cjs)
  * @param {string} options.hostStaticDir  directory with index.html and console.css
- * @param {() => string | null} options.bridgeUrl  where /backup-dr/ goes; null while the bridge is not running
- * @param {string} options.mattermostUrl
- * @param {() => object} options.pageState  what the host page starts with (store contents, manifest)
+ * @param {string} options.mattermostUrl  the real Mattermost server
+ * @param {() => Promise<object>} options.pageState  what the host page starts with (store contents, manifest)
  * @param {(pluginSettings: object) => Promise<void>} options.savePluginSettings
  */
 async function startHostServer(options) {
-    const bridgePrefix = '/backup-dr/';
     const server = http.createServer((req, res) => {
         route(req, res).catch((err) => {
             if (!res.headersSent) {
@@ -39,10 +37,7 @@ async function startHostServer(options) {
 
     async function route(req, res) {
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        if (url.pathname.startsWith(bridgePrefix)) {
-            return proxy(req, res, options.bridgeUrl(), '/' + url.pathname.slice(bridgePrefix.length) + url.search);
-        }
-        if (url.pathname.startsWith('/api/v4/')) {
+        if (url.pathname.startsWith('/api/v4/') || url.pathname.startsWith('/plugins/')) {
             return proxy(req, res, options.mattermostUrl, url.pathname + url.search);
         }
         if (url.pathname === `/static/plugins/${options.pluginId}/${options.pluginId}_bundle.js`) {
@@ -61,20 +56,51 @@ async function startHostServer(options) {
         return sendPage(res);
     }
 
-    function sendPage(res) {
+    async function sendPage(res) {
         const template = fs.readFileSync(path.join(options.hostStaticDir, 'index.html'), 'utf8');
 
         // JSON inside <script type="application/json">: only "</" could end the element early.
-        const state = JSON.stringify(options.pageState()).replace(/<\//g, '<\\/');
+        const state = JSON.stringify(await options.pageState()).replace(/<\//g, '<\\/');
         res.writeHead(200, {'Content-Type': TYPES['.html'], 'Cache-Control': 'no-store'});
         res.end(template.replace('<!--HOST_STATE-->', state));
     }
+
+    // Mattermost's websocket (/api/v4/websocket): the upgrade is passed through as bytes both ways. Host and
+    // Origin name Mattermost's own origin, as they would were the page served by Mattermost (this host stands
+    // in for its origin; Mattermost refuses a websocket from any other).
+    const tunnels = new Set();
+    server.on('upgrade', (req, socket, head) => {
+        const upstream = new URL(options.mattermostUrl);
+        const outgoing = net.connect(Number(upstream.port), upstream.hostname, () => {
+            const lines = [`${req.method} ${req.url} HTTP/1.1`];
+            for (let i = 0; i < req.rawHeaders.length; i += 2) {
+                const name = req.rawHeaders[i].toLowerCase();
+                const value = name === 'host' ? upstream.host : name === 'origin' ? upstream.origin : req.rawHeaders[i + 1];
+                lines.push(`${req.rawHeaders[i]}: ${value}`);
+            }
+            outgoing.write(lines.join('\r\n') + '\r\n\r\n');
+            outgoing.write(head);
+            socket.pipe(outgoing).pipe(socket);
+        });
+        tunnels.add(socket);
+        const close = () => {
+            tunnels.delete(socket);
+            socket.destroy();
+            outgoing.destroy();
+        };
+        outgoing.on('error', close);
+        socket.on('error', close);
+        socket.on('close', close);
+    });
 
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${server.address().port}`;
     return {
         url,
         stop: () => new Promise((resolve) => {
+            for (const socket of tunnels) {
+                socket.destroy();
+            }
             server.closeAllConnections();
             server.close(() => resolve());
         }),
@@ -83,9 +109,6 @@ async function startHostServer(options) {
 
 /** Forwards one request and streams the answer back unbuffered (the job log is a server-sent event stream). */
 function proxy(req, res, target, pathAndQuery) {
-    if (!target) {
-        return sendBadGateway(res);
-    }
     return new Promise((resolve) => {
         const upstream = new URL(target);
         const headers = {...req.headers, 'x-forwarded-for': req.socket.remoteAddress, 'x-forwarded-proto': 'http', connection: 'close'};
@@ -95,10 +118,11 @@ function proxy(req, res, target, pathAndQuery) {
             answer.on('end', resolve);
             answer.on('error', resolve);
         });
-        outgoing.on('error', () => {
-            // Refused or reset before an answer: nginx says 502; after the answer started, just end it.
+        outgoing.on('error', (err) => {
+            // Mattermost itself unreachable: say so; after the answer started, just end it.
             if (!res.headersSent) {
-                sendBadGateway(res);
+                res.writeHead(502, {'Content-Type': 'text/plain'});
+                res.end(`host server: Mattermost at ${target} did not answer: ${err.message}`);
             } else {
                 res.destroy();
             }
@@ -107,11 +131,6 @@ function proxy(req, res, target, pathAndQuery) {
         res.on('close', () => outgoing.destroy());
         req.pipe(outgoing);
     });
-}
-
-function sendBadGateway(res) {
-    res.writeHead(502, {'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(NGINX_502)});
-    res.end(NGINX_502);
 }
 
 function sendFile(res, file, missing) {

@@ -1,7 +1,6 @@
-// Lets this Node process require the server's TypeScript test support (server/test/support/**: the
-// Mattermost-shaped installation and the OpenAPI-checked Mattermost test server) from source, compiled by
-// @swc/core the same way server/jest.config.js compiles it for jest. Extensionless imports resolve to .ts
-// because CommonJS resolution tries every registered extension.
+// Lets this Node process require the server's TypeScript test support (server/test/support/**: the real
+// Mattermost launcher) from source, compiled by @swc/core the same way server/jest.config.js compiles it for
+// jest. Extensionless imports resolve to .ts because CommonJS resolution tries every registered extension.
 'use strict';
 const fs = require('node:fs');
 const Module = require('node:module');

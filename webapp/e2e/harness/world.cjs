@@ -1,66 +1,39 @@
 // Everything the browser tests run against, all real and all on loopback:
-//   a Mattermost-shaped installation (generated PostgreSQL database, config.json, file store: server/test/support),
-//   a repository made by `mmbackup init` with a first `mmbackup backup`,
-//   the OpenAPI-checked Mattermost test server with a system admin (the browser's session) and the bot,
-//   `mmbackup serve` as a child process, and the host server that stands in for Mattermost's origin.
+//   a real Mattermost server (server/test/support/real-mattermost: the pinned build, a fresh PostgreSQL
+//   database, the first user as system admin) with this plugin's bundle (built as `make dist` builds it)
+//   uploaded and enabled, so
+//   its Go part forwards the console's requests to the bridge and relays job events over the websocket;
+//   a file store with a few hundred MiB in it, so a backup runs long enough to watch;
+//   a repository made by `mmbackup init` with a first `mmbackup backup` of that Mattermost;
+//   `mmbackup serve` as a child process, reading Mattermost's own config.json (where the plugin saved the
+//   secret they share) and listening where the plugin's Bridge URL points;
+//   and the host server that stands in for Mattermost's webapp origin (Mattermost's webapp cannot be built here).
 // stop() undoes all of it: processes, servers, the database and every temp dir.
 'use strict';
 require('./ts-require.cjs');
 
+const {spawnSync} = require('node:child_process');
 const {randomBytes} = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const {BridgeProcess, REPO_ROOT, runCli} = require('./bridge.cjs');
 const {startHostServer} = require('./host-server.cjs');
 const {buildHostBundle} = require('../host/build.cjs');
-const {createInstallation, DB_PASSWORD} = require(path.join(REPO_ROOT, 'server/test/support/installation'));
-const {startMattermostTestServer} = require(path.join(REPO_ROOT, 'server/test/support/mattermost/server'));
-const {userJson} = require(path.join(REPO_ROOT, 'server/test/support/mattermost/state'));
+const {startMattermost, MATTERMOST_START_TIMEOUT_MS} = require(path.join(REPO_ROOT, 'server/test/support/real-mattermost'));
+const {freePort} = require(path.join(REPO_ROOT, 'server/test/support/real-mattermost/process'));
 
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'plugin.json'), 'utf8'));
 const PLUGIN_BUNDLE = path.join(REPO_ROOT, 'webapp/dist/main.js');
 const HOST_STATIC = path.join(__dirname, '../host/static');
+const MiB = 1024 * 1024;
 
-/** What Mattermost's GET /api/v4/config shows instead of a secret value. */
-const FAKE_SETTING = '********************************';
-const SERVER_VERSION = '10.5.0';
-
-function readJson(file) {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-function writeJson(file, value) {
-    fs.writeFileSync(file, JSON.stringify(value, null, 2));
-}
-
-/** Every setting of settings_schema: the flat list and those in sections. */
-function manifestSettings() {
-    const schema = MANIFEST.settings_schema ?? {};
-    return [...(schema.settings ?? []), ...(schema.sections ?? []).flatMap((section) => section.settings ?? [])];
-}
-
-/** The plugin's defaults with lower-case keys, as Mattermost writes them into PluginSettings.Plugins. */
-function defaultPluginSettings() {
-    return Object.fromEntries(manifestSettings()
-        .filter((s) => s.default !== undefined)
-        .map((s) => [s.key.toLowerCase(), s.default]));
-}
-
-function secretKeys() {
-    return new Set(manifestSettings().filter((s) => s.secret).map((s) => s.key.toLowerCase()));
-}
-
-function sanitized(section) {
-    const secrets = secretKeys();
-    return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, secrets.has(k.toLowerCase()) && v ? FAKE_SETTING : v]));
-}
-
-async function startWorld({outDir, extraFiles = 60}) {
+async function startWorld({outDir, fileStoreMiB = 300}) {
     const undo = [];
     const world = {outDir, undo};
     try {
-        await setUp(world, extraFiles);
+        await setUp(world, fileStoreMiB);
         return world;
     } catch (err) {
         await stopWorld(world);
@@ -68,140 +41,156 @@ async function startWorld({outDir, extraFiles = 60}) {
     }
 }
 
-async function setUp(world, extraFiles) {
+/** The bundle `make dist` makes, from the current sources (the Go part from Go's build cache when unchanged). */
+function buildPluginTarball(outDir) {
+    for (const args of [['build/plugin-server.mjs'], ['build/bundle.mjs', '--out', outDir]]) {
+        const run = spawnSync(process.execPath, args, {cwd: REPO_ROOT, encoding: 'utf8'});
+        if (run.status !== 0) {
+            throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr || run.stdout}`);
+        }
+    }
+    return path.join(outDir, `${MANIFEST.id}-${MANIFEST.version}.tar.gz`);
+}
+
+async function setUp(world, fileStoreMiB) {
     const {undo} = world;
     const hostBundleDir = path.join(world.outDir, 'host');
     await buildHostBundle(hostBundleDir);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-dr-e2e-'));
+    undo.push(() => fs.rmSync(work, {recursive: true, force: true}));
+    const tarball = buildPluginTarball(path.join(work, 'dist'));
 
-    const inst = await createInstallation('postgres', {extraFiles});
-    undo.push(() => inst.cleanup());
-    const mm = await startMattermostTestServer();
+    const bridgePort = await freePort();
+    const mm = await startMattermost({
+        startTimeoutMs: MATTERMOST_START_TIMEOUT_MS,
+        config: {
+            // As an admin would set them in the System Console (Mattermost keeps plugin setting keys lower-cased):
+            // where the bridge listens, and no scheduled run during the tests.
+            PluginSettings: {Plugins: {[MANIFEST.id]: {bridgeurl: `http://127.0.0.1:${bridgePort}`, backupschedule: '0 3 1 1 *', drillschedule: ''}}},
+        },
+    });
     undo.push(() => mm.stop());
-    const admin = mm.state.addUser({username: 'sysadmin', roles: 'system_user system_admin'});
-    const bot = mm.state.addBot({username: 'backup-bot', permissions: ['manage_slash_commands', 'manage_system']});
-    const team = mm.state.addTeam('ops');
-    mm.state.addTeamMember(team.id, bot.user.id);
-    mm.state.addChannel(team.id, 'backups');
+    fillFileStore(mm.dataDir, fileStoreMiB);
 
-    let bridge = null;
+    const uploaded = await mm.uploadPlugin(tarball);
+    if (uploaded.id !== MANIFEST.id) {
+        throw new Error(`uploading ${tarball} installed "${uploaded.id}", not ${MANIFEST.id}`);
+    }
+    await mm.enablePlugin(MANIFEST.id);
+    await waitFor('the plugin to save the generated bridge secret in config.json', () => pluginConfig(mm).bridgesecret, 60_000);
+
+    const repo = path.join(work, 'repository');
+    const passphraseFile = path.join(work, 'passphrase');
+    fs.writeFileSync(passphraseFile, `${randomBytes(18).toString('base64url')}\n`, {mode: 0o600});
+    const globalArgs = ['--mattermost-config', mm.configFile, '--repo', repo, '--passphrase-file', passphraseFile];
+    await runCli(['init', ...globalArgs]);
+    // The first backup leaves the file store out, so the one the tests start has real work to show progress on.
+    await runCli(['backup', '--only', 'db,config', ...globalArgs]);
+
+    const session = await mm.login(mm.admin.username, mm.admin.password);
+    Object.assign(world, {mm, session, globalArgs, bridgePort, bridge: null});
+    await startBridge(world);
+    undo.push(() => world.bridge?.stop());
+
     const host = await startHostServer({
         pluginId: MANIFEST.id,
         pluginBundle: PLUGIN_BUNDLE,
         hostBundleDir,
         hostStaticDir: HOST_STATIC,
-        bridgeUrl: () => (bridge?.running ? bridge.url : null),
         mattermostUrl: mm.url,
         pageState: () => pageState(world),
         savePluginSettings: (section) => savePluginSettings(world, section),
     });
     undo.push(() => host.stop());
 
-    const originalDataSource = readJson(inst.configFile).SqlSettings.DataSource;
-    editConfig(inst.configFile, (config) => {
-        config.ServiceSettings.SiteURL = host.url;
-
-        // Lets Mattermost call /backup on the bridge's loopback address, as docs/install.md tells admins to.
-        config.ServiceSettings.AllowedUntrustedInternalConnections = '127.0.0.1';
-        config.PluginSettings.Enable = true;
-        config.PluginSettings.PluginStates = {...config.PluginSettings.PluginStates, [MANIFEST.id]: {Enable: true}};
-        config.PluginSettings.Plugins = {...config.PluginSettings.Plugins, [MANIFEST.id]: {...defaultPluginSettings(), opsteam: 'ops', opschannel: 'backups'}};
-    });
-    await runCli(['init', ...inst.args]);
-    // The first backup leaves the file store out, so the one the tests start has real work to show progress on.
-    await runCli(['backup', '--only', 'db,config', ...inst.args]);
-
-    bridge = new BridgeProcess({
-        globalArgs: inst.args,
-        env: {
-            MMBACKUP_BOT_TOKEN: bot.token,
-            MMBACKUP_LISTEN: '127.0.0.1:0',
-            MMBACKUP_SITE_URL: mm.url,
-            MMBACKUP_SLASH_URL: `${host.url}/backup-dr/api/v1/slash`,
-        },
-    });
-    undo.push(() => bridge.stop());
-    await bridge.start();
-
     Object.assign(world, {
-        inst, mm, host, admin, bot,
-        csrf: randomBytes(13).toString('hex'),
-        get bridge() {
-            return bridge;
-        },
-        originalDataSource,
+        host,
         hostUrl: host.url,
+        admin: {token: session.token, csrf: session.csrfToken, userId: session.userId},
         consolePath: `/admin_console/plugins/plugin_${MANIFEST.id}`,
-        dbPassword: DB_PASSWORD,
     });
 }
 
-function editConfig(file, change) {
-    const config = readJson(file);
-    change(config);
-    writeJson(file, config);
+/** Starts `mmbackup serve` on the port the plugin's Bridge URL names; `env` adds or overrides variables. */
+async function startBridge(world, env = {}) {
+    await world.bridge?.stop();
+    world.bridge = new BridgeProcess({globalArgs: world.globalArgs, env: {MMBACKUP_LISTEN: `127.0.0.1:${world.bridgePort}`, ...env}});
+    await world.bridge.start();
+    return world.bridge;
 }
 
-/** The store's starting contents: what Mattermost's webapp has loaded when an admin opens the plugin's page. */
-function pageState(world) {
-    const config = readJson(world.inst.configFile);
-    const adminConfig = {
-        ServiceSettings: {SiteURL: world.host.url},
-        PluginSettings: {
-            Enable: true,
-            EnableUploads: true,
-            Plugins: {[MANIFEST.id]: sanitized(config.PluginSettings.Plugins[MANIFEST.id] ?? {})},
-            PluginStates: {[MANIFEST.id]: {Enable: true}},
-        },
-    };
-    const user = userJson(world.admin.user);
+/** Incompressible files in Mattermost's file store, laid out as Mattermost stores uploads. */
+function fillFileStore(dataDir, mib) {
+    const dir = path.join(dataDir, '20260101', 'teams', 'noteam', 'channels', 'e2e', 'users', 'e2e');
+    for (let i = 0; i < mib; i++) {
+        const fileDir = path.join(dir, `file${String(i).padStart(4, '0')}`);
+        fs.mkdirSync(fileDir, {recursive: true});
+        fs.writeFileSync(path.join(fileDir, 'upload.bin'), randomBytes(MiB));
+    }
+}
+
+function pluginConfig(mm) {
+    const config = JSON.parse(fs.readFileSync(mm.configFile, 'utf8'));
+    return config.PluginSettings?.Plugins?.[MANIFEST.id] ?? {};
+}
+
+async function waitFor(what, check, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await check();
+        if (value) {
+            return value;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+}
+
+/**
+ * The store's starting contents: what Mattermost's webapp has loaded when an admin opens the plugin's page,
+ * read from the real server (its admin config, secret values masked by Mattermost itself).
+ */
+async function pageState(world) {
+    const {mm, session} = world;
+    const {body: config} = await mm.request('GET', '/api/v4/config');
+    const {body: me} = await mm.request('GET', '/api/v4/users/me', {token: session.token});
+    const {body: client} = await mm.request('GET', '/api/v4/config/client?format=old');
     return {
         manifest: MANIFEST,
         bundleUrl: `/static/plugins/${MANIFEST.id}/${MANIFEST.id}_bundle.js`,
         entities: {
             general: {
-                config: {SiteURL: world.host.url, Version: SERVER_VERSION, BuildNumber: SERVER_VERSION, PluginsEnabled: 'true', DiagnosticsEnabled: 'false'},
+                config: client,
                 license: {IsLicensed: 'false'},
-                serverVersion: SERVER_VERSION,
+                serverVersion: client.Version,
             },
             admin: {
-                config: adminConfig,
+                config,
                 environmentConfig: {},
                 plugins: {[MANIFEST.id]: {...MANIFEST, active: true}},
                 pluginStatuses: {[MANIFEST.id]: {plugin_id: MANIFEST.id, name: MANIFEST.name, version: MANIFEST.version, state: 2, is_prepackaged: false}},
             },
-            users: {currentUserId: user.id, profiles: {[user.id]: user}},
+            users: {currentUserId: me.id, profiles: {[me.id]: me}},
             roles: {roles: {system_admin: {name: 'system_admin', permissions: ['manage_system', 'sysconsole_write_plugins', 'sysconsole_read_plugins']}}},
         },
     };
 }
 
-/** Save in the console: the plugin's section replaces the one in config.json; a secret left masked keeps its value. */
+/** Save in the console: the plugin's section into Mattermost's config, through its API as the webapp saves it. */
 async function savePluginSettings(world, section) {
-    editConfig(world.inst.configFile, (config) => {
-        const previous = config.PluginSettings.Plugins[MANIFEST.id] ?? {};
-        const next = Object.fromEntries(Object.entries(section).map(([k, v]) => [k, v === FAKE_SETTING ? previous[k] : v]));
-        config.PluginSettings.Plugins[MANIFEST.id] = next;
-    });
+    const {mm} = world;
+    const {body: config} = await mm.request('GET', '/api/v4/config');
+    config.PluginSettings.Plugins[MANIFEST.id] = section;
+    await mm.request('PUT', '/api/v4/config', {json: config});
 }
 
-/** Points Mattermost's DataSource at a closed port: the bridge's next job cannot reach the database. */
-function breakDatabase(world) {
-    editConfig(world.inst.configFile, (config) => {
-        config.SqlSettings.DataSource = `postgres://postgres:${encodeURIComponent(DB_PASSWORD)}@127.0.0.1:1/nowhere?sslmode=disable`;
-    });
-}
-
-function restoreDatabase(world) {
-    editConfig(world.inst.configFile, (config) => {
-        config.SqlSettings.DataSource = world.originalDataSource;
-    });
-}
-
-/** A call to the bridge's API as the admin, straight to the bridge (not through the host). */
+/** A call to the bridge's API as a script on the host makes it: the plugin's route, the admin's token. */
 async function bridgeApi(world, endpoint) {
-    const response = await fetch(`${world.bridge.url}/api/v1/${endpoint}`, {headers: {Authorization: `Bearer ${world.admin.token}`}});
+    const response = await fetch(`${world.mm.url}/plugins/${MANIFEST.id}/api/v1/${endpoint}`, {headers: {Authorization: `Bearer ${world.admin.token}`}});
     if (!response.ok) {
-        throw new Error(`GET /api/v1/${endpoint} → ${response.status}: ${await response.text()}`);
+        throw new Error(`GET /plugins/${MANIFEST.id}/api/v1/${endpoint} → ${response.status}: ${await response.text()}`);
     }
     return response.json();
 }
@@ -221,4 +210,4 @@ async function stopWorld(world) {
     }
 }
 
-module.exports = {startWorld, stopWorld, breakDatabase, restoreDatabase, bridgeApi, MANIFEST};
+module.exports = {startWorld, stopWorld, startBridge, bridgeApi, MANIFEST};

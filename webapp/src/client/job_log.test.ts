@@ -11,7 +11,7 @@ test('delivers the replayed and live lines, then the end event, split across chu
     new FakeBridge().on('GET api/v1/jobs/job-7/log', () => stream.response()).install();
     const lines: LogLine[] = [];
     const ends: JobEnd[] = [];
-    const done = followJobLog('/backup-dr/', 'job-7', {line: (l) => lines.push(l), end: (e) => ends.push(e)});
+    const done = followJobLog('job-7', {line: (l) => lines.push(l), end: (e) => ends.push(e)});
     stream.push(': log of this job follows\n\n');
     stream.line({text: 'dump-db started', level: 'step'});
     stream.push('data: {"at":"2026-11-24T03:00:01.000Z","level":"info","te');
@@ -25,7 +25,7 @@ test('delivers the replayed and live lines, then the end event, split across chu
 test('a stream cut before the end event resolves false', async () => {
     const stream = new EventStream();
     new FakeBridge().on('GET api/v1/jobs/job-7/log', () => stream.response()).install();
-    const done = followJobLog('/backup-dr/', 'job-7', {line: () => undefined, end: () => undefined});
+    const done = followJobLog('job-7', {line: () => undefined, end: () => undefined});
     stream.line({text: 'x'});
     stream.close();
     expect(await done).toBe(false);
@@ -33,7 +33,7 @@ test('a stream cut before the end event resolves false', async () => {
 
 test('an unknown job is the bridge\'s 404 with its fix', async () => {
     new FakeBridge().on('GET api/v1/jobs/gone/log', bridgeError(404, 'JOB_NOT_FOUND', 'no job gone', 'the id comes from GET /api/v1/status')).install();
-    const failure = followJobLog('/backup-dr/', 'gone', {line: () => undefined, end: () => undefined});
+    const failure = followJobLog('gone', {line: () => undefined, end: () => undefined});
     await expect(failure).rejects.toBeInstanceOf(BridgeRequestError);
     await expect(failure).rejects.toMatchObject({problem: {code: 'JOB_NOT_FOUND'}});
 });

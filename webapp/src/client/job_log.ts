@@ -13,8 +13,8 @@ export type JobLogHandlers = {
  * the stream stopped without it (a proxy timeout, the bridge restarting); rejects with a BridgeRequestError when
  * the bridge refused (e.g. 404 JOB_NOT_FOUND), and with an AbortError when `signal` aborts.
  */
-export async function followJobLog(bridgePath: string, jobId: string, handlers: JobLogHandlers, signal?: AbortSignal): Promise<boolean> {
-    const response = await openBridge(bridgePath, `api/v1/jobs/${encodeURIComponent(jobId)}/log`, {accept: 'text/event-stream', signal});
+export async function followJobLog(jobId: string, handlers: JobLogHandlers, signal?: AbortSignal): Promise<boolean> {
+    const response = await openBridge(`api/v1/jobs/${encodeURIComponent(jobId)}/log`, {accept: 'text/event-stream', signal});
     const reader = response.body?.getReader();
     if (!reader) {
         return deliver(await response.text(), handlers).ended;

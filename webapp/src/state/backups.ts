@@ -46,10 +46,10 @@ export function selectedBackup(state: BackupsState): BackupSummary | null {
     return items.find((b) => b.id === state.selectedId) ?? items[0] ?? null;
 }
 
-export async function refreshBackups(dispatch: (a: BackupsAction) => void, bridgePath: string, signal?: AbortSignal): Promise<void> {
+export async function refreshBackups(dispatch: (a: BackupsAction) => void, signal?: AbortSignal): Promise<void> {
     dispatch({type: 'backup-dr/backups/requested'});
     try {
-        dispatch({type: 'backup-dr/backups/received', items: await listBackups(bridgePath, signal)});
+        dispatch({type: 'backup-dr/backups/received', items: await listBackups(signal)});
     } catch (err) {
         if (!isAbort(err)) {
             dispatch({type: 'backup-dr/backups/failed', problem: problemOf(err)});

@@ -23,7 +23,7 @@ test('many settings asking at once make one request', async () => {
     const bridge = new FakeBridge().on('GET api/v1/settings', json(200, {effective: {}, locked: [], problems: []}));
     bridge.install();
     const dispatch = jest.fn();
-    await Promise.all([loadBridgeSettings(dispatch, '/backup-dr/'), loadBridgeSettings(dispatch, '/backup-dr/')]);
+    await Promise.all([loadBridgeSettings(dispatch), loadBridgeSettings(dispatch)]);
     expect(bridge.callsTo('GET api/v1/settings')).toHaveLength(1);
     expect(dispatch).toHaveBeenCalledWith(expect.objectContaining({type: 'backup-dr/settings/received'}));
 });

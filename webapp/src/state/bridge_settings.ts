@@ -31,24 +31,25 @@ export function bridgeSettingsReducer(state: BridgeSettingsState = initialBridge
     }
 }
 
-// Every setting on the page asks at mount; one request per bridge path serves them all.
-const inFlight = new Map<string, Promise<void>>();
+// Every setting on the page asks at mount; one request serves them all.
+let inFlight: Promise<void> | undefined;
 
-export function loadBridgeSettings(dispatch: (a: BridgeSettingsAction) => void, bridgePath: string): Promise<void> {
-    const running = inFlight.get(bridgePath);
-    if (running) {
-        return running;
+export function loadBridgeSettings(dispatch: (a: BridgeSettingsAction) => void): Promise<void> {
+    if (inFlight) {
+        return inFlight;
     }
     dispatch({type: 'backup-dr/settings/requested'});
-    const request = getSettings(bridgePath).then(
+    const request = getSettings().then(
         (data) => dispatch({type: 'backup-dr/settings/received', data}),
         (err) => {
             if (!isAbort(err)) {
                 dispatch({type: 'backup-dr/settings/failed', problem: problemOf(err)});
             }
         },
-    ).finally(() => inFlight.delete(bridgePath));
-    inFlight.set(bridgePath, request);
+    ).finally(() => {
+        inFlight = undefined;
+    });
+    inFlight = request;
     return request;
 }
 

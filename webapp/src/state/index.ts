@@ -10,6 +10,8 @@ import {draftsReducer} from './drafts';
 import type {DraftsAction, DraftsState} from './drafts';
 import {initialJobLog, jobLogReducer} from './job_log';
 import type {JobLogAction, JobLogState} from './job_log';
+import {liveJobReducer} from './live_job';
+import type {LiveJobAction, LiveJobState} from './live_job';
 import {initialStatus, statusReducer} from './status';
 import type {StatusAction, StatusState} from './status';
 
@@ -21,9 +23,10 @@ export type PluginState = {
     jobLog: JobLogState;
     bridgeSettings: BridgeSettingsState;
     drafts: DraftsState;
+    liveJob: LiveJobState;
 };
 
-export type PluginAction = StatusAction | BackupsAction | JobLogAction | BridgeSettingsAction | DraftsAction;
+export type PluginAction = StatusAction | BackupsAction | JobLogAction | BridgeSettingsAction | DraftsAction | LiveJobAction;
 
 export const initialState: PluginState = {
     status: initialStatus,
@@ -31,6 +34,7 @@ export const initialState: PluginState = {
     jobLog: initialJobLog,
     bridgeSettings: initialBridgeSettings,
     drafts: {},
+    liveJob: null,
 };
 
 /** The root reducer; written out instead of Redux's combineReducers so the bundle needs nothing from Redux. */
@@ -41,6 +45,7 @@ export function pluginReducer(state: PluginState = initialState, action: PluginA
         jobLog: jobLogReducer(state.jobLog, action as JobLogAction),
         bridgeSettings: bridgeSettingsReducer(state.bridgeSettings, action as BridgeSettingsAction),
         drafts: draftsReducer(state.drafts, action as DraftsAction),
+        liveJob: liveJobReducer(state.liveJob, action as LiveJobAction),
     };
     const same = (Object.keys(next) as Array<keyof PluginState>).every((k) => next[k] === state[k]);
     return same ? state : next;

@@ -42,7 +42,7 @@ test('followJob reopens a stream cut before the end and replays from the start',
     let opened = 0;
     new FakeBridge().on('GET api/v1/jobs/j1/log', () => streams[opened++].response()).install();
     const r = recorder();
-    const done = followJob(r.dispatch, '/backup-dr/', 'j1', new AbortController().signal, 1);
+    const done = followJob(r.dispatch, 'j1', new AbortController().signal, 1);
     streams[0].line({text: 'first'});
     streams[0].close();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -58,6 +58,6 @@ test('followJob reopens a stream cut before the end and replays from the start',
 test('followJob reports a refused log with what to do', async () => {
     new FakeBridge().on('GET api/v1/jobs/old/log', bridgeError(404, 'JOB_NOT_FOUND', 'no job old', 'the bridge keeps only the last job\'s log')).install();
     const r = recorder();
-    await followJob(r.dispatch, '/backup-dr/', 'old', new AbortController().signal, 1);
+    await followJob(r.dispatch, 'old', new AbortController().signal, 1);
     expect(r.state.problem).toBe('The live log of job old is not available: no job old (the bridge keeps only the last job\'s log).');
 });

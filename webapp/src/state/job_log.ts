@@ -64,7 +64,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * Follows a job's log into the store until its end event or until `signal` aborts. A stream cut before the
  * end (a proxy's read timeout, a bridge restart) is reopened a few times, each time replaying from the start.
  */
-export async function followJob(dispatch: (a: JobLogAction) => void, bridgePath: string, jobId: string, signal: AbortSignal, retryMs = 2000): Promise<void> {
+export async function followJob(dispatch: (a: JobLogAction) => void, jobId: string, signal: AbortSignal, retryMs = 2000): Promise<void> {
     const handlers = {
         line: (line: LogLine) => dispatch({type: 'backup-dr/jobLog/line', jobId, line}),
         end: (end: JobEnd) => dispatch({type: 'backup-dr/jobLog/ended', jobId, end}),
@@ -78,7 +78,7 @@ export async function followJob(dispatch: (a: JobLogAction) => void, bridgePath:
         }
         dispatch({type: 'backup-dr/jobLog/opened', jobId});
         try {
-            if (await followJobLog(bridgePath, jobId, handlers, signal)) {
+            if (await followJobLog(jobId, handlers, signal)) {
                 return;
             }
         } catch (err) {

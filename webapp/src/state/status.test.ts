@@ -1,7 +1,7 @@
 import {STATE_KEY, initialState, pluginReducer, pluginState} from '.';
 import {initialStatus, refreshStatus, statusReducer} from './status';
 
-import {FakeBridge, json, uninstallFetch} from '../test_support/fake_bridge';
+import {bridgeError, FakeBridge, json, uninstallFetch} from '../test_support/fake_bridge';
 import {status} from '../test_support/fixtures';
 
 afterEach(uninstallFetch);
@@ -18,12 +18,12 @@ test('keeps the last answer while a failure is shown over it', () => {
 test('refreshStatus dispatches the request and the answer, or the problem', async () => {
     new FakeBridge().on('GET api/v1/status', json(200, status())).install();
     const actions: unknown[] = [];
-    expect(await refreshStatus((a) => actions.push(a), '/backup-dr/')).toMatchObject({health: 'healthy'});
+    expect(await refreshStatus((a) => actions.push(a))).toMatchObject({health: 'healthy'});
     expect(actions.map((a) => (a as {type: string}).type)).toEqual(['backup-dr/status/requested', 'backup-dr/status/received']);
 
-    globalThis.fetch = jest.fn().mockRejectedValue(new TypeError('Failed to fetch'));
+    new FakeBridge().on('GET api/v1/status', bridgeError(502, 'BRIDGE_NOT_RUNNING', 'connection refused')).install();
     actions.length = 0;
-    expect(await refreshStatus((a) => actions.push(a), '/backup-dr/')).toBeNull();
+    expect(await refreshStatus((a) => actions.push(a))).toBeNull();
     expect(actions[1]).toMatchObject({type: 'backup-dr/status/failed', problem: {reason: 'not-running'}});
 });
 

@@ -33,10 +33,10 @@ export function statusReducer(state: StatusState = initialStatus, action: Status
 }
 
 /** Fetches the status into the store; resolves with it, or null when it failed (the problem is in the store). */
-export async function refreshStatus(dispatch: (a: StatusAction) => void, bridgePath: string, signal?: AbortSignal): Promise<BridgeStatus | null> {
+export async function refreshStatus(dispatch: (a: StatusAction) => void, signal?: AbortSignal): Promise<BridgeStatus | null> {
     dispatch({type: 'backup-dr/status/requested'});
     try {
-        const data = await getStatus(bridgePath, signal);
+        const data = await getStatus(signal);
         dispatch({type: 'backup-dr/status/received', data});
         return data;
     } catch (err) {

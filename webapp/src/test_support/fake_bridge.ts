@@ -26,9 +26,9 @@ export function json(status: number, body: unknown): FakeResponse {
     return textResponse(status, JSON.stringify(body), 'application/json');
 }
 
-/** The bridge's error body: {error: {code, message, fix}}. */
+/** The error body the bridge and the plugin send: {error: CODE, message, fix?}. */
 export function bridgeError(status: number, code: string, message: string, fix?: string): FakeResponse {
-    return json(status, {error: {code, message, ...(fix ? {fix} : {})}});
+    return json(status, {error: code, message, ...(fix ? {fix} : {})});
 }
 
 export function html(status: number): FakeResponse {
@@ -97,7 +97,7 @@ export class FakeBridge {
     readonly calls: Call[] = [];
     private routes = new Map<string, Handler>();
 
-    constructor(readonly bridgePath = '/backup-dr/') {}
+    constructor(readonly base = '/plugins/backup-dr/') {}
 
     on(route: string, handler: Handler | FakeResponse): this {
         this.routes.set(route, typeof handler === 'function' ? handler : () => handler);
@@ -112,7 +112,7 @@ export class FakeBridge {
     install(): jest.Mock {
         const fetch = jest.fn(async (url: string, init: {method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal} = {}) => {
             const parsed = new URL(url, 'https://chat.example.com');
-            const path = parsed.pathname.startsWith(this.bridgePath) ? parsed.pathname.slice(this.bridgePath.length) : parsed.pathname;
+            const path = parsed.pathname.startsWith(this.base) ? parsed.pathname.slice(this.base.length) : parsed.pathname;
             const call: Call = {
                 method: init.method ?? 'GET',
                 url,

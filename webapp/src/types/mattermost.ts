@@ -40,6 +40,9 @@ export type PluginRegistry = {
         options?: {showTitle?: boolean},
     ) => void;
 
+    /** Calls `handler` for each websocket event of that name; plugin events are named custom_<plugin id>_<event>. */
+    registerWebSocketEventHandler?: (event: string, handler: (message: {event: string; data: unknown}) => void) => void;
+
     /** Servers with settings_schema.sections (9.11 on); feature-detected all the same. */
     registerAdminConsoleCustomSection?: (key: string, component: React.ComponentType<CustomSectionProps>) => void;
 };

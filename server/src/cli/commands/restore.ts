@@ -1,5 +1,6 @@
 import { runRestore, type RestoreResult } from '../../engine/restore';
-import { parseDsn, describeConnection } from '../../mattermost/dsn';
+import { describeConnection } from '../../mattermost/dsn';
+import { dbTarget, RESTORE_DB_ENV } from './db-option';
 import { findSnapshot } from '../../repository/snapshots';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatDuration } from '../format';
@@ -9,6 +10,7 @@ import { parseComponents } from './backup';
 export interface RestoreCliOptions extends GlobalOptions {
   only?: string;
   db?: string;
+  dbFile?: string;
   configDir?: string;
   filesDir?: string;
   installDir?: string;
@@ -37,7 +39,7 @@ export async function restoreCommand(ref: string, options: RestoreCliOptions): P
     installation: mattermost,
     components: parseComponents(options.only),
     targets: {
-      db: options.db ? parseDsn(options.db, '--db') : undefined,
+      db: await dbTarget(options, RESTORE_DB_ENV),
       configDir: options.configDir ? path.resolve(options.configDir) : undefined,
       filesDir: options.filesDir ? path.resolve(options.filesDir) : undefined,
       installDir: options.installDir ? path.resolve(options.installDir) : undefined,

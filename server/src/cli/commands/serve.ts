@@ -7,7 +7,7 @@ import { mattermostConfigSource, repoUrl, reporterFor, resolveSecret, type Globa
 export async function serveCommand(options: GlobalOptions & { installDir?: string }, signal: AbortSignal): Promise<void> {
   const reporter = reporterFor(options);
   const secret = await resolveSecret(options);
-  const repository = await Repository.open(openDestination(repoUrl(options), { onRetry: (line) => reporter.warn(line) }), secret);
+  const repository = await Repository.open(openDestination(repoUrl(options), { onRetry: (line) => reporter.warn(line) }), secret, { warn: (line) => reporter.warn(line) });
   const running = await serve({
     repository,
     secret,

@@ -2,18 +2,19 @@ import { ExitCode, MmBackupError } from '../../common/errors';
 import type { Reporter } from '../../common/reporter';
 import { runDrill, type DrillReport } from '../../engine/drill';
 import { verifySnapshots, type VerifyProblem } from '../../engine/verify';
-import { parseDsn } from '../../mattermost/dsn';
+import { dbTarget, DRILL_DB_ENV } from './db-option';
 import type { Repository } from '../../repository/repository';
-import { findSnapshot, listSnapshots, type SnapshotManifest } from '../../repository/snapshots';
+import { findSnapshot, readSnapshots, type SnapshotManifest } from '../../repository/snapshots';
 import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
 import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
-export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string }): Promise<void> {
+export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; dbFile?: string }): Promise<void> {
   const reporter = reporterFor(options);
   const repository = await openRepository(options);
-  const snapshots = ref ? [await findSnapshot(repository, ref)] : await listSnapshots(repository);
-  if (snapshots.length === 0) {
+  const listing = ref ? { snapshots: [await findSnapshot(repository, ref)], unreadable: [] } : await readSnapshots(repository);
+  const snapshots = listing.snapshots;
+  if (snapshots.length === 0 && listing.unreadable.length === 0) {
     emit(options, { snapshots: [], problems: [] }, 'no snapshots to verify');
     return;
   }
@@ -21,7 +22,7 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   let drill: DrillReport | undefined;
   let drillError: MmBackupError | undefined;
   if (options.drill && report.problems.length === 0) {
-    const server = options.db ? parseDsn(options.db, '--db') : (await installationIfAny(options, reporter))?.database;
+    const server = (await dbTarget(options, DRILL_DB_ENV)) ?? (await installationIfAny(options, reporter))?.database;
     try {
       drill = await runDrill(repository, snapshots[0], server, reporter);
     } catch (err) {
@@ -29,6 +30,8 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
       drillError = err;
     }
   }
+  // A manifest that cannot be read is a snapshot lost until that file is restored: a problem, after the others were verified.
+  for (const u of listing.unreadable) report.problems.push({ snapshot: u.id, object: u.name, problem: `the manifest cannot be read: ${u.problem}` });
   await recordOutcomes(repository, snapshots, { readData: Boolean(options.readData), problems: report.problems, drill, drillError, drilled: drill || drillError ? snapshots[0].id : undefined }, reporter);
   const lines = [
     `verified ${snapshots.length} snapshot(s): ${report.objectsChecked} objects ${report.readData ? `read and authenticated (${formatBytes(report.bytesRead)})` : 'present'}`,

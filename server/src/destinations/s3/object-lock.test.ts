@@ -247,7 +247,7 @@ describe('prune and Object Lock, format 2', () => {
     // The old index files are still there (held) but superseded: a reader does not see the held pack any more.
     expect(indexFiles()).toEqual(expect.arrayContaining(oldIndexes));
     const reader = await Repository.open(destination, secret);
-    await reader.loadIndex();
+    await reader.refreshIndex();
     expect((reader.blobs as PackedBlobs).index.packs.size).toBe(0);
 
     for (const object of objects.values()) object.retainUntil = new Date(Date.now() - 1000);

@@ -98,7 +98,7 @@ export class S3Destination implements Destination {
 
   async stat(name: string): Promise<StoredObject> {
     const output = await this.call('stat', name, () => this.s3().send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) })));
-    return { name, size: output.ContentLength ?? 0 };
+    return { name, size: output.ContentLength ?? 0, modified: output.LastModified };
   }
 
   /** Every object under `prefix`, taken as a directory as LocalDestination does ("objects" = "objects/"). */

@@ -6,6 +6,7 @@
  */
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
+import { toolBaseEnv } from '../../common/child-process';
 import { MmBackupError, systemCode } from '../../common/errors';
 import { registerSecret } from '../../common/redact';
 import type { DbConnection } from '../../mattermost/types';
@@ -105,11 +106,13 @@ export async function writeDefaultsFile(conn: DbConnection, mariaTools: boolean)
   return writeSecretFile('client.cnf', `${lines.join('\n')}\n`);
 }
 
-/** The inherited environment without the variables that would redirect the tools or carry a password. */
+/**
+ * The environment for mysqldump/mariadb-dump/mariadb/mysql: only the allow-listed basics (toolBaseEnv),
+ * so no MYSQL_PWD/MYSQL_HOST can redirect the tool and no passphrase, S3 key or token reaches it; the
+ * connection travels in the defaults file.
+ */
 export function toolEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of ['MYSQL_PWD', 'MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_UNIX_PORT']) delete env[k];
-  return env;
+  return toolBaseEnv();
 }
 
 /** The server's name and version as people say it ("MariaDB 10.11.19", "MySQL 8.0.36"). */

@@ -37,4 +37,14 @@ export const mysqlDriver: DatabaseDriver = {
       return Number((rows as Array<{ size: number | string }>)[0].size);
     }),
   referencedFiles,
+  listDatabases: (conn, prefix) =>
+    withConnection(conn, 'inspect-db', async (c) => {
+      const [rows] = await c.query('SELECT schema_name AS name FROM information_schema.schemata');
+      return (rows as Array<{ name: string }>).map((r) => r.name).filter((name) => name.startsWith(prefix));
+    }, null),
+  dataDirectory: (conn) =>
+    withConnection(conn, 'inspect-db', async (c) => {
+      const [rows] = await c.query('SELECT @@datadir AS d');
+      return String((rows as Array<{ d: string }>)[0].d);
+    }, null).catch(() => undefined),
 };

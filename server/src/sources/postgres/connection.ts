@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, type ClientConfig } from 'pg';
+import { toolBaseEnv } from '../../common/child-process';
 import { MmBackupError, systemCode } from '../../common/errors';
 import { registerSecret } from '../../common/redact';
 import type { DbConnection } from '../../mattermost/types';
@@ -44,12 +45,12 @@ export function clientConfig(conn: DbConnection, database = conn.database): Clie
 }
 
 /**
- * The environment for pg_dump/psql: the inherited one without any PG* variable (a stray PGPASSWORD or
- * PGSERVICE must not redirect the tool), plus ours. Notices are silenced so that stderr holds errors.
+ * The environment for pg_dump/psql: only the allow-listed basics (toolBaseEnv: PATH, HOME, locale, time
+ * zone; never the passphrase, S3 keys or tokens, and no inherited PG* variable, so a stray PGPASSWORD or
+ * PGSERVICE cannot redirect the tool), plus ours. Notices are silenced so that stderr holds errors.
  */
 export function toolEnv(conn: DbConnection, database: string, passFile?: SecretFile): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG')) env[k] = v;
+  const env: NodeJS.ProcessEnv = toolBaseEnv();
   Object.assign(env, {
     PGHOST: conn.host,
     PGPORT: String(conn.port),

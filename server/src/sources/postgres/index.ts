@@ -6,7 +6,7 @@
 import type { DbConnection } from '../../mattermost/types';
 import type { DatabaseDriver } from '../database';
 import { countRows, referencedPaths } from './catalog';
-import { connect, withClient } from './connection';
+import { connect, connectMaintenance, withClient } from './connection';
 import { dumpPostgres } from './dump';
 import { dropPostgresDatabase, inspectPostgres, restorePostgres } from './restore';
 
@@ -31,4 +31,15 @@ export const postgresDriver: DatabaseDriver = {
   countRows: (conn) => withClient(conn, 'inspect-db', countRows),
   sizeOnServer: (conn) => withClient(conn, 'inspect-db', async (client) => Number((await client.query('SELECT pg_database_size(current_database()) AS size')).rows[0].size)),
   referencedFiles,
+  listDatabases: async (conn, prefix) => {
+    const admin = await connectMaintenance(conn, 'inspect-db');
+    try {
+      const rows = (await admin.query<{ datname: string }>('SELECT datname FROM pg_database')).rows;
+      return rows.map((r) => r.datname).filter((name) => name.startsWith(prefix));
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  },
+  // Readable by superusers and pg_read_all_settings members only; anyone else gets undefined.
+  dataDirectory: (conn) => withClient(conn, 'inspect-db', async (client) => (await client.query<{ d: string }>("SELECT current_setting('data_directory') AS d")).rows[0].d).catch(() => undefined),
 };

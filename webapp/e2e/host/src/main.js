@@ -1,7 +1,8 @@
 // Boots the host page the way Mattermost's webapp boots plugins (plugins/index.ts): the globals first,
 // then window.registerPlugin, then each plugin's bundle as a <script>; once it has loaded, the plugin that
 // registered itself is initialized with its own registry and the store; then the System Console page renders.
-// window.e2eHost holds what the tests read: registry calls, unknown registry names, load errors, readiness.
+// window.e2eHost holds what the tests read: registry calls, unknown registry names, load errors, readiness,
+// and the websocket events received (./websocket.js).
 require('./globals');
 
 const React = require('react');
@@ -11,9 +12,10 @@ const {Provider} = require('react-redux');
 const {PluginConsolePage} = require('./console');
 const {createRegistry} = require('./registry');
 const {createHostStore} = require('./store');
+const {connectWebSocket} = require('./websocket');
 
 const pageState = JSON.parse(document.getElementById('host-state').textContent);
-const host = {registryCalls: [], unknownRegistryCalls: [], errors: [], ready: false};
+const host = {registryCalls: [], unknownRegistryCalls: [], errors: [], ready: false, websocketHandlers: new Map(), websocketEvents: []};
 window.e2eHost = host;
 
 const store = createHostStore(pageState.entities);
@@ -57,6 +59,7 @@ async function boot() {
         host.errors.push(String(err?.stack ?? err));
         console.error(err);
     }
+    connectWebSocket(host);
     createRoot(document.getElementById('root')).render(
         React.createElement(Provider, {store},
             React.createElement(PluginConsolePage, {pluginId: pageState.manifest.id, patchConfig})),

@@ -2,8 +2,9 @@
 // System Console plugin uses, and every call recorded in window.e2eHost for the tests:
 // - registerReducer, registerAdminConsoleCustomSetting, registerAdminConsoleCustomSection,
 //   registerAdminConsolePlugin, registerTranslations act on the store as Mattermost's do;
-// - Mattermost's other methods (channel view, posts, websocket, ...) are accepted and recorded, since this
-//   host renders only the System Console;
+// - registerWebSocketEventHandler gets the events of the real Mattermost's websocket (./websocket.js);
+// - Mattermost's other methods (channel view, posts, ...) are accepted and recorded, since this host renders
+//   only the System Console;
 // - a name Mattermost's registry does not have is undefined, as there, and is logged as unknown.
 // Like Mattermost's, each method takes positional arguments or one object with the argument names.
 const {ActionTypes} = require('./store');
@@ -19,8 +20,7 @@ const ACCEPTED_ONLY = [
     'registerUserGuideDropdownMenuAction', 'registerPostActionComponent', 'registerPostEditorActionComponent',
     'registerCodeBlockActionComponent', 'registerNewMessagesSeparatorActionComponent', 'registerPostDropdownMenuAction',
     'registerPostDropdownSubMenuAction', 'registerPostDropdownMenuComponent', 'registerFileUploadMethod',
-    'registerFilesWillUploadHook', 'unregisterComponent', 'unregisterPostTypeComponent', 'registerWebSocketEventHandler',
-    'unregisterWebSocketEventHandler', 'registerReconnectHandler', 'unregisterReconnectHandler',
+    'registerFilesWillUploadHook', 'unregisterComponent', 'unregisterPostTypeComponent', 'registerReconnectHandler', 'unregisterReconnectHandler',
     'registerMessageWillBePostedHook', 'registerSlashCommandWillBePostedHook', 'registerMessageWillFormatHook',
     'registerFilePreviewComponent', 'registerRightHandSidebarComponent', 'registerNeedsTeamRoute', 'registerCustomRoute',
     'registerProduct', 'registerMessageWillBeUpdatedHook', 'registerSidebarChannelLinkLabelComponent',
@@ -70,6 +70,16 @@ function createRegistry(pluginId, store, host) {
         unregisterAdminConsolePlugin: () => {
             record('unregisterAdminConsolePlugin', {});
             store.dispatch({type: ActionTypes.RECEIVED_ADMIN_CONSOLE_REDUCER, data: {pluginId, value: undefined}});
+        },
+        registerWebSocketEventHandler: (...args) => {
+            const {event, handler} = named(['event', 'handler'], args);
+            record('registerWebSocketEventHandler', {key: event});
+            host.websocketHandlers.set(event, handler);
+        },
+        unregisterWebSocketEventHandler: (...args) => {
+            const {event} = named(['event'], args);
+            record('unregisterWebSocketEventHandler', {key: event});
+            host.websocketHandlers.delete(event);
         },
         registerTranslations: (...args) => {
             const {getTranslationsForLocale} = named(['getTranslationsForLocale'], args);

@@ -1,8 +1,7 @@
-// Hooks shared by the pages: the plugin's store slice, the bridge path, debouncing and asking for the previews.
+// Hooks shared by the pages: the plugin's store slice, debouncing and asking for the previews.
 import {useEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
 
-import {bridgePathFromConfig} from '../../client/bridge_path';
 import type {BridgeProblem} from '../../client/request';
 import {pluginState} from '../../state';
 import {loadBridgeSettings} from '../../state/bridge_settings';
@@ -15,16 +14,6 @@ export function usePluginState<T>(select: (state: PluginState) => T): T {
 
 export function usePluginDispatch(): (action: PluginAction) => void {
     return useDispatch();
-}
-
-/**
- * The saved BridgePath: from the `config` prop Mattermost gives custom settings, else from the admin config in
- * Mattermost's store. Saved, not edited: the bridge answers at the path the proxy serves, which a half-typed
- * value in the BridgePath field is not (that field checks its own value).
- */
-export function useBridgePath(config?: unknown): string {
-    const stored = useSelector((state: {entities?: {admin?: {config?: unknown}}}) => state?.entities?.admin?.config);
-    return bridgePathFromConfig(config ?? stored);
 }
 
 /** `value`, once it has not changed for `ms`. */
@@ -52,15 +41,15 @@ export function useNow(ms = 30_000, data?: unknown): number {
 }
 
 /** Loads GET settings once for the page (locked keys and effective values), unless already there. */
-export function useBridgeSettings(bridgePath: string): void {
+export function useBridgeSettings(): void {
     const dispatch = usePluginDispatch();
     const loaded = usePluginState((s) => Boolean(s.bridgeSettings.data || s.bridgeSettings.loading));
-    // Once per bridge path, not on `loaded`: a failed load would otherwise be retried in a tight loop.
+    // Once per page, not on `loaded`: a failed load would otherwise be retried in a tight loop.
     useEffect(() => {
         if (!loaded) {
-            loadBridgeSettings(dispatch, bridgePath);
+            loadBridgeSettings(dispatch);
         }
-    }, [bridgePath]);
+    }, []);
 }
 
 /**

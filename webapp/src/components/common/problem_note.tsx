@@ -4,14 +4,8 @@ import React from 'react';
 
 import type {BridgeProblem} from '../../client/request';
 
+import {TITLES} from './bridge_unreachable';
 import {color, notice} from './styles';
-
-const UNREACHABLE: Record<string, string> = {
-    'no-route': 'no proxy rule sends the bridge path to the bridge',
-    'not-running': 'the bridge is not answering',
-    'not-admin': 'your account is not a system admin',
-    unauthenticated: 'the bridge did not accept your session',
-};
 
 /** "What to do" for an error: the bridge's fix, else upgrading for an endpoint this bridge lacks. */
 export function fixOf(problem: Extract<BridgeProblem, {kind: 'error'}>): string {
@@ -31,7 +25,7 @@ export default function ProblemNote({problem, doing}: {problem: BridgeProblem; d
                 role='alert'
                 style={notice(color.failing)}
             >
-                {`Could not ${doing}: ${UNREACHABLE[problem.reason]}. See the Status section for what to do.`}
+                {`Could not ${doing}: ${TITLES[problem.reason].toLowerCase()}. See the Status section for what to do.`}
             </div>
         );
     }

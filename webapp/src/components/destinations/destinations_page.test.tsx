@@ -2,7 +2,7 @@ import {screen, waitFor, within} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 
-import {FakeBridge, json, uninstallFetch} from '../../test_support/fake_bridge';
+import {bridgeError, FakeBridge, json, uninstallFetch} from '../../test_support/fake_bridge';
 import {adminConfig, renderInConsole} from '../../test_support/render';
 
 import DestinationsPage from './destinations_page';
@@ -68,8 +68,8 @@ test('an unknown key fingerprint says so', async () => {
 });
 
 test('an unreachable bridge points to the Status section', async () => {
-    globalThis.fetch = jest.fn().mockRejectedValue(new TypeError('Failed to fetch'));
+    new FakeBridge().on('GET api/v1/destinations', bridgeError(502, 'BRIDGE_NOT_RUNNING', 'connection refused')).install();
     renderDestinations();
-    expect(await screen.findByText('Could not read the destinations: the bridge is not answering. See the Status section for what to do.')).toBeTruthy();
+    expect(await screen.findByText('Could not read the destinations: the mmbackup bridge is not running on this server. See the Status section for what to do.')).toBeTruthy();
     expect(screen.queryByTestId('bridge-unreachable')).toBeNull();
 });

@@ -8,7 +8,6 @@ import type {BridgeProblem} from '../../client/request';
 import type {Destinations, DestinationTestResult} from '../../client/types';
 import {isAbort, problemOf} from '../../state/problem';
 import type {CustomSettingProps} from '../../types/mattermost';
-import {useBridgePath} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {cell, code, color, muted, notice, row, table, textIn} from '../common/styles';
 
@@ -44,8 +43,7 @@ function KeyFingerprint({fingerprint}: {fingerprint: string | null}) {
     );
 }
 
-export default function DestinationsPage({config}: CustomSettingProps) {
-    const bridgePath = useBridgePath(config);
+export default function DestinationsPage(_props: CustomSettingProps) {
     const [data, setData] = useState<Destinations | null>(null);
     const [problem, setProblem] = useState<BridgeProblem | null>(null);
     const [testing, setTesting] = useState(false);
@@ -54,19 +52,19 @@ export default function DestinationsPage({config}: CustomSettingProps) {
 
     useEffect(() => {
         const controller = new AbortController();
-        getDestinations(bridgePath, controller.signal).then(setData, (err) => {
+        getDestinations(controller.signal).then(setData, (err) => {
             if (!isAbort(err)) {
                 setProblem(problemOf(err));
             }
         });
         return () => controller.abort();
-    }, [bridgePath]);
+    }, []);
 
     const test = async () => {
         setTesting(true);
         setTestProblem(null);
         try {
-            setResults((await testDestinations(bridgePath)).results);
+            setResults((await testDestinations()).results);
         } catch (err) {
             setTestProblem(problemOf(err));
         } finally {

@@ -7,7 +7,7 @@ import type {BackupSummary} from '../../client/types';
 import {refreshBackups, selectedBackup} from '../../state/backups';
 import type {CustomSettingProps} from '../../types/mattermost';
 import {formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
-import {useBridgePath, useNow, usePluginDispatch, usePluginState} from '../common/hooks';
+import {useNow, usePluginDispatch, usePluginState} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {cell, color, muted, table, textIn} from '../common/styles';
 
@@ -68,14 +68,13 @@ function HistoryRow({backup, selected, now, onSelect}: {backup: BackupSummary; s
     );
 }
 
-export default function HistoryPage({config}: CustomSettingProps) {
-    const bridgePath = useBridgePath(config);
+export default function HistoryPage(_props: CustomSettingProps) {
     const dispatch = usePluginDispatch();
     const backups = usePluginState((s) => s.backups);
     const now = useNow(30_000, backups.items);
     useEffect(() => {
-        refreshBackups(dispatch, bridgePath);
-    }, [bridgePath, dispatch]);
+        refreshBackups(dispatch);
+    }, [dispatch]);
 
     const items = backups.items;
     const chosen = selectedBackup(backups);

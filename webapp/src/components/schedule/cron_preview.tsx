@@ -12,7 +12,6 @@ export const PREVIEW_DEBOUNCE_MS = 400;
 
 type Props = {
     label: string;
-    bridgePath: string;
 
     /** undefined: not known yet (the bridge's settings are loading). */
     cron: string | undefined;
@@ -22,12 +21,12 @@ type Props = {
     emptyMeans: string | null;
 };
 
-export default function CronPreview({label, bridgePath, cron, timeZone, emptyMeans}: Props) {
+export default function CronPreview({label, cron, timeZone, emptyMeans}: Props) {
     const settled = useDebounced(JSON.stringify([cron, timeZone]), PREVIEW_DEBOUNCE_MS);
     const empty = cron !== undefined && cron.trim() === '';
-    const {answer: preview, problem} = useBridgeAnswer(JSON.stringify([settled, bridgePath]), (signal) => {
+    const {answer: preview, problem} = useBridgeAnswer(settled, (signal) => {
         const [c, tz] = (JSON.parse(settled) as Array<string | null>).map((v) => v ?? undefined);
-        return c === undefined || c.trim() === '' ? null : previewSchedule(bridgePath, c, tz, 5, signal);
+        return c === undefined || c.trim() === '' ? null : previewSchedule(c, tz, 5, signal);
     });
 
     let body: React.ReactNode;

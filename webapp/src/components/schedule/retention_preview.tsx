@@ -6,7 +6,7 @@ import {previewRetention} from '../../client/endpoints';
 import type {RetentionParams, RetentionPreview} from '../../client/types';
 import type {CustomSettingProps} from '../../types/mattermost';
 import {localTime, shortId} from '../common/format';
-import {useBridgeAnswer, useBridgePath, useBridgeSettings, useDebounced} from '../common/hooks';
+import {useBridgeAnswer, useBridgeSettings, useDebounced} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {cell, color, muted, table, textIn} from '../common/styles';
 
@@ -57,10 +57,9 @@ function Result({preview}: {preview: RetentionPreview}) {
 }
 
 export default function RetentionPreviewSetting({config}: CustomSettingProps) {
-    const bridgePath = useBridgePath(config);
-    useBridgeSettings(bridgePath);
+    useBridgeSettings();
     const settled = useDebounced(JSON.stringify(useRetentionParams(config)), PREVIEW_DEBOUNCE_MS);
-    const {answer: preview, problem} = useBridgeAnswer(JSON.stringify([settled, bridgePath]), (signal) => previewRetention(bridgePath, JSON.parse(settled) as RetentionParams, signal));
+    const {answer: preview, problem} = useBridgeAnswer(settled, (signal) => previewRetention(JSON.parse(settled) as RetentionParams, signal));
 
     return (
         <div data-testid='retention-preview'>

@@ -3,14 +3,13 @@
 import React from 'react';
 
 import type {CustomSettingProps} from '../../types/mattermost';
-import {useBridgePath, useBridgeSettings} from '../common/hooks';
+import {useBridgeSettings} from '../common/hooks';
 
 import CronPreview from './cron_preview';
 import {useSettingValue} from './use_setting_value';
 
 export default function SchedulePreviewSetting({config}: CustomSettingProps) {
-    const bridgePath = useBridgePath(config);
-    useBridgeSettings(bridgePath);
+    useBridgeSettings();
     const timeZone = useSettingValue('TimeZone', config);
     const backup = useSettingValue('BackupSchedule', config);
     const drill = useSettingValue('DrillSchedule', config);
@@ -19,21 +18,18 @@ export default function SchedulePreviewSetting({config}: CustomSettingProps) {
         <div data-testid='schedule-preview'>
             <CronPreview
                 label='Backups'
-                bridgePath={bridgePath}
                 cron={backup}
                 timeZone={timeZone}
                 emptyMeans={null}
             />
             <CronPreview
                 label='Restore drills'
-                bridgePath={bridgePath}
                 cron={drill}
                 timeZone={timeZone}
                 emptyMeans={null}
             />
             <CronPreview
                 label='Pruning'
-                bridgePath={bridgePath}
                 cron={prune}
                 timeZone={timeZone}
                 emptyMeans='after each successful backup (and off-site copy), not on a schedule of its own.'

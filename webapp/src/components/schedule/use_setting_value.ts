@@ -3,7 +3,7 @@
 // with. A setting an MMBACKUP_* variable forces always gives the bridge's value: that is what will run.
 import {useSelector} from 'react-redux';
 
-import {savedSetting} from '../../client/bridge_path';
+import {savedSetting} from '../../client/plugin_config';
 import {isLocked} from '../../state/bridge_settings';
 import {usePluginState} from '../common/hooks';
 

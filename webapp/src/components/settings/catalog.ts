@@ -1,12 +1,11 @@
 // The bridge's settings as the System Console edits them: key, input kind and default, as plugin.json declares
 // them (a test checks that they agree). Mattermost passes a custom setting no default, so the inputs need it.
 
-export type SettingKind = 'text' | 'number' | 'bool';
+export type SettingKind = 'text' | 'number' | 'bool' | 'generated';
 
 export type SettingEntry = {key: string; kind: SettingKind; default: string | number | boolean};
 
 export const BRIDGE_SETTINGS: SettingEntry[] = [
-    {key: 'BridgePath', kind: 'text', default: '/backup-dr/'},
     {key: 'BackupSchedule', kind: 'text', default: '0 3 * * *'},
     {key: 'TimeZone', kind: 'text', default: 'UTC'},
     {key: 'Components', kind: 'text', default: 'db,config,files'},
@@ -23,6 +22,10 @@ export const BRIDGE_SETTINGS: SettingEntry[] = [
     {key: 'OpsChannel', kind: 'text', default: ''},
     {key: 'OffsiteCopy', kind: 'bool', default: false},
     {key: 'HeartbeatUrl', kind: 'text', default: ''},
+    {key: 'BridgeUrl', kind: 'text', default: 'http://127.0.0.1:8066'},
+
+    // Mattermost renders and regenerates it itself: this plugin registers no component for it.
+    {key: 'BridgeSecret', kind: 'generated', default: ''},
 ];
 
 /** Custom settings that show a page rather than edit a value, and the sections they head. */

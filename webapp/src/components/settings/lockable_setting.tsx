@@ -5,7 +5,7 @@ import React, {useEffect} from 'react';
 
 import {envNameOf, isLocked} from '../../state/bridge_settings';
 import type {CustomSettingProps} from '../../types/mattermost';
-import {useBridgePath, useBridgeSettings, usePluginDispatch, usePluginState} from '../common/hooks';
+import {useBridgeSettings, usePluginDispatch, usePluginState} from '../common/hooks';
 import {color, muted} from '../common/styles';
 
 import type {SettingEntry} from './catalog';
@@ -60,8 +60,7 @@ function Input({entry, id, value, disabled, onChange}: {entry: SettingEntry; id:
 }
 
 export function LockableSetting({entry, id, value, disabled, setByEnv, onChange, config, children}: Props & {children?: React.ReactNode}) {
-    const bridgePath = useBridgePath(config);
-    useBridgeSettings(bridgePath);
+    useBridgeSettings();
     const dispatch = usePluginDispatch();
     const locked = usePluginState((s) => isLocked(s.bridgeSettings, entry.key));
     const effective = usePluginState((s) => s.bridgeSettings.data?.effective?.[entry.key.charAt(0).toLowerCase() + entry.key.slice(1)]);

@@ -4,7 +4,6 @@ import React from 'react';
 import type {BridgeStatus, Health} from '../../client/types';
 import {color, row} from '../common/styles';
 
-import {healthOf} from './health';
 
 const LOOK: Record<Health, {label: string; color: string}> = {
     healthy: {label: 'Healthy', color: color.healthy},
@@ -13,7 +12,8 @@ const LOOK: Record<Health, {label: string; color: string}> = {
 };
 
 export default function HealthBadge({status}: {status: BridgeStatus}) {
-    const {health, reasons} = healthOf(status);
+    // The verdict and its reasons are the bridge's, by the one set of rules in @backup-dr/wire.
+    const {health, healthReasons: reasons} = status;
     const look = LOOK[health];
     return (
         <div>

@@ -13,7 +13,6 @@ import {muted, row} from '../common/styles';
 
 type Props = {
     status: BridgeStatus;
-    bridgePath: string;
 
     /** The configured components, when the bridge's settings are known, e.g. ["db", "config", "files"]. */
     components?: string[];
@@ -31,7 +30,7 @@ function componentsText(components?: string[]): string {
     return components.map((c) => COMPONENT_NAMES[c] ?? c).join(', ');
 }
 
-export default function JobActions({status, bridgePath, components, onStarted}: Props) {
+export default function JobActions({status, components, onStarted}: Props) {
     const [pending, setPending] = useState<Pending>(null);
     const [problem, setProblem] = useState<{doing: string; problem: BridgeProblem} | null>(null);
     const busy = status.running !== null;
@@ -41,7 +40,7 @@ export default function JobActions({status, bridgePath, components, onStarted}: 
         setPending(null);
         setProblem(null);
         try {
-            const {jobId} = what === 'backup' ? await startBackup(bridgePath) : await verifyBackup(bridgePath, target?.snapshotId ?? 'latest');
+            const {jobId} = what === 'backup' ? await startBackup() : await verifyBackup(target?.snapshotId ?? 'latest');
             onStarted(jobId);
         } catch (err) {
             setProblem({doing: what === 'backup' ? 'start the backup' : 'start the verification', problem: problemOf(err)});

@@ -11,7 +11,6 @@ import {card, color, heading, muted, row} from '../common/styles';
 
 type Props = {
     job: Job;
-    bridgePath: string;
     now: number;
 
     /** Called once the bridge took the cancel request, to refresh the status. */
@@ -65,14 +64,14 @@ function ProgressBar({job}: {job: Job}) {
     );
 }
 
-export default function RunningJob({job, bridgePath, now, onCancelled}: Props) {
+export default function RunningJob({job, now, onCancelled}: Props) {
     const [cancel, setCancel] = useState<'idle' | 'sent' | 'nothing'>('idle');
     const [problem, setProblem] = useState<BridgeProblem | null>(null);
 
     const requestCancel = async () => {
         setProblem(null);
         try {
-            const {cancelled} = await cancelCurrentJob(bridgePath);
+            const {cancelled} = await cancelCurrentJob();
             setCancel(cancelled ? 'sent' : 'nothing');
             onCancelled();
         } catch (err) {

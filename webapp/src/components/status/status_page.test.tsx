@@ -1,8 +1,8 @@
-import {screen, waitFor, within} from '@testing-library/react';
+import {act, screen, waitFor, within} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 
-import {bridgeError, EventStream, FakeBridge, html, json, textResponse, uninstallFetch} from '../../test_support/fake_bridge';
+import {bridgeError, EventStream, FakeBridge, html, json, uninstallFetch} from '../../test_support/fake_bridge';
 import {status} from '../../test_support/fixtures';
 import {adminConfig, renderInConsole} from '../../test_support/render';
 
@@ -44,14 +44,6 @@ test.each([
     for (const reason of answer.healthReasons ?? []) {
         expect(screen.getByText(reason)).toBeTruthy();
     }
-});
-
-test('an older bridge without `health` gets the verdict from the same rules', async () => {
-    const old = status({health: undefined, healthReasons: undefined, rpo: {ageSeconds: 30 * 3600, thresholdHours: 26, breached: true}});
-    bridge(json(200, old)).install();
-    renderStatus();
-    expect((await screen.findByTestId('health-badge')).getAttribute('data-health')).toBe('failing');
-    expect(screen.getByText('No successful backup within the recovery point objective of 26 h.')).toBeTruthy();
 });
 
 test('shows the RPO age against its target, the last verified restore time and the next runs', async () => {
@@ -172,19 +164,40 @@ test('a step of unknown size shows an indeterminate bar with the bytes so far', 
     expect(bar.getAttribute('aria-valuetext')).toBe('5.0 MiB so far');
 });
 
+test('job events from the websocket move the running job between polls; its end asks for the status at once', async () => {
+    const running = {id: 'job-7', kind: 'backup', step: 'dump-db', bytes: 0, totalBytes: 4096, stepIndex: 2, stepCount: 4, startedAt: '2026-11-24T03:00:00.000Z'};
+    const fake = bridge(json(200, status({running}))).on('GET api/v1/jobs/job-7/log', () => new EventStream().response());
+    fake.install();
+    const {store} = renderStatus();
+    expect((await screen.findByTestId('job-progress')).getAttribute('aria-valuenow')).toBe('0');
+    const polls = fake.callsTo('GET api/v1/status').length;
+    act(() => {
+        store.dispatch({type: 'backup-dr/job/event', event: {jobId: 'job-7', kind: 'backup', phase: 'progress', step: 'dump-db', stepIndex: 2, stepCount: 4, bytesDone: 3072, bytesTotal: 4096}});
+    });
+    expect(screen.getByTestId('job-progress').getAttribute('aria-valuenow')).toBe('75');
+    act(() => {
+        store.dispatch({type: 'backup-dr/job/event', event: {jobId: 'job-7', kind: 'backup', phase: 'step', step: 'files', stepIndex: 3, stepCount: 4}});
+    });
+    expect(within(screen.getByTestId('running-job')).getByText('Step 3 of 4: files')).toBeTruthy();
+    fake.on('GET api/v1/status', json(200, status()));
+    act(() => {
+        store.dispatch({type: 'backup-dr/job/event', event: {jobId: 'job-7', kind: 'backup', phase: 'finished', outcome: 'succeeded'}});
+    });
+    await waitFor(() => expect(fake.callsTo('GET api/v1/status').length).toBeGreaterThan(polls));
+    await waitFor(() => expect(screen.queryByTestId('running-job')).toBeNull());
+});
+
 test.each([
-    ['a network error', null, 'not-running', 'systemctl status mmbackup'],
-    ['502 from the proxy', textResponse(502, '<html>502 Bad Gateway</html>', 'text/html'), 'not-running', 'systemctl status mmbackup'],
-    ['Mattermost\'s 404 page', html(404), 'no-route', 'location ^~ /ops/backup/ {'],
-    ['401', bridgeError(401, 'UNAUTHENTICATED', 'no valid session'), 'unauthenticated', 'MMBACKUP_SITE_URL'],
-    ['403', bridgeError(403, 'FORBIDDEN', 'alice is not a system admin'), 'not-admin', 'sign in to Mattermost as a system admin'],
+    ['the plugin: the bridge is not running', bridgeError(502, 'BRIDGE_NOT_RUNNING', 'connection refused at http://127.0.0.1:8066'), 'not-running', 'systemctl enable --now mmbackup'],
+    ['the plugin: the bridge does not answer', bridgeError(502, 'BRIDGE_UNREACHABLE', 'timeout'), 'unreachable', 'MMBACKUP_LISTEN'],
+    ['the plugin: the secrets differ', bridgeError(502, 'BRIDGE_SECRET_MISMATCH', 'wrong secret', 'check MMBACKUP_BRIDGE_SECRET'), 'secret-mismatch', 'The plugin says: check MMBACKUP_BRIDGE_SECRET'],
+    ['the bridge: no secret yet', bridgeError(503, 'BRIDGE_NO_SECRET', 'no secret'), 'no-secret', 'MM_CONFIG'],
+    ['Mattermost\'s 404 page: the plugin is off', html(404), 'plugin-off', 'Plugin Management'],
+    ['401', bridgeError(401, 'UNAUTHENTICATED', 'no valid session'), 'unauthenticated', 'Sign in to Mattermost again'],
+    ['403', bridgeError(403, 'FORBIDDEN', 'manage_system is required'), 'not-admin', 'sign in to Mattermost as a system admin'],
 ])('unreachable: %s', async (_what, answer, reason, advice) => {
-    if (answer) {
-        new FakeBridge('/ops/backup/').on('GET api/v1/status', answer).install();
-    } else {
-        globalThis.fetch = jest.fn().mockRejectedValue(new TypeError('Failed to fetch'));
-    }
-    renderStatus(adminConfig({bridgepath: '/ops/backup/'}));
+    bridge(answer).install();
+    renderStatus();
     const panel = await screen.findByTestId('bridge-unreachable');
     expect(panel.getAttribute('data-reason')).toBe(reason);
     expect(panel.textContent).toContain(advice);

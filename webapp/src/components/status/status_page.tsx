@@ -1,14 +1,18 @@
 // The Status section (custom setting BackupStatus): health at a glance, the numbers behind it, the running
-// job with its live log, and the buttons to start a backup or a verification. Polls the bridge: every few
-// seconds while a job runs, less often when idle.
+// job with its live log, and the buttons to start a backup or a verification. The running job's step and
+// bytes move with the job events Mattermost's websocket brings (state/live_job.ts); GET status is polled as
+// well (every few seconds while a job runs, less often when idle), so a reload mid-job shows the job where it
+// is and a server without the websocket event still shows progress.
 import React, {useEffect, useRef, useState} from 'react';
 
+import type {RunningJob as Job} from '../../client/types';
 import {refreshBackups} from '../../state/backups';
 import {followJob} from '../../state/job_log';
+import type {LiveJobState} from '../../state/live_job';
 import {refreshStatus} from '../../state/status';
 import type {CustomSettingProps} from '../../types/mattermost';
 import BridgeUnreachable from '../common/bridge_unreachable';
-import {useBridgeSettings, useBridgePath, useNow, usePluginDispatch, usePluginState} from '../common/hooks';
+import {useBridgeSettings, useNow, usePluginDispatch, usePluginState} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {muted} from '../common/styles';
 
@@ -23,13 +27,13 @@ export const RUNNING_POLL_MS = 2000;
 export const IDLE_POLL_MS = 15000;
 
 /** Keeps the status fresh; `kick` restarts the loop at once (after starting or cancelling a job). */
-function useStatusPolling(bridgePath: string, kick: number) {
+function useStatusPolling(kick: number) {
     const dispatch = usePluginDispatch();
     useEffect(() => {
         const controller = new AbortController();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const tick = async () => {
-            const status = await refreshStatus(dispatch, bridgePath, controller.signal);
+            const status = await refreshStatus(dispatch, controller.signal);
             if (!controller.signal.aborted) {
                 timer = setTimeout(tick, status?.running ? RUNNING_POLL_MS : IDLE_POLL_MS);
             }
@@ -39,11 +43,11 @@ function useStatusPolling(bridgePath: string, kick: number) {
             controller.abort();
             clearTimeout(timer);
         };
-    }, [bridgePath, kick, dispatch]);
+    }, [kick, dispatch]);
 }
 
 /** Follows the log of `jobId` into the store; when the job ends, refreshes the status and the history. */
-function useJobLog(bridgePath: string, jobId: string | null, onEnded: () => void) {
+function useJobLog(jobId: string | null, onEnded: () => void) {
     const dispatch = usePluginDispatch();
     const ended = useRef(onEnded);
     ended.current = onEnded;
@@ -52,30 +56,57 @@ function useJobLog(bridgePath: string, jobId: string | null, onEnded: () => void
             return undefined;
         }
         const controller = new AbortController();
-        followJob(dispatch, bridgePath, jobId, controller.signal).then(() => {
+        followJob(dispatch, jobId, controller.signal).then(() => {
             if (!controller.signal.aborted) {
                 ended.current();
-                refreshBackups(dispatch, bridgePath);
+                refreshBackups(dispatch);
             }
         });
         return () => controller.abort();
-    }, [bridgePath, jobId, dispatch]);
+    }, [jobId, dispatch]);
 }
 
-export default function StatusPage({config}: CustomSettingProps) {
-    const bridgePath = useBridgePath(config);
+/** The polled running job with what the newer live events say about it. */
+export function withLive(running: Job | null, live: LiveJobState): Job | null {
+    if (!running || !live || live.jobId !== running.id || live.outcome) {
+        return running;
+    }
+    return {
+        ...running,
+        step: live.step ?? running.step,
+        bytes: live.bytesDone ?? running.bytes,
+        totalBytes: live.bytesTotal ?? (live.step === running.step ? running.totalBytes : null),
+        stepIndex: live.stepIndex ?? running.stepIndex,
+        stepCount: live.stepCount ?? running.stepCount,
+    };
+}
+
+/** A job that starts or ends (seen on the websocket) asks for a fresh status at once instead of at the next poll. */
+function useLiveRefresh(live: LiveJobState, runningId: string | undefined, refresh: () => void) {
+    const wanted = live && ((live.outcome && live.jobId === runningId) || (!live.outcome && live.jobId !== runningId));
+    const key = wanted ? `${live.jobId}/${live.outcome ?? 'running'}` : '';
+    useEffect(() => {
+        if (key) {
+            refresh();
+        }
+    }, [key]);
+}
+
+export default function StatusPage(_props: CustomSettingProps) {
     const dispatch = usePluginDispatch();
     const {data, problem} = usePluginState((s) => s.status);
     const log = usePluginState((s) => s.jobLog);
     const settings = usePluginState((s) => s.bridgeSettings);
     const [kick, setKick] = useState(0);
     const [followId, setFollowId] = useState<string | null>(null);
-    const running = data?.running ?? null;
+    const live = usePluginState((s) => s.liveJob);
+    const running = withLive(data?.running ?? null, live);
     const now = useNow(running ? 1000 : 30000, data);
     const refresh = () => setKick((k) => k + 1);
 
-    useStatusPolling(bridgePath, kick);
-    useJobLog(bridgePath, followId, refresh);
+    useStatusPolling(kick);
+    useJobLog(followId, refresh);
+    useLiveRefresh(live, data?.running?.id, refresh);
     // Only when another job starts (the schedule, /backup, another admin): a log the admin opened stays open.
     const runningId = running?.id;
     useEffect(() => {
@@ -83,7 +114,7 @@ export default function StatusPage({config}: CustomSettingProps) {
             setFollowId(runningId);
         }
     }, [runningId]);
-    useBridgeSettings(bridgePath);
+    useBridgeSettings();
 
     const started = (jobId: string) => {
         setFollowId(jobId);
@@ -98,11 +129,11 @@ export default function StatusPage({config}: CustomSettingProps) {
                 <BridgeUnreachable
                     reason={unreachable.reason}
                     detail={unreachable.detail}
-                    bridgePath={bridgePath}
+                    fix={unreachable.fix}
                 />
             ) : null}
             {problem?.kind === 'error' ? <ProblemNote problem={problem} doing='read the backup status'/> : null}
-            {!data && !problem ? <p style={muted}>{`Asking the mmbackup bridge at ${bridgePath}…`}</p> : null}
+            {!data && !problem ? <p style={muted}>{'Asking the mmbackup bridge…'}</p> : null}
             {data && !unreachable ? (
                 <>
                     <HealthBadge status={data}/>
@@ -119,7 +150,6 @@ export default function StatusPage({config}: CustomSettingProps) {
                     {running ? (
                         <RunningJob
                             job={running}
-                            bridgePath={bridgePath}
                             now={now}
                             onCancelled={refresh}
                         />
@@ -127,7 +157,6 @@ export default function StatusPage({config}: CustomSettingProps) {
                     {log.jobId ? <JobLogView log={log}/> : null}
                     <JobActions
                         status={data}
-                        bridgePath={bridgePath}
                         components={Array.isArray(components) ? components as string[] : undefined}
                         onStarted={started}
                     />
