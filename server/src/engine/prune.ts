@@ -318,7 +318,7 @@ async function removeSnapshots(repository: Repository, state: PruneState): Promi
 async function currentReferences(repository: Repository, state: PruneState, reporter: Reporter): Promise<Set<string> | undefined> {
   const listing = await readSnapshots(repository, () => {}); // plan already warned about each
   if (listing.unreadable.length > 0) {
-    reporter.warn(`nothing reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
+    reporter.warn(`no objects reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
     return undefined;
   }
   const appeared = listing.snapshots.filter((s) => !state.keptIds.has(s.id));
