@@ -8,7 +8,9 @@ import type { HotFunction } from './cpu-profile';
 /** Ids of the measurements the comparisons need. */
 export type MeasurementId =
   | 'pg_dump_fc' | 'pg_dump_floor' | 'mm_backup_db' | 'pg_restore' | 'mm_restore_db' | 'tar_zstd' | 'mm_backup_files'
-  | 's3_upload_raw' | 's3_mm_backup_files' | 's3_mm_backup_unchanged' | 's3_mm_backup_unchanged_warm';
+  | 's3_upload_raw' | 's3_mm_backup_files' | 's3_mm_backup_unchanged' | 's3_mm_backup_unchanged_warm'
+  | 'restic_backup_db' | 'restic_backup_files' | 'restic_restore_files' | 'mm_restore_files' | 'mm_backup_files_unchanged'
+  | 's3_restic_backup_files' | 's3_restic_restore_files' | 's3_mm_restore_files';
 
 export interface Measurement {
   id: MeasurementId;
@@ -25,6 +27,8 @@ export interface Measurement {
   peakRssMB?: number;
   /** CPU seconds (user + system) of the mmbackup process, without its pg_dump/psql child. */
   cpuSeconds?: number;
+  /** Objects the run added to its repository (files on a disk, keys on S3). */
+  objects?: number;
 }
 
 export type Verdict = 'PASS' | 'MISS' | 'info';
@@ -52,12 +56,34 @@ export function compare(measurements: readonly Measurement[]): Comparison[] {
   const out: Comparison[] = [];
   const { pg_dump_fc: fc, pg_dump_floor: floor, mm_backup_db: mm, pg_restore: pgr, mm_restore_db: mmr, tar_zstd: tar, mm_backup_files: mmf } = m;
   if (mm && fc) out.push(line('backup time: mmbackup / pg_dump -Fc', mm.seconds / fc.seconds, 'x', { op: '<=', limit: 0.3 }));
-  if (mm && floor) out.push(line('backup time: mmbackup / pg_dump -Fp > /dev/null', mm.seconds / floor.seconds, 'x', { op: '<=', limit: 1.6 }));
+  if (mm && floor) out.push(line('db backup time: mmbackup / pg_dump -Fp > /dev/null (floor)', mm.seconds / floor.seconds, 'x', { op: '<=', limit: 2.0 }));
+  if (mm && m.restic_backup_db) out.push(line('db backup time: mmbackup / pg_dump -Fp | restic backup --stdin', mm.seconds / m.restic_backup_db.seconds, 'x', { op: '<=', limit: 1 }));
   if (mm?.bytes && fc?.bytes) out.push(line('output size: repository / -Fc file', mm.bytes / fc.bytes, 'x', { op: '<=', limit: 1 }));
   if (mm?.peakRssMB) out.push(line('peak RSS of mmbackup backup --only db', mm.peakRssMB, 'MB', { op: '<', limit: 200 }));
   if (mmr && pgr) out.push(line('restore time: mmbackup / pg_restore', mmr.seconds / pgr.seconds, 'x'));
   if (mmf?.mibPerSecond && tar?.mibPerSecond) out.push(line('file store throughput: mmbackup / tar+zstd', mmf.mibPerSecond / tar.mibPerSecond, 'x'));
-  out.push(...compareS3(m));
+  out.push(...compareRestic(m), ...compareS3(m));
+  const rss = measurements.filter((x) => x.id.includes('mm_') && x.peakRssMB !== undefined && Number.isFinite(x.peakRssMB));
+  if (rss.length > 0) {
+    const worst = rss.reduce((a, b) => (b.peakRssMB! > a.peakRssMB! ? b : a));
+    out.push(line(`peak RSS, every mmbackup command (highest: ${worst.label})`, worst.peakRssMB!, 'MB', { op: '<', limit: 200 }));
+  }
+  return out;
+}
+
+/** The issue's targets against restic on the same data: throughput 1.5x, objects per GiB, re-backup time. */
+export const RESTIC_THROUGHPUT_TARGET = 1.5;
+export const OBJECTS_PER_GIB_TARGET = 128;
+
+function compareRestic(m: ById): Comparison[] {
+  const out: Comparison[] = [];
+  const { mm_backup_files: mmf, restic_backup_files: rf, mm_restore_files: mmr, restic_restore_files: rr, mm_backup_files_unchanged: again } = m;
+  if (mmf?.mibPerSecond && rf?.mibPerSecond) out.push(line('file store backup, cold: mmbackup / restic throughput', mmf.mibPerSecond / rf.mibPerSecond, 'x', { op: '>=', limit: RESTIC_THROUGHPUT_TARGET }));
+  if (mmr?.mibPerSecond && rr?.mibPerSecond) out.push(line('file store restore, cold: mmbackup / restic throughput', mmr.mibPerSecond / rr.mibPerSecond, 'x', { op: '>=', limit: RESTIC_THROUGHPUT_TARGET }));
+  const perGiB = (x: Measurement) => (x.objects! / (x.mibPerSecond! * x.seconds)) * 1024;
+  if (mmf?.objects !== undefined && mmf.mibPerSecond) out.push(line('objects stored per GiB of file store: mmbackup', perGiB(mmf), '', { op: '<=', limit: OBJECTS_PER_GIB_TARGET }));
+  if (rf?.objects !== undefined && rf.mibPerSecond) out.push(line('objects stored per GiB of file store: restic', perGiB(rf), ''));
+  if (mmf && again) out.push(line('file store backup time, unchanged store: 2nd / 1st', again.seconds / mmf.seconds, 'x', { op: '<', limit: 0.1 }));
   return out;
 }
 

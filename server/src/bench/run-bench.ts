@@ -1,7 +1,8 @@
 /**
- * `make bench`: how `mmbackup backup --only db` compares with pg_dump on a ~1 GB Mattermost-shaped
- * PostgreSQL database, how its restore compares with pg_restore, how its file store backup compares
- * with tar | zstd, and, against s3rver, how a ~1 GiB backup to S3 compares with lib-storage uploading the
+ * `make bench`: how `mmbackup backup --only db` compares with pg_dump and with `pg_dump | restic backup
+ * --stdin` on a ~1 GB Mattermost-shaped PostgreSQL database, how its restore compares with pg_restore, how
+ * its file store backup and restore compare with restic's (installed from Debian when missing) and with
+ * tar | zstd, and, against s3rver, how a ~1 GiB backup to S3 compares with lib-storage uploading the
  * same bytes and how long a second backup of the unchanged 10,000-file store takes. Prints a table with
  * the targets marked PASS/MISS and writes .bench/results.json.
  *
@@ -10,7 +11,7 @@
  *            ─> s3-runs (temp store, s3rver child; raw upload, first and unchanged backup)
  *            ─> [cpu profile when BENCH_CPU_PROF=1] ─> report (table, verdicts) ─> results.json
  *
- * Env: BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
+ * Env: BENCH_DB_NAME (the cached database, default mmbackup_bench), BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
  * size), BENCH_ROUNDS (repetitions of each backup measurement, default 3), BENCH_CPU_PROF=1 (profile one
  * extra db backup), BENCH_S3=0 (skip the S3 case), BENCH_S3_FILES (its store's files, default 10,000),
  * TMPDIR (where the S3 case's temp directory goes). The S3 case runs s3rver, a devDependency: it needs
@@ -30,6 +31,7 @@ import { measureS3 } from './s3-runs';
 import { ensureInstallation } from './installation';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import { compare, formatReport, type BenchResults } from './report';
+import { ensureRestic } from './restic';
 import { benchSettings } from './settings';
 
 function log(line: string): void {
@@ -53,6 +55,7 @@ async function run(): Promise<void> {
   const loadAverage = os.loadavg()[0];
   const settings = benchSettings();
   await fs.mkdir(settings.benchDir, { recursive: true });
+  log(`restic: ${await ensureRestic(log)}`);
   const db = await ensureBenchDatabase(settings, log);
   log(`database ${settings.database}: ${(db.sizeBytes / 2 ** 30).toFixed(2)} GiB, ${db.posts.toLocaleString('en-US')} posts${db.reused ? ' (cached)' : ''}`);
   const store = await ensureFileStore(path.join(settings.benchDir, 'files'), { bytes: settings.fileStoreBytes }, log);
@@ -64,7 +67,7 @@ async function run(): Promise<void> {
   const backups = await measureDbBackups(ctx);
   const restores = await measureRestores(ctx);
   // Last: dropping the page cache would also evict the database's pages from the runs above.
-  const files = await measureFileStore(store, target, log);
+  const files = await measureFileStore(store, target, settings.benchDir, log);
   const s3 = settings.s3 ? await measureS3(settings, log) : undefined;
   const profile = settings.cpuProfile ? await profileDbBackup(settings.benchDir, install.configFile) : undefined;
 

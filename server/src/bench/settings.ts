@@ -14,7 +14,7 @@ export interface BenchSettings {
   /** The PostgreSQL server, as a URL (BENCH_DB_URL). */
   serverUrl: string;
   server: DbServer;
-  /** The cached Mattermost-shaped database. */
+  /** The cached Mattermost-shaped database (BENCH_DB_NAME, default mmbackup_bench). */
   database: string;
   /** Bulk posts to generate (BENCH_POSTS). */
   posts: number;
@@ -70,10 +70,10 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     benchDir: path.join(root, '.bench'),
     serverUrl,
     server,
-    database: 'mmbackup_bench',
+    database: env.BENCH_DB_NAME || 'mmbackup_bench',
     posts: positiveInt('BENCH_POSTS', env.BENCH_POSTS, DEFAULT_POSTS),
-    pgRestoreDb: 'mmbackup_bench_pg_restore',
-    mmRestoreDb: 'mmbackup_bench_mm_restore',
+    pgRestoreDb: `${env.BENCH_DB_NAME || 'mmbackup_bench'}_pg_restore`,
+    mmRestoreDb: `${env.BENCH_DB_NAME || 'mmbackup_bench'}_mm_restore`,
     fileStoreBytes: positiveInt('BENCH_FILE_BYTES', env.BENCH_FILE_BYTES, DEFAULT_FILE_BYTES),
     rounds: positiveInt('BENCH_ROUNDS', env.BENCH_ROUNDS, 3),
     cpuProfile: env.BENCH_CPU_PROF === '1',
