@@ -45,7 +45,8 @@ test: build tools test-servers ## run every test (unit, integration against the 
 demo: build tools ## build a sample Mattermost under ./demo, back it up, verify, restore elsewhere and compare
 	node server/bin/mmbackup demo --dir demo
 
-bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in .bench/), the file store against tar|zstd, and S3 against lib-storage
+bench: build tools ## benchmark db backup, file store backup and restore, and S3 (MinIO) against pg_dump, tar|zstd, lib-storage and restic (installed when missing)
+	@build/ensure-minio.sh >/dev/null
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache

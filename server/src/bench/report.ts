@@ -88,16 +88,16 @@ function compareRestic(m: ById): Comparison[] {
 }
 
 /**
- * Throughput to S3 against lib-storage alone: at least half. mmbackup does more than move bytes (chunking,
- * SHA-256, zstd, AES-GCM on 2 shared cores) and stores ~1 MiB chunks and small files as objects of their own,
- * each a PUT and a HEAD, where the raw upload sends 5 MiB parts; against a network-bound real S3 that work
- * overlaps the transfer, so less than half would mean the pipeline, not the network, sets the pace.
+ * Throughput to S3 against lib-storage alone: at least 0.8 (the issue's target). mmbackup does more than
+ * move bytes (chunking, SHA-256, zstd, AES-GCM on 2 shared cores), but with packs of several MiB it sends
+ * objects of about the raw upload's part size, so the pipeline, not the request count, sets the pace.
  */
-export const S3_THROUGHPUT_TARGET = 0.5;
+export const S3_THROUGHPUT_TARGET = 0.8;
 /** The issue's target: a second backup of an unchanged store takes under a tenth of the first. */
 export const S3_UNCHANGED_TARGET = 0.1;
 
-function compareS3({ s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup_unchanged: again, s3_mm_backup_unchanged_warm: warm }: ById): Comparison[] {
+function compareS3(m: ById): Comparison[] {
+  const { s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup_unchanged: again, s3_mm_backup_unchanged_warm: warm } = m;
   const out: Comparison[] = [];
   if (first?.mibPerSecond && raw?.mibPerSecond) {
     out.push(line('S3 throughput: mmbackup / lib-storage Upload alone', first.mibPerSecond / raw.mibPerSecond, 'x', { op: '>=', limit: S3_THROUGHPUT_TARGET }));
@@ -105,6 +105,8 @@ function compareS3({ s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup
   if (first && again) out.push(line('S3 backup time, unchanged store: 2nd / 1st', again.seconds / first.seconds, 'x', { op: '<', limit: S3_UNCHANGED_TARGET }));
   // For reference: the same, had the store's inodes and the CLI's modules stayed in memory.
   if (first && warm) out.push(line('S3 backup time, unchanged store, warm cache: 2nd / 1st', warm.seconds / first.seconds, 'x'));
+  if (first?.mibPerSecond && m.s3_restic_backup_files?.mibPerSecond) out.push(line('S3 backup: mmbackup / restic throughput', first.mibPerSecond / m.s3_restic_backup_files.mibPerSecond, 'x'));
+  if (m.s3_mm_restore_files?.mibPerSecond && m.s3_restic_restore_files?.mibPerSecond) out.push(line('S3 restore: mmbackup / restic throughput', m.s3_mm_restore_files.mibPerSecond / m.s3_restic_restore_files.mibPerSecond, 'x'));
   return out;
 }
 
@@ -160,7 +162,7 @@ export interface S3Facts {
   scaledDown?: string;
   first: BackupTotals;
   unchanged: BackupTotals;
-  /** CPU seconds s3rver spent serving each run: the share of the 2 cores the client did not have. */
+  /** CPU seconds the S3 server spent serving each run: the share of the 2 cores the client did not have. */
   serverCpuSeconds: { upload: number; first: number; unchanged: number };
 }
 
@@ -180,7 +182,7 @@ export function s3Lines(s: S3Facts): string[] {
     `S3: first backup wrote ${(s.first.bytesWritten / MIB).toFixed(0)} MiB in ${s.first.chunksNew.toLocaleString('en-US')} new chunks; the unchanged one ${(s.unchanged.bytesWritten / KIB).toFixed(1)} KiB in ${s.unchanged.chunksNew} new chunks (${s.unchanged.chunksReused.toLocaleString('en-US')} reused)`,
   ];
   const cpu = s.serverCpuSeconds;
-  lines.push(`S3: s3rver CPU seconds: ${cell(cpu.upload, 2)} serving the raw upload, ${cell(cpu.first, 2)} the first backup, ${cell(cpu.unchanged, 2)} the unchanged one`);
+  lines.push(`S3: server CPU seconds: ${cell(cpu.upload, 2)} serving the raw upload, ${cell(cpu.first, 2)} the first backup, ${cell(cpu.unchanged, 2)} the unchanged one`);
   if (s.scaledDown) lines.push(`S3: ${s.scaledDown}`);
   return lines;
 }

@@ -1,5 +1,5 @@
 /**
- * withRetries(S3Destination) against s3rver behind a fault-injecting proxy: transient faults (503 SlowDown,
+ * withRetries(S3Destination) against MinIO behind a fault-injecting proxy: transient faults (503 SlowDown,
  * a connection cut mid-upload, slow or lost answers) are retried and the data arrives byte-exact;
  * permanent ones (403) fail on the first request with a message that names the bucket and the fix.
  */
@@ -39,7 +39,7 @@ function open(socketTimeoutMs = 5000) {
   return { destination, retries, prefix };
 }
 
-/** What s3rver itself holds, read around the proxy. */
+/** What the server itself holds, read around the proxy. */
 async function storedBytes(key: string): Promise<Buffer> {
   const client = new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
   const output = await client.send(new GetObjectCommand({ Bucket: 'faults', Key: key }));

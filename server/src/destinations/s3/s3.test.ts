@@ -1,5 +1,5 @@
 /**
- * S3Destination against s3rver on 127.0.0.1 (see test/support/s3.ts): the shared Destination contract,
+ * S3Destination against MinIO on 127.0.0.1 (see test/support/s3.ts): the shared Destination contract,
  * then what only S3 has - byte-exact storage checked with a client of its own, ranges, pagination past
  * 1,000 keys, and permanent errors that fail at once with a message naming the bucket and no secret.
  */
@@ -33,7 +33,7 @@ function rawClient(): S3Client {
 
 describeDestination('s3', async () => ({ destination: destination('contract', `run-${++counter}/repo`), cleanup: async () => {} }));
 
-describe('S3Destination on s3rver', () => {
+describe('S3Destination on MinIO', () => {
   test('stores exactly the bytes sent, as seen by another client (no checksum framing), one PUT and multipart', async () => {
     const repo = destination('specific', 'exact');
     const client = rawClient();
@@ -63,7 +63,7 @@ describe('S3Destination on s3rver', () => {
   test('list pages through more than 1,000 keys, strips the prefix, and never strays into a sibling prefix', async () => {
     const repo = destination('specific', 'many');
     const names = Array.from({ length: 1003 }, (_, i) => `objects/${String(i % 256).padStart(2, '0')}/${i}`);
-    // Seeded straight into s3rver's store: this test is about listing, and s3rver takes ~3 ms a PUT.
+    // Seeded with 16 PUTs at a time: this test is about listing.
     await server.seed('specific', names.map((n) => [`many/${n}`, Buffer.from(n)]));
     await destination('specific', 'many-other').save('objects/00/stray', Buffer.from('x'));
     await repo.save('objectsx/not-a-child', Buffer.from('x'));
