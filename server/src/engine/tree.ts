@@ -68,11 +68,15 @@ async function* walk(root: string, relative: string, counter = { entries: 0 }): 
 }
 
 /**
- * Entries are started in walk order and yielded in the same order, as many ahead as the destination has
- * connections (small files are dominated by per-object latency, not by CPU), and at least 8.
+ * Files captured at once: small files are dominated by latency (a read, a seal), not by CPU. Their chunk
+ * saves fan out further (../repository/blobs.ts), so this is not the destination's connection count:
+ * that would multiply memory by it.
  */
+const FILES_IN_FLIGHT = 8;
+
+/** Entries are started in walk order and yielded in the same order, FILES_IN_FLIGHT ahead. */
 async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter, signal?: AbortSignal): AsyncGenerator<string> {
-  const window = new OrderedWindow<TreeEntry | undefined>(Math.max(8, connectionsOf(repository.destination)));
+  const window = new OrderedWindow<TreeEntry | undefined>(FILES_IN_FLIGHT);
   for await (const { rel, full, stat } of walk(root, '')) {
     signal?.throwIfAborted();
     const ready = await window.push(captureEntry(repository, rel, full, stat, parent, stats, counters, reporter));
@@ -139,7 +143,7 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
   // once as the destination has connections, each into a directory that already exists.
   await forEachLimited(
     readTree(repository, root.tree),
-    connectionsOf(repository.destination),
+    Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
     async (entry) => {
       const full = path.join(target, entry.p);
       if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
@@ -173,6 +177,9 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
     await fs.utimes(dir.full, dir.mtime / 1000, dir.mtime / 1000);
   }
 }
+
+/** Files streamed at once by restore: each reads a few chunks ahead (up to 4 MiB each), so this bounds memory. */
+const FILES_RESTORED = 4;
 
 /** Only root can give files back to their owners (the mattermost user); others restore as themselves. */
 async function ownerSetter(full: string, e: { u?: number; g?: number }): Promise<void> {

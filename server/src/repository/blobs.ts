@@ -11,6 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { connectionsOf, OrderedWindow } from '../destinations/sema';
 import { Chunker } from './chunker';
+import { sha256Async } from './crypto';
 import type { Repository } from './repository';
 
 export interface BlobRef {
@@ -31,11 +32,17 @@ export function newWriteStats(): WriteStats {
   return { bytesRead: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 };
 }
 
+/**
+ * Chunks of one blob sealed and saved at once. Several files are captured at once too, each with its own
+ * saver, so this bounds memory (chunks are up to 4 MiB); with packs a save is mostly an append in memory.
+ */
+const CHUNK_SAVES = 3;
+
 class ChunkSaver extends Writable {
   readonly chunks: string[] = [];
   size = 0;
   private readonly hash: Hash = createHash('sha256');
-  /** Saves in flight, as many as the destination serves at once (../destinations/sema.ts). */
+  /** Chunk saves in flight for this blob: enough to keep sealing and storing busy, few enough for memory. */
   private readonly window: OrderedWindow<void>;
 
   constructor(
@@ -44,7 +51,7 @@ class ChunkSaver extends Writable {
     private readonly onBytes?: (n: number) => void,
   ) {
     super({ objectMode: true, highWaterMark: 1 });
-    this.window = new OrderedWindow(connectionsOf(repository.destination));
+    this.window = new OrderedWindow(Math.min(CHUNK_SAVES, connectionsOf(repository.destination)));
   }
 
   get sha256(): string {
@@ -54,9 +61,12 @@ class ChunkSaver extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
     this.hash.update(chunk);
     this.size += chunk.length;
-    const id = this.repository.contentId(chunk);
-    this.chunks.push(id);
-    const saving = this.repository.saveChunk(chunk, id).then(({ written }) => {
+    // The id is computed on the thread pool; its place in the list is kept so the order is the stream's.
+    const at = this.chunks.push('') - 1;
+    const saving = this.repository.contentIdAsync(chunk).then((id) => {
+      this.chunks[at] = id;
+      return this.repository.saveChunk(chunk, id);
+    }).then(({ written }) => {
       this.stats.bytesRead += chunk.length;
       this.stats.bytesWritten += written;
       if (written > 0) this.stats.chunksNew++;
@@ -86,9 +96,10 @@ export async function writeBlob(repository: Repository, source: Readable, stats:
  */
 export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
   if (data.length >= repository.config.chunker.minSize) return writeBlob(repository, Readable.from([data]), stats, onBytes);
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  if (data.length === 0) return { size: 0, sha256, chunks: [] };
-  const { id, written } = await repository.saveChunk(data);
+  if (data.length === 0) return { size: 0, sha256: createHash('sha256').digest('hex'), chunks: [] };
+  // Both hashes on the thread pool, beside each other and beside the other files being captured.
+  const [sha256, contentId] = await Promise.all([sha256Async(data), repository.contentIdAsync(data)]);
+  const { id, written } = await repository.saveChunk(data, contentId);
   stats.bytesRead += data.length;
   stats.bytesWritten += written;
   if (written > 0) stats.chunksNew++;

@@ -5,7 +5,7 @@
  */
 import type { Destination } from '../destinations/destination';
 import { connectionsOf, forEachLimited } from '../destinations/sema';
-import { contentId, DecryptError, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
 
 export function objectName(id: string): string {
   return `objects/${id.slice(0, 2)}/${id}`;
@@ -59,7 +59,7 @@ export class LooseObjects {
 
   async load(id: string): Promise<Buffer> {
     const plaintext = await open(this.keys, id, await this.destination.load(objectName(id)));
-    if (contentId(this.keys, plaintext) !== id) throw new DecryptError(`object ${id} holds content of another id`);
+    if ((await contentIdAsync(this.keys, plaintext)) !== id) throw new DecryptError(`object ${id} holds content of another id`);
     return plaintext;
   }
 

@@ -13,8 +13,7 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
-import { createHmac } from 'node:crypto';
-import { DecryptError, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
 
 /** Where a blob lies in its pack. */
 export interface PackedBlob {
@@ -32,9 +31,9 @@ export function packName(id: string): string {
 
 export const PACK_NAME = /^data\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
 
-/** The id a pack's bytes must have: HMAC-SHA256 under the id key, hex. */
-export function packId(keys: MasterKeys, bytes: Buffer): string {
-  return createHmac('sha256', keys.id).update(bytes).digest('hex');
+/** The id a pack's bytes must have: HMAC-SHA256 under the id key, hex (computed on the thread pool). */
+export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
+  return contentIdAsync(keys, bytes);
 }
 
 /** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
@@ -63,7 +62,7 @@ export class PackBuilder {
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
     const bytes = Buffer.concat([...this.parts, header, length]);
-    return { id: packId(keys, bytes), bytes, blobs: this.blobs };
+    return { id: await packId(keys, bytes), bytes, blobs: this.blobs };
   }
 }
 
@@ -73,7 +72,7 @@ export class PackBuilder {
  */
 export async function readPack(keys: MasterKeys, id: string, bytes: Buffer): Promise<PackedBlob[]> {
   const name = packName(id);
-  if (packId(keys, bytes) !== id) throw new DecryptError(`${name} does not match its id: ${bytes.length} bytes, modified or damaged (or truncated)`);
+  if ((await packId(keys, bytes)) !== id) throw new DecryptError(`${name} does not match its id: ${bytes.length} bytes, modified or damaged (or truncated)`);
   if (bytes.length < LENGTH_BYTES) throw new DecryptError(`${name} is too short to be a pack`);
   const headerLength = bytes.readUInt32LE(bytes.length - LENGTH_BYTES);
   const headerStart = bytes.length - LENGTH_BYTES - headerLength;

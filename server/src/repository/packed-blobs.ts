@@ -13,7 +13,7 @@
 import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
-import { contentId, DecryptError, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
 import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
@@ -153,7 +153,7 @@ export class PackedBlobs {
       return this.load(id, true);
     }
     try {
-      return this.check(id, await open(this.keys, id, sealed));
+      return await this.check(id, await open(this.keys, id, sealed));
     } catch (err) {
       if (err instanceof DecryptError) throw new DecryptError(`blob ${id} at offset ${where.offset} of ${name}: ${err.message}`);
       throw err;
@@ -175,8 +175,8 @@ export class PackedBlobs {
     return readPack(this.keys, id, bytes);
   }
 
-  private check(id: string, plaintext: Buffer): Buffer {
-    if (contentId(this.keys, plaintext) !== id) throw new DecryptError(`blob ${id} holds content of another id`);
+  private async check(id: string, plaintext: Buffer): Promise<Buffer> {
+    if ((await contentIdAsync(this.keys, plaintext)) !== id) throw new DecryptError(`blob ${id} holds content of another id`);
     return plaintext;
   }
 }

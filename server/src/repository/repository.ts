@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, fingerprint, open, seal, type MasterKeys } from './crypto';
+import { DecryptError, contentId, contentIdAsync, fingerprint, open, seal, type MasterKeys } from './crypto';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -171,6 +171,11 @@ export class Repository {
 
   contentId(plaintext: Buffer): string {
     return contentId(this.keys, plaintext);
+  }
+
+  /** contentId(), computed on the thread pool. */
+  contentIdAsync(plaintext: Buffer): Promise<string> {
+    return contentIdAsync(this.keys, plaintext);
   }
 
   /** Stores one chunk unless it is already stored. Returns the id and the bytes written (0 when deduplicated). */

@@ -75,7 +75,7 @@ describe('transient faults are retried', () => {
   test('one part of a multipart upload refused with 503: the whole object is sent again', async () => {
     const { destination, retries, prefix } = open();
     proxy.inject({ method: 'PUT', path: /partNumber=2/, status: 503, code: 'ServiceUnavailable' });
-    await expectSavedExactly(destination, prefix, 'snapshots/big', randomBytes(12 * 1024 * 1024));
+    await expectSavedExactly(destination, prefix, 'snapshots/big', randomBytes(22 * 1024 * 1024));
     expect(retries).toHaveLength(1);
     expect(proxy.requests.some((r) => r.method === 'DELETE' && /uploadId=/.test(r.path))).toBe(true); // the failed upload was aborted
   });

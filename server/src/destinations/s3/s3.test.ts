@@ -37,7 +37,7 @@ describe('S3Destination on MinIO', () => {
   test('stores exactly the bytes sent, as seen by another client (no checksum framing), one PUT and multipart', async () => {
     const repo = destination('specific', 'exact');
     const client = rawClient();
-    for (const size of [0, 1, 3 * 1024 * 1024 + 17, 11 * 1024 * 1024 + 5]) {
+    for (const size of [0, 1, 3 * 1024 * 1024 + 17, 11 * 1024 * 1024 + 5, 21 * 1024 * 1024 + 5]) {
       const data = randomBytes(size);
       await repo.save(`objects/${size}`, data);
       const raw = await client.send(new GetObjectCommand({ Bucket: 'specific', Key: `exact/objects/${size}` }));

@@ -34,7 +34,7 @@ import type { Destination, StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
-import { partSizeFor } from './parts';
+import { partSizeFor, SINGLE_PUT_MAX } from './parts';
 import { describeS3Location, type S3Location } from './url';
 
 export interface S3DestinationOptions {
@@ -197,14 +197,15 @@ export class S3Destination implements Destination {
     }
   }
 
-  /** One PUT for objects up to the part size, else a multipart upload with `queueSize` parts in flight. */
+  /** One PUT for objects up to SINGLE_PUT_MAX, else a multipart upload with `queueSize` parts in flight. */
   private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const lock = objectLockParams(this.target.objectLock, name);
     const upload = new Upload({
       client: this.s3(),
       params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock },
       queueSize: this.options.queueSize ?? 4,
-      partSize: partSizeFor(data.length),
+      // One PUT up to SINGLE_PUT_MAX (lib-storage sends a body that fits in one part as a plain PutObject).
+      partSize: Math.max(partSizeFor(data.length), Math.min(data.length, SINGLE_PUT_MAX)),
       // lib-storage's own abort replaces the upload's error with the abort's when that fails too (s3rver
       // has no AbortMultipartUpload): abort here, best effort, and report the failure that matters.
       leavePartsOnError: true,
