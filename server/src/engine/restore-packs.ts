@@ -23,7 +23,7 @@ type FileEntry = Extract<TreeEntry, { t: 'f' }>;
 /** Small files restored per batch: bounds the memory the plan takes, whatever the size of the tree. */
 export const FILES_PER_BATCH = 4000;
 /** Packs read and written at once: each span is held in memory. */
-const PACKS_AT_ONCE = 4;
+const PACKS_AT_ONCE = 2;
 
 interface SmallFile {
   entry: FileEntry;

@@ -70,20 +70,21 @@ function hmacKey(keys: MasterKeys): Promise<webcrypto.CryptoKey> {
   return key;
 }
 
-/** Above this size a sample decides whether compressing the whole is worth the CPU. */
-const SAMPLE_FROM = 128 * 1024;
-const SAMPLE_BYTES = 32 * 1024;
+/** From this size on a sample decides whether compressing the whole is worth the CPU. */
+const SAMPLE_FROM = 8 * 1024;
+const SAMPLE_BYTES = 16 * 1024;
 
 /**
  * Attachments are mostly JPEG, PNG, PDF and zip: already compressed. zstd on such data costs a pass over
- * every byte for nothing, so a sample from the middle is compressed first (level 1, on this thread: a
- * fraction of a millisecond) and data that does not shrink by 3% there is stored as it is.
+ * every byte for nothing, so a sample from the middle is compressed first (level 1, on this thread: well
+ * under a millisecond) and data that does not shrink by 3% there is stored as it is.
  */
 function worthCompressing(plaintext: Buffer): boolean {
   if (plaintext.length < SAMPLE_FROM) return true;
-  const start = (plaintext.length - SAMPLE_BYTES) >> 1;
-  const sample = plaintext.subarray(start, start + SAMPLE_BYTES);
-  return zlib.zstdCompressSync(sample, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }).length < SAMPLE_BYTES * 0.97;
+  const size = Math.min(SAMPLE_BYTES, plaintext.length);
+  const start = (plaintext.length - size) >> 1;
+  const sample = plaintext.subarray(start, start + size);
+  return zlib.zstdCompressSync(sample, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }).length < size * 0.97;
 }
 
 export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<Buffer> {

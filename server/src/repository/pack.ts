@@ -13,6 +13,7 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
+import { createHmac } from 'node:crypto';
 import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
 
 /** Where a blob lies in its pack. */
@@ -61,8 +62,11 @@ export class PackBuilder {
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
-    const bytes = Buffer.concat([...this.parts, header, length]);
-    return { id: await packId(keys, bytes), bytes, blobs: this.blobs };
+    const parts = [...this.parts, header, length];
+    // Hashed part by part here rather than on the thread pool, which would take a copy of the whole pack.
+    const hmac = createHmac('sha256', keys.id);
+    for (const part of parts) hmac.update(part);
+    return { id: hmac.digest('hex'), bytes: Buffer.concat(parts), blobs: this.blobs };
   }
 }
 

@@ -18,8 +18,8 @@ import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
 export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
-/** Packs being stored at once. */
-const PACK_UPLOADS = 3;
+/** Packs being stored at once: each is held whole until stored. */
+const PACK_UPLOADS = 2;
 /** Packs named per index file written during a backup (so a killed run loses little). */
 const PACKS_PER_INDEX = 64;
 
