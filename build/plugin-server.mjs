@@ -15,8 +15,7 @@ const MIN_GO = [1, 24];
 const INSTALL_GO = `Install Go ${MIN_GO.join('.')} or newer: Debian's golang-go package where it is new enough, or Go's release tarball unpacked into /usr/local/go; then put its bin directory on PATH (export PATH=/usr/local/go/bin:$PATH), or set GO to the go binary.`;
 
 /** The go binary to use: $GO, go on PATH, else /usr/local/go/bin/go; throws saying what to install. */
-export function findGo() {
-    const candidates = [process.env.GO, 'go', '/usr/local/go/bin/go'].filter(Boolean);
+export function findGo(candidates = [process.env.GO, 'go', '/usr/local/go/bin/go'].filter(Boolean)) {
     for (const go of candidates) {
         const run = spawnSync(go, ['env', 'GOVERSION'], {encoding: 'utf8'});
         if (run.status !== 0) {

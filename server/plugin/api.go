@@ -90,7 +90,7 @@ func forwarder(d routerDeps) http.Handler {
 			return
 		}
 		userID := r.Header.Get("Mattermost-User-Id")
-		req, err := client.request(r.Context(), r.Method, r.URL.Path, r.URL.RawQuery, r.Body, &caller{id: userID, username: d.username(userID)})
+		req, err := client.request(r.Context(), r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Body, &caller{id: userID, username: d.username(userID)})
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, apiError{Code: "BAD_REQUEST", Message: "The request cannot be forwarded: " + err.Error() + "."})
 			return

@@ -120,7 +120,7 @@ func TestForwardingCarriesTheRequestAndOnlyTrustedHeaders(t *testing.T) {
 	})
 	logged := &failures{}
 	router := routerFor(t, srv.URL, "s3cret", logged)
-	req := httptest.NewRequest("POST", "/api/v1/backups?only=db&x=%2F", strings.NewReader(`{"only":["db"]}`))
+	req := httptest.NewRequest("POST", "/api/v1/backups/a%3Fb%2Fc?only=db&x=%2F", strings.NewReader(`{"only":["db"]}`))
 	req.Header.Set("Mattermost-User-Id", "admin-id")
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Cookie", "MMAUTHTOKEN=session-token")
@@ -142,7 +142,7 @@ func TestForwardingCarriesTheRequestAndOnlyTrustedHeaders(t *testing.T) {
 		t.Fatalf("the bridge's Set-Cookie reached the browser")
 	}
 	got := seen()[0]
-	if got.method != "POST" || got.path != "/api/v1/backups" || got.query != "only=db&x=%2F" || got.body != `{"only":["db"]}` {
+	if got.method != "POST" || got.path != "/api/v1/backups/a?b/c" || got.query != "only=db&x=%2F" || got.body != `{"only":["db"]}` {
 		t.Fatalf("bridge saw %s %s?%s %q", got.method, got.path, got.query, got.body)
 	}
 	want := map[string]string{

@@ -63,6 +63,7 @@ func newBridgeClient(raw, secret string) (*bridgeClient, error) {
 }
 
 // request builds a request to the bridge carrying the secret; user is nil for the plugin's own requests.
+// path is URL-escaped as it came (an id with "%3F" stays part of the path, never becomes a query).
 func (c *bridgeClient) request(ctx context.Context, method, path, rawQuery string, body io.Reader, user *caller) (*http.Request, error) {
 	target := c.base + path
 	if rawQuery != "" {

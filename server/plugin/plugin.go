@@ -29,7 +29,8 @@ type Plugin struct {
 	logs   *logLimiter
 	botID  string
 
-	mu        sync.Mutex
+	lifecycle sync.Mutex // serialises starting and stopping the event subscription
+	mu        sync.Mutex // guards the fields below
 	bridgeC   *bridgeClient
 	bridgeF   *bridgeFailure
 	sub       *subscription
@@ -50,11 +51,8 @@ func (p *Plugin) OnConfigurationChange() error {
 			p.bridgeC.http.CloseIdleConnections() // idle connections to the old address are of no more use
 		}
 		p.bridgeC, p.bridgeF = nil, nil // rebuilt from the new settings on next use
-		active := p.activated
 		p.mu.Unlock()
-		if active {
-			p.restartEvents() // reconnect at once with the new address or secret
-		}
+		p.restartEvents() // reconnect at once with the new address or secret (nothing before activation)
 	}
 	return nil
 }
@@ -166,6 +164,12 @@ func (p *Plugin) warnOnce(key, message string) {
 
 // onEvent dispatches one bridge event; it runs on the subscription's goroutine, in the stream's order.
 func (p *Plugin) onEvent(ev sseEvent) {
+	defer func() {
+		// One event that trips a bug is lost; the stream and the plugin go on.
+		if r := recover(); r != nil {
+			p.warnOnce("panic:"+ev.Type, fmt.Sprintf("mmbackup bridge: a %s event could not be handled: %v", ev.Type, r))
+		}
+	}()
 	var err error
 	switch ev.Type {
 	case eventJob:
@@ -205,8 +209,20 @@ func (p *Plugin) bridgeAnswered() {
 	}
 }
 
+// restartEvents replaces the event subscription with a new one (none once deactivated). lifecycle keeps
+// two concurrent settings changes, or a change racing OnDeactivate, from leaving a second one running.
+// It does not wait for the old one to end: it runs inside OnConfigurationChange, and the old one may be
+// in the middle of a Mattermost API call that the configuration change itself holds up.
 func (p *Plugin) restartEvents() {
-	p.stopEvents()
+	p.lifecycle.Lock()
+	defer p.lifecycle.Unlock()
+	p.cancelEvents()
+	p.mu.Lock()
+	active := p.activated
+	p.mu.Unlock()
+	if !active {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	sub := newSubscription(p.bridge, p.onEvent, p.bridgeFailed, p.onConnected)
@@ -216,7 +232,7 @@ func (p *Plugin) restartEvents() {
 	go func() {
 		defer close(done)
 		defer func() {
-			// A bug in event handling must cost the live events, never the Mattermost plugin process.
+			// The last resort: live events stop, the Mattermost plugin process does not.
 			if r := recover(); r != nil {
 				p.client.Log.Error("mmbackup bridge: event subscription stopped by a panic", "panic", fmt.Sprint(r))
 			}
@@ -225,13 +241,28 @@ func (p *Plugin) restartEvents() {
 	}()
 }
 
+// stopEvents ends the subscription for OnDeactivate, waiting a bounded time for it to finish.
 func (p *Plugin) stopEvents() {
+	p.lifecycle.Lock()
+	defer p.lifecycle.Unlock()
+	if done := p.cancelEvents(); done != nil {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			p.client.Log.Warn("mmbackup bridge: the event subscription did not stop within 10 s; it ends with its current call")
+		}
+	}
+}
+
+// cancelEvents cancels the current subscription and returns the channel closed when it has ended.
+func (p *Plugin) cancelEvents() <-chan struct{} {
 	p.mu.Lock()
 	cancel, done := p.stopSub, p.subDone
 	p.sub, p.stopSub, p.subDone = nil, nil, nil
 	p.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if cancel == nil {
+		return nil
 	}
+	cancel()
+	return done
 }

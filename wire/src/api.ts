@@ -48,6 +48,11 @@ export interface LastVerified {
   drill: boolean;
   /** Measured restore time of the newest passing drill (of any snapshot): the honest RTO; null if none was measured. */
   restoreDurationMs: number | null;
+  /**
+   * That drill's restore plus the boot of the real Mattermost on the restored data to a healthy ping ("restored
+   * and booted in 2 min 14 s"); absent or null when the drill did not boot Mattermost (no binary on the host).
+   */
+  recoveryMs?: number | null;
 }
 
 /** The newest failed job, while no backup succeeded after it. */
@@ -107,7 +112,7 @@ export interface BackupSummary {
   /** The last read-back verification of this snapshot, passed or not; null if never verified. */
   verification: { ok: boolean; at: string; readData: boolean } | null;
   /** The last restore drill of this snapshot, passed or not; null if never drilled. */
-  drill: { ok: boolean; at: string; restoreDurationMs: number | null } | null;
+  drill: { ok: boolean; at: string; restoreDurationMs: number | null; recoveryMs?: number | null; mattermostVersion?: string } | null;
   /**
    * The `mmbackup restore` lines to run on the Mattermost host: all components first, then one per component
    * the snapshot holds. Keys come from the environment, never from the line.

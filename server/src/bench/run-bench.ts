@@ -9,6 +9,7 @@
  *   settings ─> bench-database (cached DB) ─> file-store (cached files) ─> installation (config.json)
  *            ─> db-runs (pg_dump -Fc, floor, mmbackup, restores) ─> files-runs (cold cache)
  *            ─> s3-runs (temp store, MinIO child; raw upload, first and unchanged backup, restore, restic)
+ *            ─> recovery (a real Mattermost's database: pg_restore vs mmbackup restore, each then booted)
  *            ─> [cpu profile when BENCH_CPU_PROF=1] ─> report (table, verdicts) ─> results.json
  *
  * Env: BENCH_DB_NAME (the cached database, default mmbackup_bench), BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
@@ -28,6 +29,7 @@ import { freshRepository, measureDbBackups, measureRestores, type DbRunContext }
 import { ensureFileStore } from './file-store';
 import { measureFileStore } from './files-runs';
 import { measureS3 } from './s3-runs';
+import { measureRecovery, recoveryLines } from './recovery';
 import { ensureInstallation } from './installation';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import { compare, formatReport, type BenchResults } from './report';
@@ -69,6 +71,7 @@ async function run(): Promise<void> {
   // Last: dropping the page cache would also evict the database's pages from the runs above.
   const files = await measureFileStore(store, target, settings.benchDir, log);
   const s3 = settings.s3 ? await measureS3(settings, log) : undefined;
+  const recovery = await measureRecovery(settings, log); // ./recovery.ts: restore, then a real Mattermost booted
   const profile = settings.cpuProfile ? await profileDbBackup(settings.benchDir, install.configFile) : undefined;
 
   const measurements = [...backups.measurements, ...restores, ...files.measurements, ...(s3?.measurements ?? [])];
@@ -83,8 +86,8 @@ async function run(): Promise<void> {
     cpuProfile: profile,
     s3: s3?.facts,
   };
-  await fs.writeFile(path.join(settings.benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`\n${formatReport(results)}\n\nresults written to .bench/results.json\n`);
+  await fs.writeFile(path.join(settings.benchDir, 'results.json'), `${JSON.stringify({ ...results, recovery }, null, 2)}\n`);
+  process.stdout.write(`\n${formatReport(results)}\n\n${recoveryLines(recovery).join('\n')}\n\nresults written to .bench/results.json\n`);
 }
 
 // A promise that can never settle (a child whose end we miss) would let Node exit 0 with no report.

@@ -50,7 +50,7 @@ export function backupSummaries(snapshots: SnapshotManifest[], records: Verifica
       sizeBytes: s.totals.size,
       verifiedAt: verifiedAtOf(records, s.id),
       verification: verify ? { ok: verify.ok, at: verify.at, readData: verify.readData } : null,
-      drill: drill ? { ok: drill.ok, at: drill.at, restoreDurationMs: drill.restoreDurationMs } : null,
+      drill: drill ? { ok: drill.ok, at: drill.at, restoreDurationMs: drill.restoreDurationMs, ...(drill.recoveryMs !== undefined ? { recoveryMs: drill.recoveryMs, mattermostVersion: drill.mattermostVersion } : {}) } : null,
       restoreCommands: restoreCommands(s, repositoryLocation),
     };
   });

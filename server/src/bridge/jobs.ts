@@ -67,8 +67,8 @@ export async function pruneJob(context: JobContext): Promise<PruneReport> {
 
 export async function drillJob(context: JobContext, snapshot?: SnapshotManifest): Promise<DrillReport> {
   const target = snapshot ?? (await findSnapshot(context.repository, 'latest'));
-  const report = await recorded(context, target.id, 'drill', () => runDrill(context.repository, target, context.installation.database, context.reporter));
-  await recordOutcome(context.repository, target.id, { kind: 'drill', ok: true, restoreDurationMs: report.restoreDurationMs, jobId: context.jobId });
+  const report = await recorded(context, target.id, 'drill', () => runDrill(context.repository, target, context.installation.database, context.reporter, { installDir: context.installation.installDir }));
+  await recordOutcome(context.repository, target.id, { kind: 'drill', ok: true, restoreDurationMs: report.restoreDurationMs, bootMs: report.boot?.bootMs, recoveryMs: report.recoveryMs, mattermostVersion: report.boot?.mattermostVersion, jobId: context.jobId });
   return report;
 }
 

@@ -55,6 +55,11 @@ describe('lastFailureOf', () => {
   });
 });
 
+test('a drill that booted Mattermost brings its recovery time (restore plus boot) to the status', () => {
+  const booted: VerificationRecord = { snapshot: 'dd', readData: false, drill: true, at: at(9), lastDrill: { ok: true, at: at(9), restoreDurationMs: 120000, bootMs: 14000, recoveryMs: 134000, mattermostVersion: '11.4.0' } };
+  expect(lastVerifiedOf([booted])).toEqual({ snapshotId: 'dd', at: at(9), drill: true, restoreDurationMs: 120000, recoveryMs: 134000 });
+});
+
 describe('lastVerifiedOf and verifiedAtOf', () => {
   test('the newest pass of either kind; the restore time of the newest passing drill', () => {
     expect(lastVerifiedOf([drillFailed, verifiedAndDrilled])).toEqual({ snapshotId: 'bb', at: at(6), drill: true, restoreDurationMs: 7300 });

@@ -68,10 +68,10 @@ export function runningJob(job: JobStatus): RunningJob {
 }
 
 /** Passed verifications and drills, newest first. */
-function passes(records: VerificationRecord[]): Array<{ snapshot: string; at: string; drill: boolean; restoreDurationMs: number | null }> {
+function passes(records: VerificationRecord[]): Array<{ snapshot: string; at: string; drill: boolean; restoreDurationMs: number | null; recoveryMs?: number }> {
   const out = records.flatMap((r) => [
     ...(r.lastVerify?.ok ? [{ snapshot: r.snapshot, at: r.lastVerify.at, drill: false, restoreDurationMs: null }] : []),
-    ...(r.lastDrill?.ok ? [{ snapshot: r.snapshot, at: r.lastDrill.at, drill: true, restoreDurationMs: r.lastDrill.restoreDurationMs }] : []),
+    ...(r.lastDrill?.ok ? [{ snapshot: r.snapshot, at: r.lastDrill.at, drill: true, restoreDurationMs: r.lastDrill.restoreDurationMs, recoveryMs: r.lastDrill.recoveryMs }] : []),
   ]);
   return out.sort((a, b) => b.at.localeCompare(a.at));
 }
@@ -81,7 +81,8 @@ export function lastVerifiedOf(records: VerificationRecord[]): LastVerified | nu
   const all = passes(records);
   if (all.length === 0) return null;
   const drill = all.find((p) => p.drill);
-  return { snapshotId: all[0].snapshot, at: all[0].at, drill: all[0].drill, restoreDurationMs: drill?.restoreDurationMs ?? null };
+  // recoveryMs only when that drill booted Mattermost (restore plus boot to healthy).
+  return { snapshotId: all[0].snapshot, at: all[0].at, drill: all[0].drill, restoreDurationMs: drill?.restoreDurationMs ?? null, ...(drill?.recoveryMs !== undefined ? { recoveryMs: drill.recoveryMs } : {}) };
 }
 
 /** When `snapshotId` last passed a verify or drill. */

@@ -110,6 +110,18 @@ export function reporterFor(_options: GlobalOptions): CliReporter {
   return processReporter;
 }
 
+const reported = new WeakSet<Error>();
+
+/** Marks an error whose JSON the command already wrote in its one --json document, so main does not write a second. */
+export function reportedOnStdout<E extends Error>(err: E): E {
+  reported.add(err);
+  return err;
+}
+
+export function wasReportedOnStdout(err: Error): boolean {
+  return reported.has(err);
+}
+
 /** Writes the command's result: JSON with --json, else the human text. */
 export function emit(options: GlobalOptions, json: unknown, human: string): void {
   process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);

@@ -18,7 +18,7 @@ import { serveCommand } from './commands/serve';
 import { showCommand } from './commands/show';
 import { unlockCommand } from './commands/unlock';
 import { verifyCommand } from './commands/verify';
-import type { GlobalOptions } from './context';
+import { wasReportedOnStdout, type GlobalOptions } from './context';
 
 function program(signal: AbortSignal): Command {
   const cli = new Command('mmbackup')
@@ -53,6 +53,8 @@ function program(signal: AbortSignal): Command {
     .option('--drill', 'restore the snapshot into a scratch database and directory, compare, and drop them')
     .option('--db <dsn>', 'database server for the drill (default: the Mattermost database server); a password in it shows in `ps`: prefer --db-file or $MMBACKUP_DRILL_DB')
     .option('--db-file <file>', 'file holding the DSN of the database server for the drill ($MMBACKUP_DRILL_DB)')
+    .option('--mattermost-binary <path>', 'boot this Mattermost on the drill\'s restored data (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
+    .option('--no-boot', 'restore and compare only; do not boot Mattermost on the drill\'s data')
     .action((id, _o, cmd) => verifyCommand(id, globals(cmd)));
   cli
     .command('restore <id>')
@@ -65,6 +67,7 @@ function program(signal: AbortSignal): Command {
     .option('--install-dir <dir>', 'target Mattermost install dir, for plugins/ and client/plugins/ (default: parent of --config-dir)')
     .option('--dry-run', 'print what would happen and change nothing')
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
+    .option('--mattermost-binary <path>', 'the Mattermost that will run the restored data, checked against the backup\'s version (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
     .action((id, _o, cmd) => restoreCommand(id, globals(cmd)));
   addRetentionOptions(
     cli
@@ -99,7 +102,7 @@ function program(signal: AbortSignal): Command {
 }
 
 function reportFailure(err: MmBackupError, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+  if (json && !wasReportedOnStdout(err)) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
   process.stderr.write(`mmbackup: ${redact(err.describe())}\n`);
 }
 

@@ -31,6 +31,18 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
     return undefined;
   }
   const config = JSON.parse(text);
+  const changed = rewriteConfigObject(config, path.dirname(configDir), targets);
+  if (changed.length === 0) return undefined;
+  const st = await fs.stat(file);
+  await writeFileAtomically(file, JSON.stringify(config, null, 2) + '\n', st.mode & 0o777, { uid: st.uid, gid: st.gid });
+  return { file, changed };
+}
+
+/**
+ * Points a parsed config (config.json, or the active Configurations row) at the new targets, in place, and
+ * returns the names of the settings it changed. `installDir` resolves a relative FileSettings.Directory.
+ */
+export function rewriteConfigObject(config: any, installDir: string, targets: { db?: DbConnection; filesDir?: string; toLocalStore?: boolean }): string[] {
   const changed: string[] = [];
   const dataSource: string | undefined = config.SqlSettings?.DataSource;
   if (targets.db && dataSource) {
@@ -51,17 +63,13 @@ export async function rewriteRestoredConfig(configDir: string, targets: { db?: D
     config.FileSettings.Directory = path.resolve(targets.filesDir) + '/';
     changed.push('FileSettings.DriverName', 'FileSettings.Directory');
   } else if (targets.filesDir && config.FileSettings) {
-    const installDir = path.dirname(configDir);
     const current = path.resolve(installDir, config.FileSettings.Directory ?? './data/');
     if (path.resolve(targets.filesDir) !== current) {
       config.FileSettings.Directory = path.resolve(targets.filesDir) + '/';
       changed.push('FileSettings.Directory');
     }
   }
-  if (changed.length === 0) return undefined;
-  const st = await fs.stat(file);
-  await writeFileAtomically(file, JSON.stringify(config, null, 2) + '\n', st.mode & 0o777, { uid: st.uid, gid: st.gid });
-  return { file, changed };
+  return changed;
 }
 
 /**

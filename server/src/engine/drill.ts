@@ -15,6 +15,7 @@ import type { SnapshotManifest } from '../repository/snapshots';
 import { driverFor } from '../sources/drivers';
 import { checkDrillSpace, makeScratchDirectory, removeDrillLeftovers, scratchDatabaseName } from './drill-scratch';
 import { checkFailed, checkTargets, type RestoreCheck } from './restore-check';
+import { bootIfInstalled, type BootReport, type DrillBootOptions } from './drill-boot';
 import { runSteps } from './steps';
 import { restoreTree } from './tree';
 
@@ -25,9 +26,15 @@ export interface DrillReport {
   dbRestoreMs?: number;
   filesRestoreMs?: number;
   check: RestoreCheck;
+  /** The restored data booted by the real Mattermost (./drill-boot.ts), when its binary is installed. */
+  boot?: BootReport;
+  /** Why the drill did not boot Mattermost (no binary found), so the result says so instead of staying silent. */
+  bootSkipped?: string;
+  /** Restore plus boot to healthy: the recovery time an admin would see; set when the drill booted. */
+  recoveryMs?: number;
 }
 
-export async function runDrill(repository: Repository, snapshot: SnapshotManifest, server: DbConnection | undefined, reporter: Reporter): Promise<DrillReport> {
+export async function runDrill(repository: Repository, snapshot: SnapshotManifest, server: DbConnection | undefined, reporter: Reporter, bootOptions: DrillBootOptions = {}): Promise<DrillReport> {
   const { db, files } = snapshot.components;
   if (db && !server) {
     throw new MmBackupError({
@@ -75,6 +82,7 @@ export async function runDrill(repository: Repository, snapshot: SnapshotManifes
           if (failure) throw new MmBackupError({ step: 'drill', code: 'DRILL_FAILED', message: `snapshot ${snapshot.id} did not restore faithfully: ${failure.message}`, fix: failure.fix });
         },
       },
+      { name: 'drill-boot', run: () => bootIfInstalled({ repository, snapshot, db: scratch, filesDir: dataRoot ? scratchDir : undefined, reporter, report, options: bootOptions }) },
     ],
     [
       { name: 'drop scratch database', run: async () => void (scratch && (await driverFor(scratch).dropDatabase(scratch))) },

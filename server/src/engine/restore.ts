@@ -18,6 +18,8 @@ import { planRestore, type RestorePlan, type RestoreTargets } from './restore-pl
 import { restoreDirectory } from './restore-directory';
 import { restoreS3Store } from '../sources/s3-store/restore';
 import { runSteps } from './steps';
+import { checkRestoreVersion, type VersionCheck } from './version-safety';
+import { rewriteRestoredDatabaseConfig, type DatabaseConfigRewrite } from './config-rewrite-db';
 
 export interface RestoreOptions {
   repository: Repository;
@@ -28,6 +30,8 @@ export interface RestoreOptions {
   yes: boolean;
   dryRun: boolean;
   reporter: Reporter;
+  /** --mattermost-binary: the Mattermost that will run the restored data (default <install dir>/bin/mattermost). */
+  mattermostBinary?: string;
 }
 
 export interface RestoreResult {
@@ -36,6 +40,10 @@ export interface RestoreResult {
   safetySnapshot?: string;
   configRewrite?: ConfigRewrite;
   check?: RestoreCheck;
+  /** The backup's Mattermost version against the binary that will run it (./version-safety.ts). */
+  versionCheck?: VersionCheck;
+  /** The config lives in the restored database: its active Configurations row was pointed at the new targets. */
+  databaseConfigRewrite?: DatabaseConfigRewrite;
   durationMs: number;
 }
 
@@ -44,6 +52,11 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   const started = Date.now();
   const plan = await planRestore(snapshot, options.components ?? ALL_COMPONENTS, options.targets, options.installation);
   const result: RestoreResult = { plan, dryRun: options.dryRun, durationMs: 0 };
+  // Before anything is replaced: an older Mattermost must never be handed a newer database.
+  if (plan.actions.some((a) => a.component === 'db')) {
+    result.versionCheck = await checkRestoreVersion({ snapshot, explicitBinary: options.mattermostBinary, installDir: plan.installDir });
+    reporter.info(result.versionCheck.message);
+  }
   if (options.dryRun) return result;
   const occupied = plan.actions.filter((a) => a.nonEmpty);
   if (occupied.length > 0 && !options.yes) {
@@ -79,6 +92,15 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
           const fromS3 = restoredData && snapshot.components.files?.driver === 'amazons3' && !plan.s3Store;
           result.configRewrite = await rewriteRestoredConfig(plan.configDir, { db: options.targets.db, filesDir: movedFiles ?? (fromS3 ? plan.filesDir : undefined), toLocalStore: fromS3 });
           if (result.configRewrite) reporter.info(`pointed ${result.configRewrite.file} at the new targets: ${result.configRewrite.changed.join(', ')}`);
+        },
+      },
+      {
+        name: 'rewrite-database-config',
+        run: async () => {
+          if (!options.targets.db || !plan.db || snapshot.mattermost.configSource !== 'database' || !plan.actions.some((a) => a.component === 'db')) return;
+          const movedFiles = options.targets.filesDir ?? (options.targets.configDir || options.targets.installDir ? plan.filesDir : undefined);
+          result.databaseConfigRewrite = await rewriteRestoredDatabaseConfig(plan.db, plan.installDir, { filesDir: movedFiles });
+          if (result.databaseConfigRewrite) reporter.info(`pointed the active configuration in the restored database at the new targets: ${result.databaseConfigRewrite.changed.join(', ')}`);
         },
       },
       { name: 'check', run: async () => void (result.check = await checkRestore(repository, snapshot, plan, reporter)) },

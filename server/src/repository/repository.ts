@@ -272,16 +272,17 @@ async function exists(destination: Destination, name: string): Promise<boolean> 
 }
 
 /**
- * Tries every key entry. An entry that cannot be parsed or has absurd scrypt parameters is skipped with a
+ * Reads and checks every key entry first, so that each damaged one is reported whichever entry opens, then
+ * tries the sound ones. An entry that cannot be parsed or has absurd scrypt parameters is skipped with a
  * warning (it must not block the entries that work, nor hang or exhaust memory on open).
  */
 async function unlockKeys(destination: Destination, secret: Secret, warn: (line: string) => void): Promise<MasterKeys> {
   let entries = 0;
   const skipped: string[] = [];
+  const sound: KeyEntry[] = [];
   for await (const object of destination.list('keys/')) {
     entries++;
     let data: Buffer;
-    let entry: KeyEntry;
     try {
       data = await destination.load(object.name);
     } catch (err) {
@@ -291,12 +292,13 @@ async function unlockKeys(destination: Destination, secret: Secret, warn: (line:
       continue;
     }
     try {
-      entry = parseKeyEntry(data);
+      sound.push(parseKeyEntry(data));
     } catch (err) {
       skipped.push(object.name);
       warn(`key entry ${object.name} in ${destination.location} skipped: ${(err as Error).message}; remove it if it is not a key you made, or restore it from a copy of the repository`);
-      continue;
     }
+  }
+  for (const entry of sound) {
     const keys = await openKeyEntry(entry, secret);
     if (keys) return keys;
   }

@@ -45,6 +45,12 @@ export interface DrillOutcome extends OutcomeFailure {
   at: string;
   /** Measured time to restore into the scratch targets; null when not measured (a failure, an older record). */
   restoreDurationMs: number | null;
+  /** Boot of the real Mattermost on the restored data to a healthy ping; absent when the drill did not boot it. */
+  bootMs?: number;
+  /** Restore plus boot to healthy: what the console shows as "restored and booted in ...". */
+  recoveryMs?: number;
+  /** The Mattermost version that booted it. */
+  mattermostVersion?: string;
   jobId?: string;
 }
 
@@ -63,7 +69,7 @@ export interface VerificationRecord {
 /** One verification's result, as the code that ran it knows it. */
 export type VerificationOutcome =
   | ({ kind: 'verify'; ok: boolean; readData: boolean; at?: Date; jobId?: string } & OutcomeFailure)
-  | ({ kind: 'drill'; ok: boolean; restoreDurationMs?: number | null; at?: Date; jobId?: string } & OutcomeFailure);
+  | ({ kind: 'drill'; ok: boolean; restoreDurationMs?: number | null; bootMs?: number; recoveryMs?: number; mattermostVersion?: string; at?: Date; jobId?: string } & OutcomeFailure);
 
 const PREFIX = 'verifications/';
 
@@ -96,7 +102,8 @@ export function mergeOutcome(previous: VerificationRecord | undefined, snapshotI
     next.lastVerify = { ok: outcome.ok, at, readData: outcome.readData, ...job, ...failureOf(outcome) };
   } else {
     next.drill = outcome.ok;
-    next.lastDrill = { ok: outcome.ok, at, restoreDurationMs: outcome.ok ? (outcome.restoreDurationMs ?? null) : null, ...job, ...failureOf(outcome) };
+    const booted = outcome.ok && outcome.recoveryMs !== undefined ? { bootMs: outcome.bootMs, recoveryMs: outcome.recoveryMs, mattermostVersion: outcome.mattermostVersion } : {};
+    next.lastDrill = { ok: outcome.ok, at, restoreDurationMs: outcome.ok ? (outcome.restoreDurationMs ?? null) : null, ...booted, ...job, ...failureOf(outcome) };
   }
   if (outcome.ok || !(next.readData || next.drill)) next.at = at;
   return next;

@@ -4,13 +4,15 @@
  * the shared secret). Its output is kept for failure messages; stop() ends it for sure.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as http from 'node:http';
 import * as path from 'node:path';
 
 export const SERVER_DIR = path.join(__dirname, '..', '..');
 const CLI = path.join(SERVER_DIR, 'bin', 'mmbackup');
 
 export interface BridgeOptions {
-  port: number;
+  /** A loopback port, or `unix:/path` for a socket (MMBACKUP_LISTEN). */
+  listen: number | string;
   mattermostConfig: string;
   repo: string;
   passphraseFile: string;
@@ -19,6 +21,7 @@ export interface BridgeOptions {
 }
 
 export interface BridgeProcess {
+  /** What the plugin's Bridge URL setting names: http://127.0.0.1:<port> or unix:/path. */
   url: string;
   output(): string;
   stop(): Promise<void>;
@@ -34,12 +37,26 @@ export function initRepository(repo: string, passphraseFile: string, root: strin
   if (run.status !== 0) throw new Error(`mmbackup init exited ${run.status}: ${run.stderr}`);
 }
 
+/** GET /healthz over TCP or the unix socket; true when it answers 200. */
+function healthy(listen: string): Promise<boolean> {
+  const target = listen.startsWith('unix:') ? { socketPath: listen.slice('unix:'.length) } : { host: '127.0.0.1', port: Number(listen.split(':')[1]) };
+  return new Promise((resolve) => {
+    const req = http.get({ ...target, path: '/healthz', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 export async function startBridge(options: BridgeOptions): Promise<BridgeProcess> {
-  const url = `http://127.0.0.1:${options.port}`;
+  const listen = typeof options.listen === 'number' ? `127.0.0.1:${options.listen}` : options.listen;
+  const url = typeof options.listen === 'number' ? `http://${listen}` : listen;
   const child: ChildProcess = spawn(
     process.execPath,
     [CLI, 'serve', '--mattermost-config', options.mattermostConfig, '--repo', options.repo, '--passphrase-file', options.passphraseFile],
-    { env: { ...baseEnv(path.dirname(options.repo)), MMBACKUP_LISTEN: `127.0.0.1:${options.port}`, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...baseEnv(path.dirname(options.repo)), MMBACKUP_LISTEN: listen, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -62,8 +79,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeProcess
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`mmbackup serve exited ${child.exitCode}:\n${output}`);
-    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (healthy) break;
+    if (await healthy(listen)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`mmbackup serve did not answer /healthz on ${url} within 30 s:\n${output}`);

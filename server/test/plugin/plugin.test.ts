@@ -78,7 +78,10 @@ function route(routePath: string, auth: { token?: string; session?: LoginSession
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(init.json);
   }
-  return fetch(`${mm.url}${ROUTES}${routePath}`, { method: init.method ?? 'GET', headers, body, signal: AbortSignal.timeout(60_000) });
+  const method = init.method ?? 'GET';
+  return fetch(`${mm.url}${ROUTES}${routePath}`, { method, headers, body, signal: AbortSignal.timeout(30_000) }).catch((err: Error) => {
+    throw new Error(`${method} ${ROUTES}${routePath}: ${err.message}\nbridge output:\n${bridge?.output().slice(-2000)}\nMattermost log:\n${mm.logTail(30)}`);
+  });
 }
 
 const adminAuth = () => ({ token: mm.admin.token });
@@ -113,19 +116,19 @@ async function pluginLog(text: string): Promise<string[]> {
 }
 
 /** Starts the bridge and waits until the plugin reaches it and follows its event stream again. */
-async function bridgeUp(): Promise<void> {
+async function bridgeUp(listen: number | string = bridgePort): Promise<void> {
   const connectedBefore = (await pluginLog('connected')).length;
-  await restartBridge();
+  await restartBridge({}, listen);
   // A console request that gets through also wakes the plugin's event subscription out of its backoff.
   await until('the plugin to reach the bridge', async () => (await route('/status', adminAuth())).status === 200);
   await until('the plugin to follow the bridge\'s events', async () => (await pluginLog('connected')).length > connectedBefore);
 }
 
-async function restartBridge(env: Record<string, string> = {}): Promise<void> {
+async function restartBridge(env: Record<string, string> = {}, listen: number | string = bridgePort): Promise<void> {
   await bridge?.stop();
   bridge = undefined;
   bridge = await startBridge({
-    port: bridgePort, mattermostConfig: mm.configFile, repo: path.join(work, 'repository'), passphraseFile,
+    listen, mattermostConfig: mm.configFile, repo: path.join(work, 'repository'), passphraseFile,
     env: { MM_SQLSETTINGS_DATASOURCE: `postgres://${bridgeRole}@127.0.0.1:5432/${mm.database}?sslmode=disable&connect_timeout=10`, ...env },
   });
 }
@@ -144,7 +147,7 @@ beforeAll(async () => {
     config: {
       PluginSettings: {
         // As an admin would set them in the System Console; Mattermost keeps plugin setting keys lower-cased.
-        Plugins: { [PLUGIN_ID]: { bridgeurl: `http://127.0.0.1:${bridgePort}`, opsteam: opsTeamName, opschannel: 'backups', backupschedule: '0 3 1 1 *', drillschedule: '' } },
+        Plugins: { [PLUGIN_ID]: { bridgeurl: `http://127.0.0.1:${bridgePort}`, opsteam: opsTeamName, opschannel: 'backups', backupschedule: '0 3 1 1 *', drillschedule: '', keeplast: 1000 } },
       },
     },
   });
@@ -166,7 +169,12 @@ beforeAll(async () => {
   await mm.enablePlugin(PLUGIN_ID);
   botUserId = (await mm.request<{ id: string }>('GET', '/api/v4/users/username/backup-dr')).body.id;
   await bridgeUp();
-  await idle(); // the bridge backs up at start when none was ever made; the tests begin once it is done
+  // The bridge backs up at start when none was ever made (the yearly schedule's last run was missed); the
+  // tests begin once that backup is done, not merely before it has begun.
+  await until('the start-up backup', async () => {
+    const s = await status();
+    return s.lastSuccess !== null && s.running === null;
+  }, 120_000);
 }, MATTERMOST_START_TIMEOUT_MS + 180_000);
 
 afterAll(async () => {
@@ -240,6 +248,30 @@ test('a backup started from the console streams job events over the websocket to
     other.ws.close();
     quiet.mockRestore();
   }
+});
+
+test('a job\'s log streams through Mattermost as it is written, not when the job ends', async () => {
+  await idle();
+  // New incompressible files in the file store, so the backup runs long enough to be watched.
+  const bulk = path.join(mm.dataDir, 'bulk');
+  await fs.mkdir(bulk, { recursive: true });
+  for (let i = 0; i < 6; i++) await fs.writeFile(path.join(bulk, `f${i}.bin`), randomBytes(8 * 1024 * 1024));
+  const started = await route('/backups', { session: adminSession, csrf: true }, { method: 'POST', json: {} });
+  expect(started.status).toBe(202);
+  const { jobId } = (await started.json()) as { jobId: string };
+  const res = await route(`/jobs/${jobId}/log`, { session: adminSession });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  let text = '';
+  let runningAtFirstBytes: string | undefined;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    // Had Mattermost or the plugin held the answer back, the first bytes would come with the end of the job.
+    if (!text) runningAtFirstBytes = (await status()).running?.id;
+    text += Buffer.from(chunk).toString();
+  }
+  expect(runningAtFirstBytes).toBe(jobId);
+  expect(text).toMatch(/^data: \{"at"/m);
+  expect(text).toContain(`event: end\ndata: {"id":"${jobId}","kind":"backup","ok":true`);
 });
 
 test('/backup now by an admin backs up into the repository and the bot posts the outcome there; a non-admin is refused and nothing runs', async () => {
@@ -316,4 +348,28 @@ test('the bridge stopped: the console route answers 502 BRIDGE_NOT_RUNNING and t
   expect(text).not.toContain(secret);
 
   await bridgeUp(); // and back: the plugin follows it again without being touched
+});
+
+test('the bridge on a unix socket: the plugin follows a changed Bridge URL at once', async () => {
+  const setBridgeUrl = async (url: string) => {
+    // As the System Console saves it: the whole config back, with this one plugin setting changed.
+    const { body: config } = await mm.request<any>('GET', '/api/v4/config');
+    config.PluginSettings.Plugins[PLUGIN_ID].bridgeurl = url;
+    await mm.request('PUT', '/api/v4/config', { json: config });
+  };
+  const socket = `unix:${path.join(work, 'bridge.sock')}`;
+  const connectedBefore = (await pluginLog('connected')).length;
+  await restartBridge({}, socket);
+  await setBridgeUrl(socket);
+  await until('the plugin to reach the bridge on its socket', async () => (await route('/status', adminAuth())).status === 200);
+  await until('the plugin to follow the bridge\'s events on the socket', async () => (await pluginLog('connected')).length > connectedBefore);
+  const started = await route('/backups', adminAuth(), { method: 'POST', json: { only: ['config'] } });
+  expect(started.status).toBe(202);
+  await idle();
+
+  await bridge!.stop();
+  const down = await route('/status', adminAuth());
+  expect(down.status).toBe(502);
+  expect(await down.json()).toMatchObject({ error: 'BRIDGE_NOT_RUNNING', message: expect.stringContaining('bridge.sock') });
+  await setBridgeUrl(`http://127.0.0.1:${bridgePort}`);
 });

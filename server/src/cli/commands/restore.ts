@@ -16,14 +16,17 @@ export interface RestoreCliOptions extends GlobalOptions {
   installDir?: string;
   dryRun?: boolean;
   yes?: boolean;
+  mattermostBinary?: string;
 }
 
 function describeResult(result: RestoreResult, snapshotId: string): string {
   const lines = result.plan.actions.map((a) => `  ${a.component.padEnd(6)} → ${a.description}${a.nonEmpty ? ' (replaces existing data)' : ''}`);
-  if (result.dryRun) return [`restore of snapshot ${snapshotId} would do (dry run, nothing changed):`, ...lines].join('\n');
+  if (result.dryRun) return [`restore of snapshot ${snapshotId} would do (dry run, nothing changed):`, ...lines, ...(result.versionCheck ? [`  version: ${result.versionCheck.message}`] : [])].join('\n');
   const out = [`restored snapshot ${snapshotId} in ${formatDuration(result.durationMs)}:`, ...lines];
   if (result.safetySnapshot) out.push(`  what was replaced is saved as snapshot ${result.safetySnapshot}`);
   if (result.configRewrite) out.push(`  ${result.configRewrite.file}: updated ${result.configRewrite.changed.join(', ')} for the new targets`);
+  if (result.versionCheck) out.push(`  version: ${result.versionCheck.message}`);
+  if (result.databaseConfigRewrite) out.push(`  the configuration in database ${result.databaseConfigRewrite.database}: updated ${result.databaseConfigRewrite.changed.join(', ')}; start Mattermost with MM_CONFIG pointing at it`);
   if (result.check) out.push(`  check: ${result.check.tablesCompared} tables with the recorded row counts, ${result.check.filesReferenced} referenced files present`);
   return out.join('\n');
 }
@@ -47,6 +50,7 @@ export async function restoreCommand(ref: string, options: RestoreCliOptions): P
     yes: Boolean(options.yes),
     dryRun: Boolean(options.dryRun),
     reporter,
+    mattermostBinary: options.mattermostBinary,
   });
   const envNames = snapshot.components.config?.environmentNames ?? [];
   let human = describeResult(result, snapshot.id);
@@ -62,6 +66,8 @@ export async function restoreCommand(ref: string, options: RestoreCliOptions): P
       safetySnapshot: result.safetySnapshot,
       configRewrite: result.configRewrite,
       check: result.check,
+      versionCheck: result.versionCheck,
+      databaseConfigRewrite: result.databaseConfigRewrite,
       durationMs: result.durationMs,
     },
     human,

@@ -6,10 +6,10 @@ import { dbTarget, DRILL_DB_ENV } from './db-option';
 import type { Repository } from '../../repository/repository';
 import { findSnapshot, readSnapshots, type SnapshotManifest } from '../../repository/snapshots';
 import { recordOutcome, type VerificationOutcome } from '../../repository/verifications';
-import { emit, installationIfAny, openRepository, reporterFor, type GlobalOptions } from '../context';
+import { emit, installationIfAny, reportedOnStdout, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, formatDuration } from '../format';
 
-export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; dbFile?: string }): Promise<void> {
+export async function verifyCommand(ref: string | undefined, options: GlobalOptions & { readData?: boolean; drill?: boolean; db?: string; dbFile?: string; mattermostBinary?: string; boot?: boolean }): Promise<void> {
   const reporter = reporterFor(options);
   const repository = await openRepository(options);
   const listing = ref ? { snapshots: [await findSnapshot(repository, ref)], unreadable: [] } : await readSnapshots(repository);
@@ -22,9 +22,10 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   let drill: DrillReport | undefined;
   let drillError: MmBackupError | undefined;
   if (options.drill && report.problems.length === 0) {
-    const server = (await dbTarget(options, DRILL_DB_ENV)) ?? (await installationIfAny(options, reporter))?.database;
+    const installation = await installationIfAny(options, reporter);
+    const server = (await dbTarget(options, DRILL_DB_ENV)) ?? installation?.database;
     try {
-      drill = await runDrill(repository, snapshots[0], server, reporter);
+      drill = await runDrill(repository, snapshots[0], server, reporter, { mattermostBinary: options.mattermostBinary, installDir: installation?.installDir, boot: options.boot });
     } catch (err) {
       if (!(err instanceof MmBackupError)) throw err;
       drillError = err;
@@ -39,19 +40,24 @@ export async function verifyCommand(ref: string | undefined, options: GlobalOpti
   ];
   if (drill) {
     lines.push(`drill of snapshot ${drill.snapshot}: restored in ${formatDuration(drill.restoreDurationMs)} (database ${drill.dbRestoreMs !== undefined ? formatDuration(drill.dbRestoreMs) : 'n/a'}, files ${drill.filesRestoreMs !== undefined ? formatDuration(drill.filesRestoreMs) : 'n/a'}); ${drill.check.tablesCompared} tables match the recorded row counts; ${drill.check.filesReferenced} referenced files present`);
+    if (drill.boot) lines.push(`  Mattermost ${drill.boot.mattermostVersion} booted on it in ${formatDuration(drill.boot.bootMs)} and served post ${drill.boot.postChecked ?? '(none)'} and file ${drill.boot.fileChecked?.id ?? '(none)'}: restored and booted in ${formatDuration(drill.recoveryMs ?? 0)}`);
+    else if (drill.bootSkipped) lines.push(`  not booted: ${drill.bootSkipped}`);
   }
-  emit(options, { ...report, drill, drillError: drillError?.toJSON(), ok: report.problems.length === 0 && !drillError }, lines.join('\n'));
-  if (report.problems.length > 0) {
-    const first = report.problems[0];
-    throw new MmBackupError({
-      step: 'verify',
-      code: 'VERIFY_FAILED',
-      message: `${report.problems.length} problem(s); first: snapshot ${first.snapshot}, ${first.object}: ${first.problem}`,
-      fix: 'restore from another snapshot or an off-site copy; take a new backup now so the latest state is protected',
-      exitCode: ExitCode.failed,
-    });
-  }
-  if (drillError) throw drillError;
+  const failure = report.problems.length > 0 ? verifyFailed(report.problems) : drillError;
+  // One JSON document, also on failure: the report with the error in it (main does not print it again).
+  emit(options, { ...report, drill, drillError: drillError?.toJSON(), ok: !failure, ...(failure ? { error: failure.toJSON() } : {}) }, lines.join('\n'));
+  if (failure) throw reportedOnStdout(failure);
+}
+
+function verifyFailed(problems: VerifyProblem[]): MmBackupError {
+  const first = problems[0];
+  return new MmBackupError({
+    step: 'verify',
+    code: 'VERIFY_FAILED',
+    message: `${problems.length} problem(s); first: snapshot ${first.snapshot}, ${first.object}: ${first.problem}`,
+    fix: 'restore from another snapshot or an off-site copy; take a new backup now so the latest state is protected',
+    exitCode: ExitCode.failed,
+  });
 }
 
 /**
@@ -74,7 +80,7 @@ async function recordOutcomes(repository: Repository, snapshots: SnapshotManifes
       const { drill, drillError } = outcome;
       outcomes.push(drillError
         ? { kind: 'drill', ok: false, at, step: drillError.step, message: drillError.message, fix: drillError.fix }
-        : { kind: 'drill', ok: true, at, restoreDurationMs: drill?.restoreDurationMs ?? null });
+        : { kind: 'drill', ok: true, at, restoreDurationMs: drill?.restoreDurationMs ?? null, bootMs: drill?.boot?.bootMs, recoveryMs: drill?.recoveryMs, mattermostVersion: drill?.boot?.mattermostVersion });
     }
     try {
       for (const o of outcomes) await recordOutcome(repository, snapshot.id, o);

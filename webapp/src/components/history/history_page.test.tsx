@@ -14,7 +14,7 @@ const snapshots = [
         sizeBytes: 3 * 1024 ** 3,
         durationMs: 252_000,
         verification: {ok: true, at: '2026-11-24T04:00:00.000Z', readData: true},
-        drill: {ok: true, at: '2026-11-24T04:10:00.000Z', restoreDurationMs: 600_000},
+        drill: {ok: true, at: '2026-11-24T04:10:00.000Z', restoreDurationMs: 600_000, recoveryMs: 611_000, mattermostVersion: '11.4.0'},
     }),
     backup('bbbb2222bbbb2222', '2026-11-23T03:04:00.000Z', {
         components: ['db'],
@@ -45,7 +45,7 @@ test('one row per snapshot, newest first, with components, size, duration, verif
     expect(within(rows[0]).getByText('3.0 GiB')).toBeTruthy();
     expect(within(rows[0]).getByText('4 min 12 s')).toBeTruthy();
     expect(within(rows[0]).getByText(/^OK \(all data read back\)/)).toBeTruthy();
-    expect(within(rows[0]).getByText('OK, restored in 10 min 0 s')).toBeTruthy();
+    expect(within(rows[0]).getByText('OK, restored and booted in 10 min 11 s (Mattermost 11.4.0)')).toBeTruthy();
     expect(within(rows[1]).getByText('db')).toBeTruthy();
     expect(within(rows[1]).getByText(/^Failed, /)).toBeTruthy();
     expect(within(rows[1]).getByText(/^Failed \(/)).toBeTruthy();

@@ -6,7 +6,7 @@ import React, {useEffect} from 'react';
 import type {BackupSummary} from '../../client/types';
 import {refreshBackups, selectedBackup} from '../../state/backups';
 import type {CustomSettingProps} from '../../types/mattermost';
-import {formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
+import {drillTiming, formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
 import {useNow, usePluginDispatch, usePluginState} from '../common/hooks';
 import ProblemNote from '../common/problem_note';
 import {cell, color, muted, table, textIn} from '../common/styles';
@@ -34,8 +34,8 @@ function Drill({backup}: {backup: BackupSummary}) {
     if (!d.ok) {
         return <span style={textIn(color.failing)}>{`Failed (${localTime(d.at)})`}</span>;
     }
-    const took = typeof d.restoreDurationMs === 'number' ? `restored in ${formatDuration(d.restoreDurationMs)}` : 'restored';
-    return <span style={textIn(color.healthy)}>{`OK, ${took}`}</span>;
+    const version = d.mattermostVersion ? ` (Mattermost ${d.mattermostVersion})` : '';
+    return <span style={textIn(color.healthy)}>{`OK, ${drillTiming(d.restoreDurationMs, d.recoveryMs)}${version}`}</span>;
 }
 
 function HistoryRow({backup, selected, now, onSelect}: {backup: BackupSummary; selected: boolean; now: number; onSelect: () => void}) {

@@ -3,7 +3,7 @@
 import React from 'react';
 
 import type {BridgeStatus} from '../../client/types';
-import {formatAge, formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
+import {drillTiming, formatAge, formatBytes, formatDuration, localTime, relativeTime, shortId} from '../common/format';
 import {color, facts, muted} from '../common/styles';
 
 function Time({iso, now}: {iso: string; now: number}) {
@@ -40,7 +40,7 @@ function Verified({status, now}: {status: BridgeStatus; now: number}) {
         return <span>{'None yet: run "Verify", or wait for the scheduled restore drill.'}</span>;
     }
     const how = v.drill ? 'restore drill' : 'read-back verify';
-    const took = v.drill && typeof v.restoreDurationMs === 'number' ? `, restored in ${formatDuration(v.restoreDurationMs)}` : '';
+    const took = v.drill ? `, ${drillTiming(v.restoreDurationMs, v.recoveryMs)}` : '';
     return (
         <span>
             <code>{shortId(v.snapshotId)}</code>{` (${how}${took}), `}<Time iso={v.at} now={now}/>

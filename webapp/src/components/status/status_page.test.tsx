@@ -46,6 +46,14 @@ test.each([
     }
 });
 
+test('a drill that booted Mattermost shows the whole recovery time', async () => {
+    const lastVerified = {snapshotId: 'a1b2c3d4e5f60718', at: '2026-11-24T04:10:00.000Z', drill: true, restoreDurationMs: 130_000, recoveryMs: 134_000};
+    bridge(json(200, status({lastVerified}))).install();
+    renderStatus();
+    await screen.findByTestId('health-badge');
+    expect(screen.getByText(/restore drill, restored and booted in 2 min 14 s/)).toBeTruthy();
+});
+
 test('shows the RPO age against its target, the last verified restore time and the next runs', async () => {
     bridge().install();
     renderStatus();
