@@ -179,7 +179,7 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
 }
 
 /** Files streamed at once by restore: each reads a few chunks ahead (up to 4 MiB each), so this bounds memory. */
-const FILES_RESTORED = 4;
+const FILES_RESTORED = 3;
 
 /** Only root can give files back to their owners (the mattermost user); others restore as themselves. */
 async function ownerSetter(full: string, e: { u?: number; g?: number }): Promise<void> {

@@ -111,7 +111,7 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
 export class BlobIntegrityError extends Error {}
 
 /** Chunks read ahead of the one being consumed. */
-const CHUNKS_PREFETCHED = 3;
+const CHUNKS_PREFETCHED = 2;
 
 /**
  * Reads a blob back as a stream, a few chunks ahead, and fails the stream if the reassembled bytes do

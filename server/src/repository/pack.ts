@@ -40,7 +40,7 @@ export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
 /** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
 export class PackBuilder {
   readonly blobs: PackedBlob[] = [];
-  private readonly parts: Buffer[] = [];
+  private parts: Buffer[] = [];
   size = 0;
 
   /** Appends one sealed blob and returns where it lies. */
@@ -66,7 +66,10 @@ export class PackBuilder {
     // Hashed part by part here rather than on the thread pool, which would take a copy of the whole pack.
     const hmac = createHmac('sha256', keys.id);
     for (const part of parts) hmac.update(part);
-    return { id: hmac.digest('hex'), bytes: Buffer.concat(parts), blobs: this.blobs };
+    const bytes = Buffer.concat(parts);
+    // Reads before the pack is stored now see views into the pack's bytes: the blobs are not held twice.
+    this.parts = this.blobs.map((b) => bytes.subarray(b.offset, b.offset + b.length));
+    return { id: hmac.digest('hex'), bytes, blobs: this.blobs };
   }
 }
 
