@@ -88,6 +88,14 @@ function worthCompressing(plaintext: Buffer): boolean {
 }
 
 export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<Buffer> {
+  return Buffer.concat(await sealParts(keys, name, plaintext, level, version));
+}
+
+/**
+ * seal(), as its two parts (header; ciphertext and tag) without joining them: a pack appends both, and
+ * a copy of every blob would only feed the garbage collector.
+ */
+export async function sealParts(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<[Buffer, Buffer]> {
   let body = plaintext;
   let flags = 0;
   if (plaintext.length > 64 && worthCompressing(plaintext)) {
@@ -103,7 +111,7 @@ export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, le
   const header = Buffer.concat([magic, Buffer.from([flags]), nonce]);
   // AES-GCM with a 128-bit tag: WebCrypto returns ciphertext || tag, the layout stored.
   const encrypted = await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: associatedData(version, flags, name), tagLength: 128 }, await aesKey(keys), body);
-  return Buffer.concat([header, new Uint8Array(encrypted)]);
+  return [header, Buffer.from(encrypted)];
 }
 
 export async function open(keys: MasterKeys, name: string, sealed: Buffer): Promise<Buffer> {

@@ -43,19 +43,31 @@ export class PackBuilder {
   private parts: Buffer[] = [];
   size = 0;
 
-  /** Appends one sealed blob and returns where it lies. */
-  add(id: string, sealed: Buffer): PackedBlob {
-    const blob = { id, offset: this.size, length: sealed.length };
-    this.parts.push(sealed);
+  /** Appends one sealed blob (whole, or as the parts sealParts() gives) and returns where it lies. */
+  add(id: string, sealed: Buffer | Buffer[]): PackedBlob {
+    const parts = Array.isArray(sealed) ? sealed : [sealed];
+    const length = parts.reduce((sum, p) => sum + p.length, 0);
+    const blob = { id, offset: this.size, length };
+    this.parts.push(...parts);
     this.blobs.push(blob);
-    this.size += sealed.length;
+    this.size += length;
     return blob;
   }
 
   /** The sealed bytes of a blob added here, for reads before the pack is stored. */
   sealedAt(index: number): Buffer {
-    return this.parts[index];
+    if (this.stored) return this.stored.subarray(this.blobs[index].offset, this.blobs[index].offset + this.blobs[index].length);
+    let at = 0;
+    let offset = 0;
+    // Parts are in blob order; find the ones of blob `index` by offset.
+    while (offset < this.blobs[index].offset) offset += this.parts[at++].length;
+    const parts: Buffer[] = [];
+    for (let length = 0; length < this.blobs[index].length; length += this.parts[at].length, at++) parts.push(this.parts[at]);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
+
+  /** The pack's bytes once finish() made them. */
+  private stored?: Buffer;
 
   async finish(keys: MasterKeys): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
@@ -68,7 +80,8 @@ export class PackBuilder {
     for (const part of parts) hmac.update(part);
     const bytes = Buffer.concat(parts);
     // Reads before the pack is stored now see views into the pack's bytes: the blobs are not held twice.
-    this.parts = this.blobs.map((b) => bytes.subarray(b.offset, b.offset + b.length));
+    this.stored = bytes;
+    this.parts = [];
     return { id: hmac.digest('hex'), bytes, blobs: this.blobs };
   }
 }

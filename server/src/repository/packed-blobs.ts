@@ -13,7 +13,7 @@
 import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
-import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, open, sealParts, type MasterKeys } from './crypto';
 import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
@@ -77,13 +77,13 @@ export class PackedBlobs {
   async save(id: string, plaintext: Buffer, level?: number): Promise<number> {
     await this.ensureLoaded();
     if (this.has(id)) return 0;
-    const sealed = await seal(this.keys, id, plaintext, level, 2);
+    const sealed = await sealParts(this.keys, id, plaintext, level, 2);
     if (this.has(id)) return 0; // a concurrent save of the same blob won while this one was sealing
     const pack = this.current;
     pack.add(id, sealed);
     this.pending.set(id, { pack, at: pack.blobs.length - 1 });
     if (pack.size >= this.packSize) await this.storePack();
-    return sealed.length;
+    return sealed[0].length + sealed[1].length;
   }
 
   /** Stores the pack being filled, if it holds anything; resolves once stored (and indexed in memory). */
