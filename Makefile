@@ -49,7 +49,8 @@ demo: build ## build a sample Mattermost under ./demo, back it up, verify, resto
 	@build/ensure-system-tools.sh --db-only
 	node server/bin/mmbackup demo --dir demo
 
-bench: build tools ## benchmark the db backup against pg_dump (~1 GB, cached in .bench/), the file store against tar|zstd, and S3 against lib-storage
+bench: build tools ## benchmark db backup, file store backup and restore, and S3 (MinIO) against pg_dump, tar|zstd, lib-storage and restic (installed when missing)
+	@build/ensure-minio.sh >/dev/null
 	node server/dist/bench/run-bench.js
 
 clean: ## remove build output, the demo and the benchmark cache

@@ -41,7 +41,7 @@ test('copy --to an empty location creates a twin opened by its own passphrase an
   expect(result.code).toBe(0);
   const report = result.json();
   expect(report).toMatchObject({ created: true, snapshotsCopied: [first.id], snapshotsSkipped: [], snapshotsFailed: [] });
-  expect(report.objectsCopied).toBeGreaterThan(10);
+  expect(report.objectsCopied).toBeGreaterThan(0); // packs of several MiB: a few hold the whole snapshot
   expect(report.bytesCopied).toBeGreaterThan(0);
   const source = (await runCli([...inst.args, '--json', 'list'])).json();
   const twin = await runCli([...twinArgs, '--json', 'list']);

@@ -6,6 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import mysql from 'mysql2/promise';
+import { LocalDestination } from '../src/destinations/local';
+import { passphraseSecret } from '../src/repository/keys';
+import { packName } from '../src/repository/pack';
+import type { PackedBlobs } from '../src/repository/packed-blobs';
+import { Repository } from '../src/repository/repository';
 import { allOutput, requireBuild, runCli, startCli } from './support/cli';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, type TestInstallation } from './support/installation';
 
@@ -141,10 +146,13 @@ test('a disk that fills up during the write: exit 1, says the disk is full, no s
   });
 });
 
-test('one flipped byte in one object: verify --read-data names the snapshot and the object, exit 1', async () => {
+test('one flipped byte in one pack: verify --read-data names the snapshot and the pack, exit 1', async () => {
   const show = (await runCli([...inst.args, '--json', 'show', firstSnapshot])).json();
   const id: string = show.components.db.dump.chunks[0];
-  const file = path.join(inst.repo, 'objects', id.slice(0, 2), id);
+  const repository = await Repository.open(new LocalDestination(inst.repo), passphraseSecret(PASSPHRASE));
+  await repository.refreshIndex();
+  const pack = (repository.blobs as PackedBlobs).index.lookup(id)!.pack.id;
+  const file = path.join(inst.repo, packName(pack));
   const original = await fs.readFile(file);
   const damaged = Buffer.from(original);
   damaged[damaged.length >> 1] ^= 0x01;
@@ -153,7 +161,7 @@ test('one flipped byte in one object: verify --read-data names the snapshot and 
     const result = await runCli([...inst.args, 'verify', firstSnapshot, '--read-data']);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toContain(firstSnapshot);
-    expect(result.stdout + result.stderr).toContain(id);
+    expect(result.stdout + result.stderr).toContain(packName(pack));
     expect((await runCli([...inst.args, 'verify', firstSnapshot])).code).toBe(0); // present, just damaged
   } finally {
     await fs.writeFile(file, original);

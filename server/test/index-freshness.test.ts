@@ -99,14 +99,15 @@ describe.each([
   });
 });
 
-test('the leftovers of a failed backup, reclaimed by prune, are stored again by the next backup of the same Repository', async () => {
+// Format 2 with 1 MiB packs, so that packs are stored (unindexed) before the stop, as in format 1 objects.
+test.each([1, 2] as const)('format %i: the leftovers of a failed backup, reclaimed by prune, are stored again by the next backup of the same Repository', async (formatVersion) => {
   const target = await targets('local');
   const installDir = path.join(root, 'mattermost');
   const dataDir = path.join(installDir, 'data');
   await fs.mkdir(dataDir, { recursive: true });
   await fs.writeFile(path.join(dataDir, 'keep.txt'), 'first');
   const installation = filesInstallation(dataDir, installDir);
-  const repository = await Repository.init(open(target), passphraseSecret(PASSPHRASE, true));
+  const repository = await Repository.init(open(target), passphraseSecret(PASSPHRASE, true), { formatVersion, packSize: 1024 * 1024 });
   await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
 
   // A backup stopped once x.bin's first chunks are stored: they are leftovers no manifest names.

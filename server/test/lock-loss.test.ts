@@ -18,6 +18,7 @@ import { passphraseSecret } from '../src/repository/keys';
 import { Repository } from '../src/repository/repository';
 import { listSnapshots } from '../src/repository/snapshots';
 import { filesInstallation } from './support/files-installation';
+import { storedFiles } from './support/stored-files';
 
 let root: string;
 let repository: Repository;
@@ -63,10 +64,10 @@ test('a prune whose lock was taken over before it removes objects stops with LOC
   await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
   await fs.writeFile(path.join(dataDir, 'a.bin'), randomBytes(100_000));
   await runBackup({ installation, repository, components: ['files'], reporter: silentReporter });
-  const objectsBefore = (await fs.readdir(path.join(root, 'repo', 'objects'), { recursive: true })).length;
+  const objectsBefore = await storedFiles(path.join(root, 'repo'));
   const err = await runPrune(repository, { last: 1 }, { reporter: takeOverAt('remove-objects') }).catch((e) => e);
   expect(err.code).toBe('LOCK_LOST');
-  expect((await fs.readdir(path.join(root, 'repo', 'objects'), { recursive: true })).length).toBe(objectsBefore);
+  expect(await storedFiles(path.join(root, 'repo'))).toBe(objectsBefore);
 });
 
 test('a backup whose lock heartbeats fail past the bound stops with LOCK_LOST and leaves no snapshot', async () => {

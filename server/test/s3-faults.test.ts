@@ -79,18 +79,18 @@ async function manifests(): Promise<Map<string, Buffer>> {
 test('uploads refused for good after 2 objects: the backup fails clearly and writes no snapshot', async () => {
   const before = await manifests();
   expect([...before.keys()]).toEqual([`prod/snapshots/${firstSnapshot}`]);
-  await addFiles('refused', 6);
-  proxy.inject({ method: 'PUT', path: new AfterN(/\/prod\/objects\//, 2), status: 403, code: 'AccessDenied', times: Infinity });
+  await addFiles('refused', 24); // three packs of 8 MiB and more: the third is refused
+  proxy.inject({ method: 'PUT', path: new AfterN(/\/prod\/data\//, 2), status: 403, code: 'AccessDenied', times: Infinity });
   const sent = proxy.requests.length;
 
   const backup = await runCli([...args, 'backup'], s3.env());
   expect(backup.code).toBe(2);
-  expect(backup.stderr).toMatch(/access denied to the bucket "fault-backups" \(save "objects\/[0-9a-f]{2}\/[0-9a-f]{64}"/);
+  expect(backup.stderr).toMatch(/access denied to the bucket "fault-backups" \(save "data\/[0-9a-f]{2}\/[0-9a-f]{64}"/);
   expect(backup.stderr).toContain('s3:PutObject');
   expect(backup.stderr).not.toMatch(/retrying/);
 
   const run = proxy.requests.slice(sent);
-  expect(run.filter((r) => r.method === 'PUT' && /\/prod\/objects\//.test(r.path)).length).toBeGreaterThan(2); // the fault was reached
+  expect(run.filter((r) => r.method === 'PUT' && /\/prod\/data\//.test(r.path)).length).toBeGreaterThan(2); // the fault was reached
   expect(run.filter((r) => r.method === 'PUT' && /\/prod\/snapshots\//.test(r.path))).toEqual([]);
   proxy.clear();
   // The bucket holds exactly the manifests it held before, unchanged; the lock was released.
@@ -104,7 +104,7 @@ test('uploads refused for good after 2 objects: the backup fails clearly and wri
 
 test('an upload refused once with 503: retried, and the snapshot verifies with --read-data', async () => {
   await addFiles('transient', 3);
-  proxy.inject({ method: 'PUT', path: /\/prod\/objects\//, status: 503, code: 'SlowDown' });
+  proxy.inject({ method: 'PUT', path: /\/prod\/data\//, status: 503, code: 'SlowDown' });
   const backup = await runCli([...args, '--json', 'backup'], s3.env());
   expect(backup.code).toBe(0);
   expect(backup.stderr).toMatch(/SlowDown, HTTP 503.*retrying in/);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
 import { driverFor } from '../src/sources/drivers';
 import { allOutput, requireBuild, runCli } from './support/cli';
 import { createInstallation, SERVERS, uniqueName, type TestInstallation } from './support/installation';
@@ -89,6 +90,7 @@ test('backup of an S3 file store is incremental, and restores into another bucke
   const first = await runCli([...args(source), '--json', 'backup']);
   expect(first.code).toBe(0);
   const snapshot = first.json().snapshot;
+  expectValidManifest(snapshot);
   expect(snapshot.components.files.driver).toBe('amazons3');
   expect(snapshot.components.files.s3).toMatchObject({ bucket: 'mattermost', pathPrefix: 'mm' });
 

@@ -16,6 +16,7 @@ import { passphraseSecret } from '../src/repository/keys';
 import { Repository } from '../src/repository/repository';
 import { requireBuild, runCli } from './support/cli';
 import { filesInstallation } from './support/files-installation';
+import { storedFiles } from './support/stored-files';
 
 const PASSPHRASE = 'unreadable files passphrase';
 let root: string;
@@ -93,7 +94,7 @@ test('verify checks the good snapshots and reports the damaged manifest as a pro
 });
 
 test('prune applies retention to the readable snapshots and reclaims no objects while a manifest is unreadable', async () => {
-  const objects = async () => (await fs.readdir(path.join(repo, 'objects'), { recursive: true })).length;
+  const objects = () => storedFiles(repo);
   const before = await objects();
   const prune = await runCli([...args, '--json', 'prune', '--keep-last', '1']);
   expect(prune.code).toBe(0);

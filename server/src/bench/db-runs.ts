@@ -1,14 +1,17 @@
 /**
  * The database measurements: the standard `pg_dump -Fc` procedure, the `pg_dump -Fp > /dev/null` floor
- * (the fastest any plain-SQL backup can be), `mmbackup backup --only db` into a fresh repository, then
+ * (the fastest any plain-SQL backup can be), `pg_dump -Fp | restic backup --stdin`, `mmbackup backup
+ * --only db` into a fresh repository, then
  * `pg_restore` against `mmbackup restore --only db`, each into a scratch database dropped afterwards.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createScratchDatabase, dropScratchDatabase } from './bench-database';
 import { diskUsage, fileSize, timeCommand } from './measure';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import type { Measurement } from './report';
+import { runRestic, type ResticTarget } from './restic';
 import { databaseUrl, libpqEnv, type BenchSettings } from './settings';
 
 type Log = (line: string) => void;
@@ -59,6 +62,17 @@ async function mmbackupDb({ target }: DbRunContext): Promise<Measurement & { fac
   };
 }
 
+/** `pg_dump -Fp | restic backup --stdin` into a fresh restic repository: what an admin would script with restic. */
+async function resticDb({ settings }: DbRunContext): Promise<Measurement> {
+  const restic: ResticTarget = { repository: path.join(settings.benchDir, 'restic-db'), password: randomBytes(16).toString('hex') };
+  await fs.rm(restic.repository, { recursive: true, force: true });
+  await runRestic(restic, ['init']);
+  const run = await runRestic(restic, ['backup', '--quiet', '--stdin', '--stdin-filename', 'mattermost.sql'], { cmd: 'pg_dump', args: ['-Fp', '-d', settings.database], env: libpqEnv(settings) });
+  const bytes = await diskUsage(restic.repository);
+  await fs.rm(restic.repository, { recursive: true, force: true });
+  return { id: 'restic_backup_db', label: 'pg_dump -Fp | restic backup --stdin', seconds: run.seconds, bytes, peakRssMB: run.peakRssMB };
+}
+
 /** The run with the median wall time, carrying every run's seconds in `samples`. */
 function median<T extends Measurement>(runs: T[]): T {
   const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
@@ -71,15 +85,16 @@ function median<T extends Measurement>(runs: T[]): T {
  * a neighbour's I/O) over all three. The last round's repository stays for the restore.
  */
 export async function measureDbBackups(ctx: DbRunContext): Promise<{ measurements: Measurement[]; facts: DbBackupFacts }> {
-  const runs: { fc: Measurement[]; floor: Measurement[]; mm: Array<Measurement & { facts: DbBackupFacts }> } = { fc: [], floor: [], mm: [] };
+  const runs: { fc: Measurement[]; floor: Measurement[]; restic: Measurement[]; mm: Array<Measurement & { facts: DbBackupFacts }> } = { fc: [], floor: [], restic: [], mm: [] };
   for (let round = 1; round <= ctx.settings.rounds; round++) {
-    ctx.log(`round ${round}/${ctx.settings.rounds}: pg_dump -Fc, pg_dump -Fp > /dev/null, mmbackup backup --only db (fresh repository)`);
+    ctx.log(`round ${round}/${ctx.settings.rounds}: pg_dump -Fc, pg_dump -Fp > /dev/null, pg_dump -Fp | restic backup --stdin, mmbackup backup --only db (fresh repositories)`);
     runs.fc.push(await pgDumpFc(ctx));
     runs.floor.push(await pgDumpFloor(ctx));
+    runs.restic.push(await resticDb(ctx));
     runs.mm.push(await mmbackupDb(ctx));
   }
   const { facts, ...mm } = median(runs.mm);
-  return { measurements: [median(runs.fc), median(runs.floor), mm], facts };
+  return { measurements: [median(runs.fc), median(runs.floor), median(runs.restic), mm], facts };
 }
 
 /** Both restores of the same data; the scratch databases are dropped whatever happens. */

@@ -1,13 +1,18 @@
 /**
- * The file store measurements: `tar -cf - DIR | zstd -1 -T2 > /dev/null` (what an admin would script)
- * against `mmbackup backup --only files`, each after emptying the page cache, because a real backup reads
- * a store far larger than memory and so reads it from disk.
+ * The file store measurements, each after emptying the page cache, because a real backup reads a store far
+ * larger than memory and so reads it from disk: `tar -cf - DIR | zstd -1 -T2 > /dev/null` (what an admin
+ * would script), `restic backup DIR` into a fresh local repository, `mmbackup backup --only files`; then
+ * both restores into empty directories; then mmbackup's second backup of the unchanged store. The objects
+ * each repository holds afterwards are counted: every one is a PUT on S3, an fsync on a disk.
  */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { diskUsage, dropCaches, timePipe } from './measure';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import type { FileStore } from './file-store';
 import type { Measurement } from './report';
+import { objectCount, runRestic, type ResticTarget } from './restic';
 
 type Log = (line: string) => void;
 
@@ -28,22 +33,59 @@ async function measureTarZstd(store: FileStore, log: Log): Promise<{ m: Measurem
   return { m: { id: 'tar_zstd', label: `tar -cf - piped to zstd -1 -T2 (${cold ? 'cold' : 'warm'})`, seconds, mibPerSecond: store.bytes / MIB / seconds }, cold };
 }
 
+const temperature = (cold: boolean) => (cold ? 'cold' : 'warm');
+
 /** Runs after the db backup in the same repository: its snapshot has no files, so nothing is reused. */
-async function measureMmbackupFiles(store: FileStore, target: MmbackupTarget, log: Log): Promise<{ m: Measurement; cold: boolean }> {
-  const before = await diskUsage(target.repo);
+async function mmbackupFiles(store: FileStore, target: MmbackupTarget, log: Log): Promise<{ first: Measurement; again: Measurement; snapshot: string; cold: boolean }> {
+  const before = { bytes: await diskUsage(target.repo), objects: await objectCount(target.repo) };
   const cold = await dropCaches();
-  log(`mmbackup backup --only files (${cold ? 'cold' : 'warm'} cache)`);
+  log(`mmbackup backup --only files (${temperature(cold)} cache)`);
   const run = await runMmbackup(target, ['backup', '--only', 'files']);
-  const added = (await diskUsage(target.repo)) - before;
-  return {
-    m: { id: 'mm_backup_files', label: `mmbackup backup --only files (${cold ? 'cold' : 'warm'})`, seconds: run.seconds, bytes: added,
-      mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds },
-    cold,
-  };
+  const first: Measurement = { id: 'mm_backup_files', label: `mmbackup backup --only files (${temperature(cold)})`, seconds: run.seconds, bytes: (await diskUsage(target.repo)) - before.bytes,
+    mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds, objects: (await objectCount(target.repo)) - before.objects };
+  log('mmbackup backup --only files again, nothing changed');
+  const unchanged = await runMmbackup(target, ['backup', '--only', 'files']);
+  const again: Measurement = { id: 'mm_backup_files_unchanged', label: 'mmbackup backup --only files, unchanged store', seconds: unchanged.seconds, peakRssMB: unchanged.peakRssMB, cpuSeconds: unchanged.cpuSeconds };
+  return { first, again, snapshot: run.json.snapshot.id, cold };
 }
 
-export async function measureFileStore(store: FileStore, target: MmbackupTarget, log: Log): Promise<FileRuns> {
+async function mmbackupRestore(store: FileStore, target: MmbackupTarget, snapshot: string, scratch: string, log: Log): Promise<Measurement> {
+  const install = path.join(scratch, 'mm-restore');
+  await fs.rm(install, { recursive: true, force: true });
+  const cold = await dropCaches();
+  log(`mmbackup restore ${snapshot} --only files into an empty directory (${temperature(cold)} cache)`);
+  const run = await runMmbackup(target, ['restore', snapshot, '--only', 'files', '--install-dir', install, '--files-dir', path.join(install, 'data')]);
+  await fs.rm(install, { recursive: true, force: true });
+  return { id: 'mm_restore_files', label: `mmbackup restore --only files (${temperature(cold)})`, seconds: run.seconds, mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds };
+}
+
+/** restic into a fresh local repository, then its restore into an empty directory. */
+async function resticFiles(store: FileStore, scratch: string, log: Log): Promise<Measurement[]> {
+  const restic: ResticTarget = { repository: path.join(scratch, 'restic-repo'), password: randomBytes(16).toString('hex') };
+  await fs.rm(restic.repository, { recursive: true, force: true });
+  await runRestic(restic, ['init']);
+  const cold = await dropCaches();
+  log(`restic backup files (${temperature(cold)} cache)`);
+  const backup = await runRestic(restic, ['backup', '--quiet', store.dir]);
+  const objects = await objectCount(restic.repository);
+  const target = path.join(scratch, 'restic-restore');
+  await fs.rm(target, { recursive: true, force: true });
+  const coldAgain = await dropCaches();
+  log(`restic restore latest into an empty directory (${temperature(coldAgain)} cache)`);
+  const restore = await runRestic(restic, ['restore', 'latest', '--target', target]);
+  const bytes = await diskUsage(restic.repository);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rm(restic.repository, { recursive: true, force: true });
+  return [
+    { id: 'restic_backup_files', label: `restic backup (${temperature(cold)})`, seconds: backup.seconds, bytes, mibPerSecond: store.bytes / MIB / backup.seconds, peakRssMB: backup.peakRssMB, objects },
+    { id: 'restic_restore_files', label: `restic restore latest (${temperature(coldAgain)})`, seconds: restore.seconds, mibPerSecond: store.bytes / MIB / restore.seconds, peakRssMB: restore.peakRssMB },
+  ];
+}
+
+export async function measureFileStore(store: FileStore, target: MmbackupTarget, scratch: string, log: Log): Promise<FileRuns> {
   const tar = await measureTarZstd(store, log);
-  const mm = await measureMmbackupFiles(store, target, log);
-  return { measurements: [tar.m, mm.m], coldCache: tar.cold && mm.cold };
+  const restic = await resticFiles(store, scratch, log);
+  const mm = await mmbackupFiles(store, target, log);
+  const restore = await mmbackupRestore(store, target, mm.snapshot, scratch, log);
+  return { measurements: [tar.m, ...restic, mm.first, mm.again, restore], coldCache: tar.cold && mm.cold };
 }

@@ -8,7 +8,9 @@ import type { HotFunction } from './cpu-profile';
 /** Ids of the measurements the comparisons need. */
 export type MeasurementId =
   | 'pg_dump_fc' | 'pg_dump_floor' | 'mm_backup_db' | 'pg_restore' | 'mm_restore_db' | 'tar_zstd' | 'mm_backup_files'
-  | 's3_upload_raw' | 's3_mm_backup_files' | 's3_mm_backup_unchanged' | 's3_mm_backup_unchanged_warm';
+  | 's3_upload_raw' | 's3_mm_backup_files' | 's3_mm_backup_unchanged' | 's3_mm_backup_unchanged_warm'
+  | 'restic_backup_db' | 'restic_backup_files' | 'restic_restore_files' | 'mm_restore_files' | 'mm_backup_files_unchanged'
+  | 's3_restic_backup_files' | 's3_restic_restore_files' | 's3_mm_restore_files';
 
 export interface Measurement {
   id: MeasurementId;
@@ -25,6 +27,8 @@ export interface Measurement {
   peakRssMB?: number;
   /** CPU seconds (user + system) of the mmbackup process, without its pg_dump/psql child. */
   cpuSeconds?: number;
+  /** Objects the run added to its repository (files on a disk, keys on S3). */
+  objects?: number;
 }
 
 export type Verdict = 'PASS' | 'MISS' | 'info';
@@ -52,26 +56,48 @@ export function compare(measurements: readonly Measurement[]): Comparison[] {
   const out: Comparison[] = [];
   const { pg_dump_fc: fc, pg_dump_floor: floor, mm_backup_db: mm, pg_restore: pgr, mm_restore_db: mmr, tar_zstd: tar, mm_backup_files: mmf } = m;
   if (mm && fc) out.push(line('backup time: mmbackup / pg_dump -Fc', mm.seconds / fc.seconds, 'x', { op: '<=', limit: 0.3 }));
-  if (mm && floor) out.push(line('backup time: mmbackup / pg_dump -Fp > /dev/null', mm.seconds / floor.seconds, 'x', { op: '<=', limit: 1.6 }));
+  if (mm && floor) out.push(line('db backup time: mmbackup / pg_dump -Fp > /dev/null (floor)', mm.seconds / floor.seconds, 'x', { op: '<=', limit: 2.0 }));
+  if (mm && m.restic_backup_db) out.push(line('db backup time: mmbackup / pg_dump -Fp | restic backup --stdin', mm.seconds / m.restic_backup_db.seconds, 'x', { op: '<=', limit: 1 }));
   if (mm?.bytes && fc?.bytes) out.push(line('output size: repository / -Fc file', mm.bytes / fc.bytes, 'x', { op: '<=', limit: 1 }));
   if (mm?.peakRssMB) out.push(line('peak RSS of mmbackup backup --only db', mm.peakRssMB, 'MB', { op: '<', limit: 200 }));
   if (mmr && pgr) out.push(line('restore time: mmbackup / pg_restore', mmr.seconds / pgr.seconds, 'x'));
   if (mmf?.mibPerSecond && tar?.mibPerSecond) out.push(line('file store throughput: mmbackup / tar+zstd', mmf.mibPerSecond / tar.mibPerSecond, 'x'));
-  out.push(...compareS3(m));
+  out.push(...compareRestic(m), ...compareS3(m));
+  const rss = measurements.filter((x) => x.id.includes('mm_') && x.peakRssMB !== undefined && Number.isFinite(x.peakRssMB));
+  if (rss.length > 0) {
+    const worst = rss.reduce((a, b) => (b.peakRssMB! > a.peakRssMB! ? b : a));
+    out.push(line(`peak RSS, every mmbackup command (highest: ${worst.label})`, worst.peakRssMB!, 'MB', { op: '<', limit: 200 }));
+  }
+  return out;
+}
+
+/** The issue's targets against restic on the same data: throughput 1.5x, objects per GiB, re-backup time. */
+export const RESTIC_THROUGHPUT_TARGET = 1.5;
+export const OBJECTS_PER_GIB_TARGET = 128;
+
+function compareRestic(m: ById): Comparison[] {
+  const out: Comparison[] = [];
+  const { mm_backup_files: mmf, restic_backup_files: rf, mm_restore_files: mmr, restic_restore_files: rr, mm_backup_files_unchanged: again } = m;
+  if (mmf?.mibPerSecond && rf?.mibPerSecond) out.push(line('file store backup, cold: mmbackup / restic throughput', mmf.mibPerSecond / rf.mibPerSecond, 'x', { op: '>=', limit: RESTIC_THROUGHPUT_TARGET }));
+  if (mmr?.mibPerSecond && rr?.mibPerSecond) out.push(line('file store restore, cold: mmbackup / restic throughput', mmr.mibPerSecond / rr.mibPerSecond, 'x', { op: '>=', limit: RESTIC_THROUGHPUT_TARGET }));
+  const perGiB = (x: Measurement) => (x.objects! / (x.mibPerSecond! * x.seconds)) * 1024;
+  if (mmf?.objects !== undefined && mmf.mibPerSecond) out.push(line('objects stored per GiB of file store: mmbackup', perGiB(mmf), '', { op: '<=', limit: OBJECTS_PER_GIB_TARGET }));
+  if (rf?.objects !== undefined && rf.mibPerSecond) out.push(line('objects stored per GiB of file store: restic', perGiB(rf), ''));
+  if (mmf && again) out.push(line('file store backup time, unchanged store: 2nd / 1st', again.seconds / mmf.seconds, 'x', { op: '<', limit: 0.1 }));
   return out;
 }
 
 /**
- * Throughput to S3 against lib-storage alone: at least half. mmbackup does more than move bytes (chunking,
- * SHA-256, zstd, AES-GCM on 2 shared cores) and stores ~1 MiB chunks and small files as objects of their own,
- * each a PUT and a HEAD, where the raw upload sends 5 MiB parts; against a network-bound real S3 that work
- * overlaps the transfer, so less than half would mean the pipeline, not the network, sets the pace.
+ * Throughput to S3 against lib-storage alone: at least 0.8 (the issue's target). mmbackup does more than
+ * move bytes (chunking, SHA-256, zstd, AES-GCM on 2 shared cores), but with packs of several MiB it sends
+ * objects of about the raw upload's part size, so the pipeline, not the request count, sets the pace.
  */
-export const S3_THROUGHPUT_TARGET = 0.5;
+export const S3_THROUGHPUT_TARGET = 0.8;
 /** The issue's target: a second backup of an unchanged store takes under a tenth of the first. */
 export const S3_UNCHANGED_TARGET = 0.1;
 
-function compareS3({ s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup_unchanged: again, s3_mm_backup_unchanged_warm: warm }: ById): Comparison[] {
+function compareS3(m: ById): Comparison[] {
+  const { s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup_unchanged: again, s3_mm_backup_unchanged_warm: warm } = m;
   const out: Comparison[] = [];
   if (first?.mibPerSecond && raw?.mibPerSecond) {
     out.push(line('S3 throughput: mmbackup / lib-storage Upload alone', first.mibPerSecond / raw.mibPerSecond, 'x', { op: '>=', limit: S3_THROUGHPUT_TARGET }));
@@ -79,6 +105,8 @@ function compareS3({ s3_upload_raw: raw, s3_mm_backup_files: first, s3_mm_backup
   if (first && again) out.push(line('S3 backup time, unchanged store: 2nd / 1st', again.seconds / first.seconds, 'x', { op: '<', limit: S3_UNCHANGED_TARGET }));
   // For reference: the same, had the store's inodes and the CLI's modules stayed in memory.
   if (first && warm) out.push(line('S3 backup time, unchanged store, warm cache: 2nd / 1st', warm.seconds / first.seconds, 'x'));
+  if (first?.mibPerSecond && m.s3_restic_backup_files?.mibPerSecond) out.push(line('S3 backup: mmbackup / restic throughput', first.mibPerSecond / m.s3_restic_backup_files.mibPerSecond, 'x'));
+  if (m.s3_mm_restore_files?.mibPerSecond && m.s3_restic_restore_files?.mibPerSecond) out.push(line('S3 restore: mmbackup / restic throughput', m.s3_mm_restore_files.mibPerSecond / m.s3_restic_restore_files.mibPerSecond, 'x'));
   return out;
 }
 
@@ -134,7 +162,7 @@ export interface S3Facts {
   scaledDown?: string;
   first: BackupTotals;
   unchanged: BackupTotals;
-  /** CPU seconds s3rver spent serving each run: the share of the 2 cores the client did not have. */
+  /** CPU seconds the S3 server spent serving each run: the share of the 2 cores the client did not have. */
   serverCpuSeconds: { upload: number; first: number; unchanged: number };
 }
 
@@ -154,7 +182,7 @@ export function s3Lines(s: S3Facts): string[] {
     `S3: first backup wrote ${(s.first.bytesWritten / MIB).toFixed(0)} MiB in ${s.first.chunksNew.toLocaleString('en-US')} new chunks; the unchanged one ${(s.unchanged.bytesWritten / KIB).toFixed(1)} KiB in ${s.unchanged.chunksNew} new chunks (${s.unchanged.chunksReused.toLocaleString('en-US')} reused)`,
   ];
   const cpu = s.serverCpuSeconds;
-  lines.push(`S3: s3rver CPU seconds: ${cell(cpu.upload, 2)} serving the raw upload, ${cell(cpu.first, 2)} the first backup, ${cell(cpu.unchanged, 2)} the unchanged one`);
+  lines.push(`S3: server CPU seconds: ${cell(cpu.upload, 2)} serving the raw upload, ${cell(cpu.first, 2)} the first backup, ${cell(cpu.unchanged, 2)} the unchanged one`);
   if (s.scaledDown) lines.push(`S3: ${s.scaledDown}`);
   return lines;
 }

@@ -1,22 +1,23 @@
 /**
- * `make bench`: how `mmbackup backup --only db` compares with pg_dump on a ~1 GB Mattermost-shaped
- * PostgreSQL database, how its restore compares with pg_restore, how its file store backup compares
- * with tar | zstd, and, against s3rver, how a ~1 GiB backup to S3 compares with lib-storage uploading the
+ * `make bench`: how `mmbackup backup --only db` compares with pg_dump and with `pg_dump | restic backup
+ * --stdin` on a ~1 GB Mattermost-shaped PostgreSQL database, how its restore compares with pg_restore, how
+ * its file store backup and restore compare with restic's (installed from Debian when missing) and with
+ * tar | zstd, and, against MinIO, how a ~1 GiB backup to S3 compares with lib-storage uploading the
  * same bytes and how long a second backup of the unchanged 10,000-file store takes. Prints a table with
  * the targets marked PASS/MISS and writes .bench/results.json.
  *
  *   settings ─> bench-database (cached DB) ─> file-store (cached files) ─> installation (config.json)
  *            ─> db-runs (pg_dump -Fc, floor, mmbackup, restores) ─> files-runs (cold cache)
- *            ─> s3-runs (temp store, s3rver child; raw upload, first and unchanged backup)
+ *            ─> s3-runs (temp store, MinIO child; raw upload, first and unchanged backup, restore, restic)
  *            ─> recovery (a real Mattermost's database: pg_restore vs mmbackup restore, each then booted)
  *            ─> [cpu profile when BENCH_CPU_PROF=1] ─> report (table, verdicts) ─> results.json
  *
- * Env: BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
+ * Env: BENCH_DB_NAME (the cached database, default mmbackup_bench), BENCH_POSTS (posts to generate), BENCH_DB_URL (the PostgreSQL server), BENCH_FILE_BYTES (file store
  * size), BENCH_ROUNDS (repetitions of each backup measurement, default 3), BENCH_CPU_PROF=1 (profile one
  * extra db backup), BENCH_S3=0 (skip the S3 case), BENCH_S3_FILES (its store's files, default 10,000),
- * TMPDIR (where the S3 case's temp directory goes). The S3 case runs s3rver, a devDependency: it needs
- * the source checkout's node_modules, as `make bench` has. Exits 0 even when a target is missed; 1 when a
- * step fails.
+ * TMPDIR (where the S3 case's temp directory goes). The S3 case runs MinIO, which build/ensure-minio.sh
+ * builds into .tools/ (make test-servers), and restic from Debian's package. Exits 0 even when a target is
+ * missed; 1 when a step fails.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -32,6 +33,7 @@ import { measureRecovery, recoveryLines } from './recovery';
 import { ensureInstallation } from './installation';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import { compare, formatReport, type BenchResults } from './report';
+import { ensureRestic } from './restic';
 import { benchSettings } from './settings';
 
 function log(line: string): void {
@@ -55,6 +57,7 @@ async function run(): Promise<void> {
   const loadAverage = os.loadavg()[0];
   const settings = benchSettings();
   await fs.mkdir(settings.benchDir, { recursive: true });
+  log(`restic: ${await ensureRestic(log)}`);
   const db = await ensureBenchDatabase(settings, log);
   log(`database ${settings.database}: ${(db.sizeBytes / 2 ** 30).toFixed(2)} GiB, ${db.posts.toLocaleString('en-US')} posts${db.reused ? ' (cached)' : ''}`);
   const store = await ensureFileStore(path.join(settings.benchDir, 'files'), { bytes: settings.fileStoreBytes }, log);
@@ -66,7 +69,7 @@ async function run(): Promise<void> {
   const backups = await measureDbBackups(ctx);
   const restores = await measureRestores(ctx);
   // Last: dropping the page cache would also evict the database's pages from the runs above.
-  const files = await measureFileStore(store, target, log);
+  const files = await measureFileStore(store, target, settings.benchDir, log);
   const s3 = settings.s3 ? await measureS3(settings, log) : undefined;
   const recovery = await measureRecovery(settings, log); // ./recovery.ts: restore, then a real Mattermost booted
   const profile = settings.cpuProfile ? await profileDbBackup(settings.benchDir, install.configFile) : undefined;

@@ -1,7 +1,7 @@
 /**
  * How big the S3 case can be on this disk. Pure, so the rule is tested without a disk to fill.
  *
- * At its peak the case holds the generated store, the raw upload's parts and the object s3rver assembles
+ * At its peak the case holds the generated store, the raw upload's parts and the object MinIO assembles
  * from them (its CompleteMultipartUpload copies the parts into one file before removing them): three times
  * the store. The raw object is deleted before mmbackup writes its repository, about one more store's worth
  * at most; the fourth share is that margin. Below that the store is scaled down by file count, and the

@@ -1,25 +1,31 @@
 /**
- * Starting and stopping the S3 benchmark's s3rver (./s3rver-process.ts) as a child process, with a fresh
- * key pair that only this run knows. The key pair reaches the server, mmbackup and the SDK client through
- * the environment and the client object, never a command line or a printed line.
+ * The S3 benchmark's server: MinIO, the pinned build that build/ensure-minio.sh puts in .tools/ (the version
+ * named in build/minio/go.mod), on a free loopback port, its one drive in `directory`, with fresh root
+ * credentials that only this run knows. The credentials reach MinIO, mmbackup, restic and the SDK client
+ * through the environment and the client object, never a command line or a printed line. MinIO runs in
+ * its own process, on the same cores, so its request handling is not timed as part of the client.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { TailBuffer } from '../common/child-process';
 import { MmBackupError } from '../common/errors';
+import { repoRoot } from './settings';
 
 export interface BenchS3Server {
   /** http://127.0.0.1:<port> */
   endpoint: string;
-  /** e.g. "s3rver 3.7.1" */
+  /** e.g. "MinIO v0.0.0-20251015172955-9e49d5e7a648" */
   version: string;
   /** An s3:// repository URL for `bucket`/`prefix` on this server. */
   repoUrl(bucket: string, prefix?: string): string;
   /** The MMBACKUP_S3_* variables mmbackup reads its credentials from. */
   env(): Record<string, string>;
+  /** restic's repository string and credentials for `bucket`/`prefix` here. */
+  restic(bucket: string, prefix: string): { repository: string; env: Record<string, string> };
   /** A client as mmbackup configures its own: path-style, checksums only when required. */
   client(): S3Client;
   /** CPU seconds (user + system) the server has used so far; NaN where /proc is not there to ask. */
@@ -27,36 +33,29 @@ export interface BenchS3Server {
   stop(): Promise<void>;
 }
 
-const STARTUP_TIMEOUT_MS = 30_000;
+const STARTUP_TIMEOUT_MS = 60_000;
+const MODULE = 'github.com/minio/minio';
 
-function s3rverVersion(): string {
-  try {
-    return `s3rver ${(require('s3rver/package.json') as { version: string }).version}`;
-  } catch (err) {
-    throw new MmBackupError({ step: 'bench-s3', code: 'BENCH_S3RVER_MISSING', cause: err,
-      message: 'the S3 benchmark needs s3rver, a devDependency of server/, and it is not installed',
-      fix: 'run "make deps" (npm ci) in the source checkout, or set BENCH_S3=0 to skip the S3 case' });
+/** The built MinIO and its version, or an error that says how to build it. */
+function minioBinary(): { binary: string; version: string } {
+  const goMod = path.join(repoRoot(), 'build/minio/go.mod');
+  const line = existsSync(goMod) ? readFileSync(goMod, 'utf8').split('\n').find((l) => !l.trim().startsWith('//') && l.includes(`${MODULE} v`)) : undefined;
+  const version = line?.trim().split(/\s+/).at(-1);
+  const binary = version ? path.join(repoRoot(), '.tools/minio', version, 'minio') : '';
+  if (!version || !existsSync(binary)) {
+    throw new MmBackupError({ step: 'bench-s3', code: 'BENCH_MINIO_MISSING', message: `MinIO is not built${binary ? ` (no ${binary})` : ''}`,
+      fix: 'run build/ensure-minio.sh (make test-servers does it; it needs Go), or set BENCH_S3=0 to skip the S3 case' });
   }
+  return { binary, version };
 }
 
-/** Resolves with the port from the child's first stdout line; rejects with its stderr if it exits first. */
-function waitForPort(child: ChildProcess, stderr: TailBuffer): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    let out = '';
-    const fail = (why: string) => reject(new MmBackupError({ step: 'bench-s3', code: 'BENCH_S3RVER_FAILED',
-      message: `s3rver ${why}: ${stderr.tail.at(-1) ?? '(no message)'}`, fix: 'check that s3rver is installed (make deps) and the temp directory is writable' }));
-    const timer = setTimeout(() => fail(`did not listen within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const newline = out.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(out.slice(0, newline)) as { port: number }).port);
-    });
-    child.on('error', (err) => fail(`could not be started (${err.message})`));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(`exited with ${signal ?? code} before listening`);
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
     });
   });
 }
@@ -78,7 +77,7 @@ async function processCpuSeconds(pid: number | undefined): Promise<number> {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
@@ -87,35 +86,57 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts s3rver with its data in `directory` and the given buckets created. */
+async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: TailBuffer): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    const ok = await fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new MmBackupError({ step: 'bench-s3', code: 'BENCH_MINIO_FAILED', message: `MinIO did not become ready at ${endpoint}: ${stderr.tail.at(-1) ?? '(no message)'}`, fix: 'read the MinIO message; check that the temp directory is writable' });
+}
+
+/** Starts MinIO with its data in `directory` and the given buckets created. */
 export async function startBenchS3Server(directory: string, buckets: string[]): Promise<BenchS3Server> {
-  const version = s3rverVersion();
-  const accessKeyId = `MMBBENCH${randomBytes(6).toString('hex').toUpperCase()}`;
+  const { binary, version } = minioBinary();
+  const accessKeyId = `minio${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
-  const child = spawn(process.execPath, [path.join(__dirname, 's3rver-process.js')], {
-    env: { ...process.env, BENCH_S3RVER_DIR: directory, BENCH_S3RVER_BUCKETS: buckets.join(','), BENCH_S3RVER_KEY_ID: accessKeyId, BENCH_S3RVER_SECRET: secretAccessKey },
-    // stdin is only held open: it closes when this process dies, and the server then exits too.
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  await fs.mkdir(directory, { recursive: true });
+  const child = spawn(binary, ['server', '--quiet', '--address', `127.0.0.1:${port}`, path.join(directory, 'drive')], {
+    cwd: directory,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: directory, MINIO_ROOT_USER: accessKeyId, MINIO_ROOT_PASSWORD: secretAccessKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off', MINIO_CALLHOME_ENABLE: 'off' },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr = new TailBuffer();
   child.stderr!.on('data', (d: Buffer) => stderr.push(d));
-  let port: number;
-  try {
-    port = await waitForPort(child, stderr);
-  } catch (err) {
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit); // never leave a server behind when the benchmark dies
+  const stop = async () => {
+    process.off('exit', killOnExit);
     await stopChild(child);
+  };
+  const credentials = { accessKeyId, secretAccessKey };
+  const client = () => new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  try {
+    await waitUntilReady(endpoint, child, stderr);
+    const s3 = client();
+    for (const Bucket of buckets) await s3.send(new CreateBucketCommand({ Bucket }));
+    s3.destroy();
+  } catch (err) {
+    await stop();
     throw err;
   }
-  const endpoint = `http://127.0.0.1:${port}`;
-  const credentials = { accessKeyId, secretAccessKey };
   return {
     endpoint,
-    version,
+    version: `MinIO ${version}`,
     repoUrl: (bucket, prefix = '') => `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(endpoint)}&region=us-east-1&forcePathStyle=true`,
     env: () => ({ MMBACKUP_S3_ACCESS_KEY_ID: accessKeyId, MMBACKUP_S3_SECRET_ACCESS_KEY: secretAccessKey }),
-    client: () => new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    restic: (bucket, prefix) => ({ repository: `s3:${endpoint}/${bucket}/${prefix}`, env: { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } }),
+    client,
     cpuSeconds: () => processCpuSeconds(child.pid),
-    stop: () => stopChild(child),
+    stop,
   };
 }

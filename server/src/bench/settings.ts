@@ -1,7 +1,7 @@
 /**
  * Where the benchmark keeps its cache and which server it measures. Everything lives under `.bench/` at the
  * repository root (ignored by git, removed by `make clean`), so a second run reuses the generated data;
- * only the S3 case makes its store and s3rver's data afresh in a temp directory, removed after the run.
+ * only the S3 case makes its store and MinIO's data afresh in a temp directory, removed after the run.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +14,7 @@ export interface BenchSettings {
   /** The PostgreSQL server, as a URL (BENCH_DB_URL). */
   serverUrl: string;
   server: DbServer;
-  /** The cached Mattermost-shaped database. */
+  /** The cached Mattermost-shaped database (BENCH_DB_NAME, default mmbackup_bench). */
   database: string;
   /** Bulk posts to generate (BENCH_POSTS). */
   posts: number;
@@ -27,11 +27,11 @@ export interface BenchSettings {
   rounds: number;
   /** Also profile one extra `backup --only db` with --cpu-prof (BENCH_CPU_PROF=1). */
   cpuProfile: boolean;
-  /** Run the S3 case against s3rver (default; BENCH_S3=0 skips it). */
+  /** Run the S3 case against MinIO (default; BENCH_S3=0 skips it). */
   s3: boolean;
   /** Files in the S3 case's store (BENCH_S3_FILES, default 10,000: 1,093 MiB). */
   s3Files: number;
-  /** Where the S3 case's temp directory (store, s3rver data) goes: os.tmpdir(), so $TMPDIR moves it. */
+  /** Where the S3 case's temp directory (store, MinIO data) goes: os.tmpdir(), so $TMPDIR moves it. */
   s3TempParent: string;
 }
 
@@ -70,10 +70,10 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     benchDir: path.join(root, '.bench'),
     serverUrl,
     server,
-    database: 'mmbackup_bench',
+    database: env.BENCH_DB_NAME || 'mmbackup_bench',
     posts: positiveInt('BENCH_POSTS', env.BENCH_POSTS, DEFAULT_POSTS),
-    pgRestoreDb: 'mmbackup_bench_pg_restore',
-    mmRestoreDb: 'mmbackup_bench_mm_restore',
+    pgRestoreDb: `${env.BENCH_DB_NAME || 'mmbackup_bench'}_pg_restore`,
+    mmRestoreDb: `${env.BENCH_DB_NAME || 'mmbackup_bench'}_mm_restore`,
     fileStoreBytes: positiveInt('BENCH_FILE_BYTES', env.BENCH_FILE_BYTES, DEFAULT_FILE_BYTES),
     rounds: positiveInt('BENCH_ROUNDS', env.BENCH_ROUNDS, 3),
     cpuProfile: env.BENCH_CPU_PROF === '1',

@@ -36,6 +36,17 @@ export interface Destination {
   isNotFound(err: unknown): boolean;
   isAlreadyExists(err: unknown): boolean;
   isPermanent(err: unknown): boolean;
+  /**
+   * How many calls the store serves well at once (connections, or concurrent fsyncs on a disk): operations
+   * fan out to this many (../destinations/sema.ts). Absent: DEFAULT_CONNECTIONS.
+   */
+  readonly connections?: number;
+  /**
+   * Removes many names in as few requests as the store allows (S3 DeleteObjects: 1,000 a request);
+   * missing names are not an error, and on failure some of the names may be gone. Absent: callers use
+   * remove() one name at a time.
+   */
+  removeMany?(names: string[]): Promise<void>;
   /** Bytes free for new data, when the store can tell (a local disk); undefined otherwise. */
   freeSpace?(): Promise<number | undefined>;
   /**

@@ -11,8 +11,12 @@ import type { Destination, StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
 
+/** Writes in flight to a local repository: each waits on its own fsync, so a few overlap well. */
+export const LOCAL_CONNECTIONS = 8;
+
 export class LocalDestination implements Destination {
   readonly location: string;
+  readonly connections = LOCAL_CONNECTIONS;
 
   constructor(private readonly root: string) {
     this.location = path.resolve(root);

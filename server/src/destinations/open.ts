@@ -11,6 +11,10 @@ import type { Destination } from './destination';
 import { LocalDestination } from './local';
 import { withRetries, type RetryOptions } from './retry';
 import { S3Destination } from './s3/s3';
+import { withConnectionLimit } from './sema';
+
+/** Requests in flight to one S3 repository: enough to hide round trips, few enough for a small host. */
+export const S3_CONNECTIONS = 16;
 import { isS3Url, parseS3Url } from './s3/url';
 
 export interface OpenDestinationOptions {
@@ -25,7 +29,8 @@ export interface OpenDestinationOptions {
 export function openDestination(url: string, options: OpenDestinationOptions = {}): Destination {
   if (isS3Url(url)) {
     const onRetry = options.onRetry ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
-    return withRetries(new S3Destination(parseS3Url(url, options.env)), { ...options.retry, onRetry });
+    // The connection limit sits under the retries: a pause before a retry holds no connection.
+    return withRetries(withConnectionLimit(new S3Destination(parseS3Url(url, options.env)), S3_CONNECTIONS), { ...options.retry, onRetry });
   }
   if (/^file:\/\//i.test(url)) return new LocalDestination(fileURLToPath(url));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {

@@ -68,6 +68,8 @@ class RetryingDestination implements Destination {
   readonly freeSpace?: () => Promise<number | undefined>;
   readonly checkImmutability?: () => Promise<void>;
   readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
+  readonly removeMany?: (names: string[]) => Promise<void>;
+  readonly connections?: number;
   private readonly attempts: number;
 
   constructor(
@@ -80,6 +82,9 @@ class RetryingDestination implements Destination {
     // Optional features stay absent when the inner store lacks them: callers test for their presence.
     if (inner.checkImmutability) this.checkImmutability = () => this.retry('check Object Lock', () => inner.checkImmutability!());
     if (inner.retainedUntil) this.retainedUntil = (name) => this.retry(`read the retention of "${name}"`, () => inner.retainedUntil!(name));
+    // Removing a name twice is harmless, so a batch that failed half-way is simply sent again.
+    if (inner.removeMany) this.removeMany = (names) => this.retry(`remove ${names.length} objects`, () => inner.removeMany!(names));
+    this.connections = inner.connections;
   }
 
   async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {

@@ -1,13 +1,15 @@
 /**
- * One backup: lock the repository, capture the chosen components, and write the manifest last. Anything
- * that fails before the manifest is written leaves no snapshot; the objects already stored are reclaimed by
- * the next prune, and earlier snapshots are never touched (objects are only ever added).
+ * One backup: lock the repository, capture the chosen components, flush the last pack and the index, and
+ * write the manifest last. Anything that fails before the manifest is written leaves no snapshot; the packs
+ * already stored are reclaimed by the next prune, and earlier snapshots are never touched (packs and index
+ * files are only ever added).
  */
 import * as os from 'node:os';
 import type { Reporter } from '../common/reporter';
 import type { MattermostInstallation } from '../mattermost/types';
 import { newWriteStats, type WriteStats } from '../repository/blobs';
 import { acquireLock, type HeldLock } from '../repository/lock';
+import { PackedBlobs } from '../repository/packed-blobs';
 import type { Repository } from '../repository/repository';
 import {
   ALL_COMPONENTS,
@@ -51,7 +53,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
   const started = new Date();
   const context: CaptureContext = { installation, repository, stats: newWriteStats(), reporter, signal: options.signal };
   const manifest: SnapshotManifest = {
-    formatVersion: 1,
+    formatVersion: repository.formatVersion,
     id: newSnapshotId(),
     startedAt: started.toISOString(),
     finishedAt: '',
@@ -85,6 +87,8 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
       name: 'lock',
       run: async () => {
         lock = await acquireLock(repository.destination, 'backup', reporter);
+        const held = lock;
+        if (repository.blobs instanceof PackedBlobs) repository.blobs.beforeIndexWrite = () => held.check();
         // A lost lock stops the dump tools and every step after, as a cancel does.
         context.signal = options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal;
       },
@@ -94,7 +98,9 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
       run: async () => {
         // Read again under the lock: what was listed before it may have been pruned since.
         context.parent = (await listSnapshots(repository, () => {})).find((s) => s.components.files || s.components.config);
-        await Promise.all([repository.refreshIndex(), components.includes('files') ? readFileStoreAhead(context) : undefined]);
+        // A damaged index file only costs deduplication: its blobs are stored again (verify names it).
+        const damaged = (name: string, err: Error) => reporter.warn(`the index file ${name} cannot be read (${err.message}); what it lists is stored again; run mmbackup verify --read-data`);
+        await Promise.all([repository.refreshIndex(damaged), components.includes('files') ? readFileStoreAhead(context) : undefined]);
       },
     },
     ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),
@@ -107,6 +113,8 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
         manifest.finishedAt = finished.toISOString();
         manifest.durationMs = finished.getTime() - started.getTime();
         manifest.totals = totals(manifest, context.stats);
+        // Packs, then their index, then the manifest: a snapshot that exists names only findable blobs.
+        await repository.flush();
         await lock!.check(); // the last moment another writer (a prune) could have taken over
         await saveSnapshot(repository, manifest);
       }),
@@ -114,7 +122,20 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
   ];
   await withLockLoss(
     () => lock,
-    () => runSteps(steps, [{ name: 'unlock', run: async () => lock?.release() }], reporter),
+    () =>
+      runSteps(
+        steps,
+        [
+          {
+            name: 'unlock',
+            run: async () => {
+              if (repository.blobs instanceof PackedBlobs) repository.blobs.beforeIndexWrite = undefined;
+              await lock?.release();
+            },
+          },
+        ],
+        reporter,
+      ),
   );
   return manifest;
 }

@@ -24,7 +24,7 @@ let clock = Date.parse('2025-01-01T00:00:00Z');
 
 beforeEach(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-copy-'));
-  source = await Repository.init(new LocalDestination(path.join(root, 'source')), sourceSecret);
+  source = await Repository.init(new LocalDestination(path.join(root, 'source')), sourceSecret, { formatVersion: 1 }); // packs: ./format2.test.ts
 });
 afterEach(() => fs.rm(root, { recursive: true, force: true }));
 

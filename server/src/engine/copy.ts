@@ -16,15 +16,16 @@
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { Destination } from '../destinations/destination';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
 import type { Secret } from '../repository/keys';
 import { acquireLock, type HeldLock } from '../repository/lock';
 import { objectName, Repository } from '../repository/repository';
 import { loadSnapshot, type SnapshotManifest } from '../repository/snapshots';
+import { copyPackedSnapshot, indexPacks, type PackCopyState } from './copy-packs';
+import { authenticateCopy, fromSource, mib, saveChecked, SourceUnreadable } from './copy-support';
 import { snapshotChunkIds } from './references';
 import { runSteps, withLockLoss } from './steps';
 import { storageError } from './storage-errors';
-
-export const COPIES_IN_FLIGHT = 4;
 
 export interface CopyTargetOptions {
   /** The target's own secret (--to-passphrase-file / --to-key-file): the new twin's key entry; must open an existing target. */
@@ -67,7 +68,7 @@ export interface CopyOptions {
   reporter: Reporter;
   /** Read every copied object back from the target and authenticate it; without it only sizes are checked. */
   verify?: boolean;
-  /** Objects copied at once (default COPIES_IN_FLIGHT); bounds memory to that many sealed objects. */
+  /** Objects copied at once (default: the target's connections); bounds memory to that many sealed objects. */
   concurrency?: number;
   /** Aborting stops after the objects in flight; the target then holds no manifest of the unfinished snapshot. */
   signal?: AbortSignal;
@@ -89,10 +90,7 @@ export interface CopyReport {
   verified: boolean;
 }
 
-/** A source object or manifest that cannot be read: fails one snapshot, not the whole copy. */
-class SourceUnreadable extends Error {}
-
-interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 'reporter' | 'verify' | 'concurrency'>> {
+export interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 'reporter' | 'verify' | 'concurrency'>> {
   signal?: AbortSignal;
   report: CopyReport;
   /** Sealed size of every source object, from one listing. */
@@ -102,6 +100,8 @@ interface CopyState extends Required<Pick<CopyOptions, 'source' | 'target' | 're
   skipped: Set<string>;
   /** The target's lock while held. */
   lock?: HeldLock;
+  /** Format 2: both indexes, read under the target's lock (./copy-packs.ts). */
+  packs?: PackCopyState;
 }
 
 /**
@@ -117,7 +117,7 @@ export async function copySnapshots(options: CopyOptions): Promise<CopyReport> {
     target,
     reporter,
     verify: Boolean(options.verify),
-    concurrency: options.concurrency ?? COPIES_IN_FLIGHT,
+    concurrency: options.concurrency ?? connectionsOf(target.destination),
     signal: options.signal,
     report: { source: source.destination.location, target: target.destination.location, snapshotsCopied: [], snapshotsSkipped: [], snapshotsFailed: [], objectsCopied: 0, objectsSkipped: 0, bytesCopied: 0, verified: Boolean(options.verify) },
     sourceSizes: new Map(),
@@ -141,7 +141,7 @@ export async function copySnapshots(options: CopyOptions): Promise<CopyReport> {
               state.signal = options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal;
             },
           },
-          { name: 'index', run: () => indexObjects(state) },
+          { name: 'index', run: () => (source.formatVersion >= 2 ? indexPacks(state) : indexObjects(state)) },
           ...pending.map((snapshot) => ({ name: `copy ${snapshot.id}`, run: () => copySnapshotGuarded(state, snapshot) })),
         ],
         [{ name: 'unlock', run: async () => lock?.release() }],
@@ -194,6 +194,7 @@ async function copySnapshotGuarded(state: CopyState, snapshot: SnapshotManifest)
 
 async function copySnapshot(state: CopyState, snapshot: SnapshotManifest): Promise<void> {
   const ids = await fromSource('a file listing', () => snapshotChunkIds(state.source, snapshot));
+  if (state.packs) return copyPackedSnapshot(state, snapshot, ids);
   const toCopy: string[] = [];
   const absent: string[] = [];
   for (const id of ids) {
@@ -207,7 +208,9 @@ async function copySnapshot(state: CopyState, snapshot: SnapshotManifest): Promi
   const bytes = toCopy.reduce((sum, id) => sum + state.sourceSizes.get(id)!, 0);
   state.reporter.expectBytes?.(bytes);
   state.reporter.info(`snapshot ${snapshot.id} of ${snapshot.startedAt}: ${toCopy.length} object(s) to copy (${mib(bytes)}), ${ids.size - toCopy.length} already in the target`);
-  await forEachLimited(toCopy, state.concurrency, (id) => copyObject(state, id), state.signal);
+  await forEachLimited(toCopy, state.concurrency, (id) => copyObject(state, id), state.signal).catch((err) => {
+    throw state.signal?.aborted ? aborted() : err;
+  });
   await copyManifest(state, snapshot.id);
   state.report.snapshotsCopied.push(snapshot.id);
 }
@@ -226,7 +229,7 @@ async function copyObject(state: CopyState, id: string): Promise<void> {
 }
 
 /** The manifest, raw; it names the same objects in the twin, so it is valid there as it is. */
-async function copyManifest(state: CopyState, id: string): Promise<void> {
+export async function copyManifest(state: CopyState, id: string): Promise<void> {
   const name = `snapshots/${id}`;
   const data = await fromSource(name, () => state.source.destination.load(name));
   await state.lock?.check(); // a prune that took the target's lock over may have removed what it names
@@ -235,81 +238,12 @@ async function copyManifest(state: CopyState, id: string): Promise<void> {
   state.report.bytesCopied += data.length;
 }
 
-/** Saves and checks the stored size; a wrong one is removed so that the next copy writes it again. */
-async function saveChecked(target: Destination, name: string, data: Buffer): Promise<void> {
-  await target.save(name, data);
-  const stored = await target.stat(name);
-  if (stored.size === data.length) return;
-  await target.remove(name).catch(() => {});
-  throw new MmBackupError({
-    step: 'copy',
-    code: 'COPY_SIZE_MISMATCH',
-    message: `${name} was stored in ${target.location} with ${stored.size} bytes instead of ${data.length}`,
-    fix: 'check the target storage (a proxy or gateway that alters uploads?), then run the copy again: it resumes',
-  });
-}
-
-/**
- * With `verify`: the copy must open in the target. When it does not, the bytes read back tell whose fault
- * it is: the same bytes as read from the source mean the source object is damaged (this snapshot fails),
- * other bytes mean the target altered them (the copy stops). Either way the bad copy is removed.
- */
-async function authenticateCopy(state: CopyState, name: string, data: Buffer, open: () => Promise<unknown>): Promise<void> {
-  try {
-    await open();
-    return;
-  } catch (err) {
-    const back = await state.target.destination.load(name).catch(() => undefined);
-    await state.target.destination.remove(name).catch(() => {});
-    if (back?.equals(data)) throw new SourceUnreadable(`${name} is damaged in the source: ${(err as Error).message}`);
-    throw new MmBackupError({
-      step: 'copy',
-      code: 'COPY_VERIFY_FAILED',
-      message: `${name} does not read back intact from ${state.target.destination.location}: ${(err as Error).message}`,
-      fix: 'check the target storage, then run the copy again: it resumes',
-      cause: err,
-    });
-  }
-}
-
-async function fromSource<T>(what: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof MmBackupError || err instanceof SourceUnreadable) throw err;
-    throw new SourceUnreadable(`${what} cannot be read from the source: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 function failSnapshot(state: CopyState, id: string, problem: string): void {
   state.report.snapshotsFailed.push({ id, problem });
   state.reporter.warn(`snapshot ${id} not copied: ${problem} (run mmbackup verify --read-data on the source)`);
 }
 
-/**
- * Runs `run` over `items` with at most `limit` at once. After the first failure no new item starts; the
- * ones in flight settle before it rejects, so nothing writes after the caller moved on (or unlocked).
- */
-export async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        if (signal?.aborted) throw aborted();
-        await run(item);
-      } catch (err) {
-        if (!failed) [failed, failure] = [true, err];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failure;
-}
-
-function aborted(): MmBackupError {
+export function aborted(): MmBackupError {
   return new MmBackupError({
     step: 'copy',
     code: 'ABORTED',
@@ -322,6 +256,3 @@ function baseName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}

@@ -1,5 +1,5 @@
 /**
- * prune against a real local repository with synthetic snapshots: manifests written with saveSnapshot,
+ * prune against a real local format-1 repository (loose objects; packs: ./prune-packs.test.ts) with synthetic snapshots: manifests written with saveSnapshot,
  * blobs through the real chunker and sealing, times in the past. Afterwards every kept snapshot must pass
  * verify --read-data, and the repository must hold exactly the objects the kept snapshots reference.
  */
@@ -27,7 +27,7 @@ let reporter: Reporter;
 
 beforeEach(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-prune-'));
-  repository = await Repository.init(new LocalDestination(root), passphraseSecret('prune test passphrase'));
+  repository = await Repository.init(new LocalDestination(root), passphraseSecret('prune test passphrase'), { formatVersion: 1 });
   warnings = [];
   reporter = { stepStarted() {}, bytes() {}, info() {}, warn: (line) => void warnings.push(line), stepFinished() {} };
 });

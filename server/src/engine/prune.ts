@@ -10,8 +10,10 @@
  *   and the newest snapshot with a passing verification record (../repository/verifications.ts) are
  *   never removed. Then what would be reclaimed. Changes nothing; a dry run stops here, without the lock.
  * - remove-snapshots: manifests first, so no snapshot can ever name a deleted object.
- * - remove-objects: the references of the snapshots that remain, listed again now, are walked in full
- *   (a listing that cannot be read stops prune before any object is deleted); every other object goes.
+ * - remove-objects: the snapshots are listed again and any plan did not walk is walked (a listing that
+ *   cannot be read stops prune before anything is deleted); what none references goes. Format 1: every
+ *   other object, in batches. Format 2: packs are deleted or repacked and the index rewritten first
+ *   (./prune-packs.ts), so no reader sees an index naming a deleted pack.
  * - remove-verifications: records of snapshots that no longer exist.
  * - Object Lock (S3): a snapshot whose manifest is still under retention is kept (a safety rule, said so),
  *   and an object or verification record still under retention is not deleted but counted as held and
@@ -27,12 +29,15 @@ import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
+import { connectionsOf, forEachLimited, removeInBatches } from '../destinations/sema';
 import { acquireLock, judgeLocks, type HeldLock } from '../repository/lock';
 import { storageNow } from '../repository/lock-files';
 import type { Repository } from '../repository/repository';
 import { listSnapshots, readSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { listVerifications, removeVerification, type VerificationRecord } from '../repository/verifications';
 import { applyPolicy, describePolicy, isEmptyPolicy, type RetentionPolicy } from '../retention/policy';
+import { planPacks, readPackState, refuseMissing, rewritePacks, type PackFigures } from './prune-packs';
+import { packName } from '../repository/pack';
 import { snapshotChunkIds } from './references';
 import { runSteps, withLockLoss, type Step } from './steps';
 
@@ -59,6 +64,8 @@ export interface PruneReport {
   savedBySafety: Array<{ id: string; rules: string[]; policyReason: string }>;
   /** Objects (chunks) reclaimed, or that would be on a dry run. */
   objects: { stored: number; storedBytes: number; reclaimed: number; bytesReclaimed: number; leftovers: number; leftoverBytes: number };
+  /** Format 2: what happened to the pack files (absent for format 1, whose objects are counted above). */
+  packs?: PackFigures;
   /** ".tmp-" files of killed writes reclaimed (local repositories). */
   temporaryFiles: { reclaimed: number; bytes: number };
   verificationRecordsRemoved: number;
@@ -73,6 +80,9 @@ interface PruneState {
   /** Chunks only removed snapshots reference: reclaiming them is retention, not leftover cleanup. */
   removedOnly: Set<string>;
   temporaryFiles: string[];
+  /** What the kept snapshots reference, walked once in plan and reused by remove-objects. */
+  keptRefs: Set<string>;
+  keptIds: Set<string>;
   /** The held lock's signal: aborted when the lock is lost. */
   signal?: AbortSignal;
 }
@@ -83,7 +93,7 @@ const OBJECT_NAME = /^objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
 export async function runPrune(repository: Repository, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
   const reporter = options.reporter ?? silentReporter;
   const dryRun = Boolean(options.dryRun);
-  const state: PruneState = { report: emptyReport(policy, dryRun), remove: [], removedOnly: new Set(), temporaryFiles: [] };
+  const state: PruneState = { report: emptyReport(policy, dryRun), remove: [], removedOnly: new Set(), temporaryFiles: [], keptRefs: new Set(), keptIds: new Set() };
   let lock: HeldLock | undefined;
   const steps: Step[] = [];
   if (dryRun) steps.push({ name: 'check-locks', run: () => warnAboutLiveLocks(repository, reporter) });
@@ -99,7 +109,7 @@ export async function runPrune(repository: Repository, policy: RetentionPolicy, 
     };
     steps.push(
       { name: 'remove-snapshots', run: holding(() => removeSnapshots(repository, state)) },
-      { name: 'remove-objects', run: holding(() => removeObjects(repository, state, reporter)) },
+      { name: 'remove-objects', run: holding(() => (repository.formatVersion >= 2 ? removePacks(repository, state, reporter) : removeObjects(repository, state, reporter))) },
       { name: 'remove-verifications', run: holding(() => removeVerifications(repository, state)) },
       { name: 'remove-temporary-files', run: holding(() => removeTemporaryFiles(repository, state)) },
     );
@@ -142,7 +152,10 @@ async function plan(repository: Repository, policy: RetentionPolicy, state: Prun
   Object.assign(state.report, verdicts);
   const removing = new Set(verdicts.removed.map((r) => r.id));
   state.remove = snapshots.filter((s) => removing.has(s.id));
-  const keptRefs = await referencedBy(repository, snapshots.filter((s) => !removing.has(s.id)));
+  const keptSnapshots = snapshots.filter((s) => !removing.has(s.id));
+  const keptRefs = await referencedBy(repository, keptSnapshots);
+  state.keptRefs = keptRefs;
+  state.keptIds = new Set(keptSnapshots.map((s) => s.id));
   // Removed snapshots' listings may be damaged; that only blurs the split between the two figures.
   const removedRefs = new Set<string>();
   for (const s of state.remove) await snapshotChunkIds(repository, s, removedRefs, () => {});
@@ -150,7 +163,8 @@ async function plan(repository: Repository, policy: RetentionPolicy, state: Prun
   state.removedOnly = removedRefs;
 
   const objects = state.report.objects;
-  for await (const { name, size } of repository.destination.list('objects/')) {
+  if (repository.formatVersion >= 2) await figurePacks(repository, state);
+  else for await (const { name, size } of repository.destination.list('objects/')) {
     objects.stored++;
     objects.storedBytes += size;
     const id = OBJECT_NAME.exec(name)?.[2];
@@ -295,31 +309,81 @@ async function removeSnapshots(repository: Repository, state: PruneState): Promi
   for (const snapshot of state.remove) await repository.destination.remove(`snapshots/${snapshot.id}`);
 }
 
-/** Deletes what the snapshots that exist now do not reference; the figures become what was done. */
-async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
+/**
+ * The blobs the snapshots there now reference: those plan walked as kept, plus any snapshot plan did not
+ * walk (one that appeared anyway, a manifest whose removal did not take). Undefined, with a warning, when
+ * a manifest cannot be read: what it names is unknown, and deleting by guess could destroy a snapshot that
+ * a restored manifest file would bring back.
+ */
+async function currentReferences(repository: Repository, state: PruneState, reporter: Reporter): Promise<Set<string> | undefined> {
   const listing = await readSnapshots(repository, () => {}); // plan already warned about each
+  if (listing.unreadable.length > 0) {
+    reporter.warn(`no objects reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
+    return undefined;
+  }
+  const appeared = listing.snapshots.filter((s) => !state.keptIds.has(s.id));
+  return new Set([...state.keptRefs, ...(await referencedBy(repository, appeared))]);
+}
+
+/**
+ * Format 1: deletes the objects the snapshots that exist now do not reference; the figures become what
+ * was done. Object Lock retentions are asked for as many objects at once as the destination has
+ * connections, and the deletions go in batches (S3 DeleteObjects: 1,000 a request).
+ */
+async function removeObjects(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
   const objects = state.report.objects;
   Object.assign(objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
-  if (listing.unreadable.length > 0) {
-    // What an unreadable manifest names is unknown: deleting by guess could destroy a snapshot that a
-    // restored manifest file would bring back.
-    reporter.warn(`no objects reclaimed: the manifest(s) ${listing.unreadable.map((u) => u.name).join(', ')} cannot be read, so prune cannot tell which objects they need; restore them from a copy or remove them, then prune again`);
-    return;
-  }
-  const referenced = await referencedBy(repository, listing.snapshots);
   state.report.heldByObjectLock = { objects: 0, bytes: 0 };
-  for await (const { name, size } of repository.destination.list('objects/')) {
+  const referenced = await currentReferences(repository, state, reporter);
+  if (!referenced) return;
+  const doomed: Array<{ name: string; id: string; size: number }> = [];
+  await forEachLimited(repository.destination.list('objects/'), connectionsOf(repository.destination), async ({ name, size }) => {
     const id = OBJECT_NAME.exec(name)?.[2];
-    if (!id) {
-      reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
-      continue;
-    }
-    if (referenced.has(id) || (await isHeld(repository, state, name, size))) continue;
-    state.signal?.throwIfAborted();
-    await repository.destination.remove(name);
-    repository.forgetObjects([id]);
-    countReclaimed(state, id, size);
+    if (!id) return reporter.warn(`left alone: ${name} is not an object name this version of mmbackup writes`);
+    if (referenced.has(id) || (await isHeld(repository, state, name, size))) return;
+    doomed.push({ name, id, size });
+  }, state.signal);
+  repository.forgetObjects(doomed.map((d) => d.id)); // before they go: this instance never trusts a removed object
+  await removeInBatches(repository.destination, doomed.map((d) => d.name), ({ from, to }) => {
+    for (const d of doomed.slice(from, to)) countReclaimed(state, d.id, d.size);
+    state.signal?.throwIfAborted(); // a lost lock stops the next batch
+  });
+}
+
+/** Format 2, plan: the figures of what rewritePacks would do, from the index and one listing of data/. */
+async function figurePacks(repository: Repository, state: PruneState): Promise<void> {
+  const { index, stored } = await readPackState(repository);
+  const plan = planPacks(index, stored, state.keptRefs);
+  refuseMissing(plan, state.keptRefs, index);
+  const objects = state.report.objects;
+  for (const size of stored.values()) [objects.stored, objects.storedBytes] = [objects.stored + 1, objects.storedBytes + size];
+  const gone = [...plan.remove.map((p) => ({ id: p.id, size: p.size, leftover: !p.blobs.some((b) => state.removedOnly.has(b.id)) })), ...plan.unindexed.map((p) => ({ ...p, leftover: true }))];
+  for (const { id, size, leftover } of gone) {
+    if (state.report.dryRun && (await isHeld(repository, state, packName(id), size))) continue;
+    countPack(state, size, leftover);
   }
+  state.report.packs = { kept: plan.keep.length, repacked: plan.repack.length, removed: gone.length, written: 0, indexFiles: 0 };
+}
+
+function countPack(state: PruneState, size: number, leftover: boolean): void {
+  const objects = state.report.objects;
+  objects.reclaimed++;
+  objects.bytesReclaimed += size;
+  if (leftover) [objects.leftovers, objects.leftoverBytes] = [objects.leftovers + 1, objects.leftoverBytes + size];
+}
+
+/** Format 2: deletes and repacks packs and rewrites the index (./prune-packs.ts); the figures become what was done. */
+async function removePacks(repository: Repository, state: PruneState, reporter: Reporter): Promise<void> {
+  Object.assign(state.report.objects, { reclaimed: 0, bytesReclaimed: 0, leftovers: 0, leftoverBytes: 0 });
+  state.report.heldByObjectLock = { objects: 0, bytes: 0 };
+  const used = await currentReferences(repository, state, reporter);
+  if (!used) return;
+  state.report.packs = await rewritePacks(repository, used, state.removedOnly, {
+    isHeld: (name, size) => isHeld(repository, state, name, size),
+    reclaimed: (_name, size, leftover) => countPack(state, size, leftover),
+    reporter,
+    signal: state.signal,
+  });
 }
 
 async function removeVerifications(repository: Repository, state: PruneState): Promise<void> {

@@ -42,7 +42,15 @@ function findReferences(value: unknown, blobs: BlobRef[], trees: TreeRoot[]): vo
 }
 
 /**
- * Adds every chunk id `snapshot` references to `into` (and returns it). Reading a directory listing needs
+ * Listings already walked into a given result set, by content (size and SHA-256): an unchanged directory
+ * (the config, the plugins, a file store between two quiet backups) has the same listing in every
+ * snapshot, and walking it again would add nothing to the same set.
+ */
+const walkedInto = new WeakMap<Set<string>, Set<string>>();
+
+/**
+ * Adds every chunk id `snapshot` references to `into` (and returns it). A listing walked before into the
+ * same set is not read again. Reading a directory listing needs
  * its chunks to be sound: an unreadable listing rejects, unless `onUnreadableTree` is given, in which case
  * the listing's own chunks are still added and the walk goes on.
  */
@@ -51,9 +59,14 @@ export async function snapshotChunkIds(repository: Repository, snapshot: Snapsho
   const trees: TreeRoot[] = [];
   findReferences(snapshot, blobs, trees);
   for (const blob of blobs) for (const id of blob.chunks) into.add(id);
+  const walked = walkedInto.get(into) ?? new Set<string>();
+  walkedInto.set(into, walked);
   for (const root of trees) {
+    const key = `${root.tree.size}:${root.tree.sha256}`;
+    if (walked.has(key)) continue;
     try {
       await treeChunkIds(repository, root, into);
+      walked.add(key);
     } catch (err) {
       if (!onUnreadableTree) throw err;
       onUnreadableTree(root, err as Error);

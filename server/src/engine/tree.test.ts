@@ -62,6 +62,7 @@ test('unchanged files are taken from the parent listing without being read again
   const first = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
   await fs.writeFile(path.join(src, 'zero'), 'now changed');
   const stats = newWriteStats();
+  await repository.flush(); // as a backup does before its manifest
   await repository.refreshIndex();
   const second = await captureTree(repository, 'data', src, await loadParentIndex(repository, first), stats, silentReporter);
   // Only the changed file and the new listing itself went through the chunker.

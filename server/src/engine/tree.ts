@@ -6,16 +6,18 @@
  * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
  * may have been pruned since that parent was written).
  */
-import { createReadStream, createWriteStream, lstatSync, promises as fs, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, mkdirSync, promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
+import { connectionsOf, forEachLimited, OrderedWindow } from '../destinations/sema';
 import { readBlob, writeBlob, writeBufferBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
+import { PackRestorer } from './restore-packs';
 
 export type TreeEntry =
   | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
@@ -65,25 +67,22 @@ async function* walk(root: string, relative: string, counter = { entries: 0 }): 
   }
 }
 
-/** Files captured at once: small files are dominated by per-object latency (fsync), not by CPU. */
+/**
+ * Files captured at once: small files are dominated by latency (a read, a seal), not by CPU. Their chunk
+ * saves fan out further (../repository/blobs.ts), so this is not the destination's connection count:
+ * that would multiply memory by it.
+ */
 const FILES_IN_FLIGHT = 8;
 
+/** Entries are started in walk order and yielded in the same order, FILES_IN_FLIGHT ahead. */
 async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter, signal?: AbortSignal): AsyncGenerator<string> {
-  // Entries are started in walk order and yielded in the same order, up to FILES_IN_FLIGHT ahead.
-  const pending: Array<Promise<TreeEntry | undefined>> = [];
+  const window = new OrderedWindow<TreeEntry | undefined>(FILES_IN_FLIGHT);
   for await (const { rel, full, stat } of walk(root, '')) {
     signal?.throwIfAborted();
-    pending.push(captureEntry(repository, rel, full, stat, parent, stats, counters, reporter));
-    pending[pending.length - 1].catch(() => {}); // awaited in order below
-    if (pending.length >= FILES_IN_FLIGHT) {
-      const entry = await pending.shift()!;
-      if (entry) yield `${JSON.stringify(entry)}\n`;
-    }
+    const ready = await window.push(captureEntry(repository, rel, full, stat, parent, stats, counters, reporter));
+    if (ready?.value) yield treeLine(ready.value);
   }
-  for (const next of pending) {
-    const entry = await next;
-    if (entry) yield `${JSON.stringify(entry)}\n`;
-  }
+  for await (const entry of window.drain()) if (entry) yield treeLine(entry);
 }
 
 async function captureEntry(repository: Repository, rel: string, full: string, stat: import('node:fs').Stats, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter): Promise<TreeEntry | undefined> {
@@ -134,45 +133,69 @@ export async function captureTree(repository: Repository, name: string, root: st
  * because writing into a directory changes its mtime.
  */
 export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
-  // Only root can give files back to their owners (the mattermost user); others restore as themselves.
-  const chown =
-    process.getuid?.() === 0
-      ? async (full: string, e: { u?: number; g?: number }) => {
-          if (e.u !== undefined && e.g !== undefined) await fs.lchown(full, e.u, e.g);
-        }
-      : async () => {};
+  const chown = process.getuid?.() === 0 ? ownerSetter : async () => {};
   const directories: Array<{ full: string; mode: number; mtime: number }> = [];
   let lastParent = target;
-  for await (const entry of readTree(repository, root.tree)) {
-    const full = path.join(target, entry.p);
-    if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
-    // Listings of S3 stores have no directory entries: parents are made as files need them.
-    const parent = path.dirname(full);
-    if (entry.t !== 'd' && parent !== lastParent) {
-      await fs.mkdir(parent, { recursive: true, mode: 0o755 });
-      lastParent = parent;
-    }
-    if (entry.t === 'd') {
-      await fs.mkdir(full, { recursive: true, mode: 0o700 });
-      await chown(full, entry);
-      directories.push({ full, mode: entry.m, mtime: entry.mt });
-    } else if (entry.t === 'l') {
-      await fs.symlink(entry.l, full);
-      await chown(full, entry);
-    } else {
-      await pipeline(readBlob(repository, entry.b), createWriteStream(full, { mode: 0o600 }));
-      await chown(full, entry);
-      await fs.chmod(full, entry.m);
-      await fs.utimes(full, entry.mt / 1000, entry.mt / 1000);
-      reporter.bytes(entry.s);
-    }
-  }
+  // Format 2: files of one blob are restored pack by pack (./restore-packs.ts), the others streamed here.
+  const finish = (entry: Extract<TreeEntry, { t: 'f' }>, full: string) => finishFile(entry, full, chown);
+  const byPack = repository.formatVersion >= 2 ? new PackRestorer(repository, finish, reporter) : undefined;
+  // Directories and links are made in listing order (parents first); file contents are written as many at
+  // once as the destination has connections, each into a directory that already exists.
+  await forEachLimited(
+    readTree(repository, root.tree),
+    Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
+    async (entry) => {
+      const full = path.join(target, entry.p);
+      if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
+      // Listings of S3 stores have no directory entries: parents are made as files need them.
+      const parent = path.dirname(full);
+      if (entry.t !== 'd' && parent !== lastParent) {
+        lastParent = parent;
+        mkdirSync(parent, { recursive: true, mode: 0o755 });
+      }
+      if (entry.t === 'd') {
+        mkdirSync(full, { recursive: true, mode: 0o700 });
+        await chown(full, entry);
+        directories.push({ full, mode: entry.m, mtime: entry.mt });
+      } else if (entry.t === 'l') {
+        await fs.symlink(entry.l, full);
+        await chown(full, entry);
+      } else if (byPack?.takes(entry)) {
+        await byPack.add(entry, full);
+      } else {
+        await restoreFile(repository, entry, full, chown);
+        reporter.bytes(entry.s);
+      }
+    },
+  );
+  await byPack?.flush();
   if (root.mode !== undefined) await fs.chmod(target, root.mode);
   if (root.uid !== undefined && root.gid !== undefined) await chown(target, { u: root.uid, g: root.gid });
+  // Directory times last, deepest first: writing into a directory changes its mtime.
   for (const dir of directories.reverse()) {
     await fs.chmod(dir.full, dir.mode);
     await fs.utimes(dir.full, dir.mtime / 1000, dir.mtime / 1000);
   }
+}
+
+/** Files streamed at once by restore: each reads a few chunks ahead (up to 4 MiB each), so this bounds memory. */
+const FILES_RESTORED = 3;
+
+/** Only root can give files back to their owners (the mattermost user); others restore as themselves. */
+async function ownerSetter(full: string, e: { u?: number; g?: number }): Promise<void> {
+  if (e.u !== undefined && e.g !== undefined) await fs.lchown(full, e.u, e.g);
+}
+
+async function restoreFile(repository: Repository, entry: Extract<TreeEntry, { t: 'f' }>, full: string, chown: typeof ownerSetter): Promise<void> {
+  await pipeline(readBlob(repository, entry.b), createWriteStream(full, { mode: 0o600 }));
+  await finishFile(entry, full, chown);
+}
+
+/** Owner, mode and time of a file whose content is written. */
+async function finishFile(entry: Extract<TreeEntry, { t: 'f' }>, full: string, chown: typeof ownerSetter): Promise<void> {
+  await chown(full, entry);
+  await fs.chmod(full, entry.m);
+  await fs.utimes(full, entry.mt / 1000, entry.mt / 1000);
 }
 
 /** All chunk ids a tree references: its listing's and every file's. */

@@ -3,12 +3,15 @@
  * content-defined chunks, each stored once as a sealed object. The manifest keeps a BlobRef: the chunk ids
  * in order, the plaintext size and its SHA-256, so restore and verify can prove the bytes are the ones read.
  *
- *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, bounded parallel seal+save) ──> BlobRef
+ *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, seal+save, as many at once as the
+ *                                      destination's connections) ──> BlobRef
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { connectionsOf, OrderedWindow } from '../destinations/sema';
 import { Chunker } from './chunker';
+import { sha256Async } from './crypto';
 import type { Repository } from './repository';
 
 export interface BlobRef {
@@ -29,14 +32,18 @@ export function newWriteStats(): WriteStats {
   return { bytesRead: 0, bytesWritten: 0, chunksNew: 0, chunksReused: 0 };
 }
 
-const SAVES_IN_FLIGHT = 4;
+/**
+ * Chunks of one blob sealed and saved at once. Several files are captured at once too, each with its own
+ * saver, so this bounds memory (chunks are up to 4 MiB); with packs a save is mostly an append in memory.
+ */
+const CHUNK_SAVES = 3;
 
 class ChunkSaver extends Writable {
   readonly chunks: string[] = [];
   size = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  /** Chunk saves in flight for this blob: enough to keep sealing and storing busy, few enough for memory. */
+  private readonly window: OrderedWindow<void>;
 
   constructor(
     private readonly repository: Repository,
@@ -44,6 +51,7 @@ class ChunkSaver extends Writable {
     private readonly onBytes?: (n: number) => void,
   ) {
     super({ objectMode: true, highWaterMark: 1 });
+    this.window = new OrderedWindow(Math.min(CHUNK_SAVES, connectionsOf(repository.destination)));
   }
 
   get sha256(): string {
@@ -51,31 +59,27 @@ class ChunkSaver extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (this.failure) return done(this.failure as Error);
     this.hash.update(chunk);
     this.size += chunk.length;
-    const id = this.repository.contentId(chunk);
-    this.chunks.push(id);
-    const saving = this.repository.saveChunk(chunk, id).then(
-      ({ written }) => {
-        this.stats.bytesRead += chunk.length;
-        this.stats.bytesWritten += written;
-        if (written > 0) this.stats.chunksNew++;
-        else this.stats.chunksReused++;
-        this.onBytes?.(chunk.length);
-      },
-      (err) => {
-        this.failure ??= err;
-      },
-    );
-    const tracked = saving.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-    if (this.inFlight.size < SAVES_IN_FLIGHT) return done();
-    Promise.race(this.inFlight).then(() => done(this.failure as Error | undefined));
+    // The id is computed on the thread pool; its place in the list is kept so the order is the stream's.
+    const at = this.chunks.push('') - 1;
+    const saving = this.repository.contentIdAsync(chunk).then((id) => {
+      this.chunks[at] = id;
+      return this.repository.saveChunk(chunk, id);
+    }).then(({ written }) => {
+      this.stats.bytesRead += chunk.length;
+      this.stats.bytesWritten += written;
+      if (written > 0) this.stats.chunksNew++;
+      else this.stats.chunksReused++;
+      this.onBytes?.(chunk.length);
+    });
+    this.window.push(saving).then(() => done(), done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    Promise.all(this.inFlight).then(() => done(this.failure as Error | undefined));
+    (async () => {
+      for await (const _saved of this.window.drain());
+    })().then(() => done(), done);
   }
 }
 
@@ -92,9 +96,10 @@ export async function writeBlob(repository: Repository, source: Readable, stats:
  */
 export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
   if (data.length >= repository.config.chunker.minSize) return writeBlob(repository, Readable.from([data]), stats, onBytes);
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  if (data.length === 0) return { size: 0, sha256, chunks: [] };
-  const { id, written } = await repository.saveChunk(data);
+  if (data.length === 0) return { size: 0, sha256: createHash('sha256').digest('hex'), chunks: [] };
+  // Both hashes on the thread pool, beside each other and beside the other files being captured.
+  const [sha256, contentId] = await Promise.all([sha256Async(data), repository.contentIdAsync(data)]);
+  const { id, written } = await repository.saveChunk(data, contentId);
   stats.bytesRead += data.length;
   stats.bytesWritten += written;
   if (written > 0) stats.chunksNew++;
@@ -105,7 +110,8 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
 
 export class BlobIntegrityError extends Error {}
 
-const CHUNKS_PREFETCHED = 3;
+/** Chunks read ahead of the one being consumed. */
+const CHUNKS_PREFETCHED = 2;
 
 /**
  * Reads a blob back as a stream, a few chunks ahead, and fails the stream if the reassembled bytes do
@@ -118,23 +124,17 @@ export function readBlob(repository: Repository, ref: BlobRef): Readable {
 async function* readChunks(repository: Repository, ref: BlobRef): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   let size = 0;
-  const ahead: Array<Promise<Buffer>> = [];
-  let next = 0;
-  const fill = () => {
-    while (ahead.length < CHUNKS_PREFETCHED && next < ref.chunks.length) {
-      const loading = repository.loadChunk(ref.chunks[next++]);
-      loading.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-      ahead.push(loading);
-    }
-  };
-  fill();
-  while (ahead.length > 0) {
-    const chunk = await ahead.shift()!;
-    fill();
+  const window = new OrderedWindow<Buffer>(CHUNKS_PREFETCHED);
+  const take = function* (chunk: Buffer) {
     hash.update(chunk);
     size += chunk.length;
     yield chunk;
+  };
+  for (const id of ref.chunks) {
+    const ready = await window.push(repository.loadChunk(id));
+    if (ready) yield* take(ready.value);
   }
+  for await (const chunk of window.drain()) yield* take(chunk);
   const digest = hash.digest('hex');
   if (size !== ref.size || digest !== ref.sha256) {
     throw new BlobIntegrityError(`blob reassembled to ${size} bytes with SHA-256 ${digest}; the manifest says ${ref.size} bytes, ${ref.sha256}`);

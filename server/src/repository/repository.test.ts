@@ -60,24 +60,50 @@ describe('Repository', () => {
     }
   });
 
-  test('stored objects reveal no plaintext and object ids are keyed', async () => {
-    const repo = await Repository.init(new LocalDestination(dir), secret);
+});
+
+/** The one stored file holding the data just written: its chunk object (format 1) or its pack (format 2). */
+async function storedFile(repo: Repository, root: string, chunk: string): Promise<string> {
+  await repo.flush();
+  if (repo.formatVersion === 1) return path.join(root, objectName(chunk));
+  const packs: string[] = [];
+  for await (const o of repo.destination.list('data/')) packs.push(o.name);
+  expect(packs).toHaveLength(1);
+  return path.join(root, packs[0]);
+}
+
+describe.each([1, 2] as const)('Repository of format %i', (formatVersion) => {
+  test('stored data reveals no plaintext and ids are keyed', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret, { formatVersion });
     const text = Buffer.from('SELECT secret_marker FROM posts; '.repeat(100));
     const ref = await writeBlob(repo, Readable.from([text]), newWriteStats());
-    const stored = await fs.readFile(path.join(dir, objectName(ref.chunks[0])));
+    const stored = await fs.readFile(await storedFile(repo, dir, ref.chunks[0]));
     expect(stored.includes(Buffer.from('secret_marker'))).toBe(false);
-    const other = await Repository.init(new LocalDestination(path.join(dir, 'other')), secret);
+    const other = await Repository.init(new LocalDestination(path.join(dir, 'other')), secret, { formatVersion });
     expect(other.contentId(text)).not.toBe(ref.chunks[0]);
   });
 
-  test('one flipped byte in an object fails authentication on read', async () => {
-    const repo = await Repository.init(new LocalDestination(dir), secret);
+  test('one flipped byte in the stored data fails authentication on read', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret, { formatVersion });
     const ref = await writeBlob(repo, Readable.from([randomBytes(100_000)]), newWriteStats());
-    const file = path.join(dir, objectName(ref.chunks[0]));
+    const file = await storedFile(repo, dir, ref.chunks[0]);
     const bytes = await fs.readFile(file);
-    bytes[bytes.length >> 1] ^= 0x01;
+    bytes[50_000] ^= 0x01;
     await fs.writeFile(file, bytes);
-    await expect(readBlobToBuffer(repo, ref)).rejects.toThrow(/failed authentication/);
+    const reopened = await Repository.open(new LocalDestination(dir), secret);
+    await expect(readBlobToBuffer(reopened, ref)).rejects.toThrow(/failed authentication/);
+  });
+
+  test('a blob round-trips after reopening, and is found without listing the data', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret, { formatVersion, packSize: 1024 * 1024 });
+    const data = randomBytes(5 * 1024 * 1024);
+    const ref = await writeBlob(repo, Readable.from([data]), newWriteStats());
+    await repo.flush();
+    const reopened = await Repository.open(new LocalDestination(dir), secret);
+    expect(reopened.formatVersion).toBe(formatVersion);
+    await reopened.refreshIndex();
+    expect(ref.chunks.every((id) => reopened.has(id))).toBe(true);
+    expect((await readBlobToBuffer(reopened, ref)).equals(data)).toBe(true);
   });
 });
 

@@ -1,39 +1,53 @@
 /**
- * A repository: content-addressed, sealed objects on a Destination, plus keys, a sealed config and sealed
+ * A repository: content-addressed, sealed blobs on a Destination, plus keys, a sealed config and sealed
  * snapshot manifests. Layout and formats: docs/repository-format.md.
  *
- *   config              sealed JSON: format version, repository id, chunker seed and sizes
+ *   config              sealed JSON: format version, repository id, chunker seed and sizes, pack size
  *   keys/<id>           JSON key entries (./keys.ts): the master keys sealed by a passphrase or key file
- *   objects/<xx>/<id>   sealed chunks; id = HMAC-SHA256(id key, plaintext)
+ *   data/<xx>/<id>      format 2: pack files of sealed blobs (./pack.ts); id = HMAC-SHA256(id key, pack)
+ *   index/<id>          format 2: sealed index files, blob -> pack, offset, length (./blob-index.ts)
+ *   objects/<xx>/<id>   format 1: one sealed chunk each; id = HMAC-SHA256(id key, plaintext)
  *   snapshots/<id>      sealed manifests, written last (./snapshots.ts)
  *   locks/<id>          plain JSON locks (./lock.ts)
+ *
+ * A blob's id is HMAC-SHA256(id key, plaintext) in both formats, so manifests and tree listings are the
+ * same; only where the blobs are kept differs (./loose-objects.ts for format 1, ./packed-blobs.ts for 2).
  */
 import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, fingerprint, open, seal, type MasterKeys } from './crypto';
+import { DecryptError, contentId, contentIdAsync, fingerprint, open, seal, type MasterKeys } from './crypto';
+import { LooseObjects, objectName } from './loose-objects';
+import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
 
-export const FORMAT_VERSION = 1;
+/** The newest format this version reads and writes. */
+export const FORMAT_VERSION = 2;
+/** The format of repositories init creates. */
+export const NEW_REPOSITORY_FORMAT: 1 | 2 = 2;
 
 export interface RepositoryConfig {
   formatVersion: number;
   id: string;
   created: string;
   chunker: ChunkerParams & { seed: string };
+  /** Format 2: the target size of a pack file in bytes. */
+  packSize?: number;
 }
 
-/** Fan-out directories listed at once when the index is loaded. */
-const INDEX_LISTINGS = 16;
-
-export function objectName(id: string): string {
-  return `objects/${id.slice(0, 2)}/${id}`;
+export interface InitOptions {
+  /** Default NEW_REPOSITORY_FORMAT; 1 only to make format-1 repositories for tests. */
+  formatVersion?: 1 | 2;
+  /** Format 2: the target pack size (default 8 MiB; MMBACKUP_PACK_SIZE_MIB for the CLI). */
+  packSize?: number;
 }
+
+export { objectName };
 
 export class Repository {
-  /** Ids of objects known to be stored: filled by refreshIndex() (under the lock) and by this process's own saves. */
-  private known = new Set<string>();
+  /** Where blobs are kept: loose objects (format 1) or packs and index files (format 2). */
+  readonly blobs: LooseObjects | PackedBlobs;
 
   /**
    * Where problems that do not stop an operation go (an unreadable manifest skipped): the CLI and the
@@ -45,7 +59,16 @@ export class Repository {
     readonly destination: Destination,
     readonly config: RepositoryConfig,
     private readonly keys: MasterKeys,
-  ) {}
+  ) {
+    this.blobs =
+      config.formatVersion >= 2
+        ? new PackedBlobs(destination, keys, config.packSize ?? DEFAULT_PACK_SIZE, (name) => this.loadSealed(name), (name, plaintext) => this.saveSealed(name, plaintext))
+        : new LooseObjects(destination, keys);
+  }
+
+  get formatVersion(): 1 | 2 {
+    return this.config.formatVersion >= 2 ? 2 : 1;
+  }
 
   get id(): string {
     return this.config.id;
@@ -59,7 +82,7 @@ export class Repository {
     return Buffer.from(this.config.chunker.seed, 'base64');
   }
 
-  static async init(destination: Destination, secret: Secret): Promise<Repository> {
+  static async init(destination: Destination, secret: Secret, options: InitOptions = {}): Promise<Repository> {
     if (await exists(destination, 'config')) {
       throw new MmBackupError({
         step: 'init',
@@ -70,16 +93,18 @@ export class Repository {
       });
     }
     const keys = generateMasterKeys();
+    const formatVersion = options.formatVersion ?? NEW_REPOSITORY_FORMAT;
     const config: RepositoryConfig = {
-      formatVersion: FORMAT_VERSION,
+      formatVersion,
       id: randomBytes(8).toString('hex'),
       created: new Date().toISOString(),
       chunker: { ...DEFAULT_CHUNKER, seed: randomBytes(32).toString('base64') },
+      ...(formatVersion >= 2 ? { packSize: options.packSize ?? DEFAULT_PACK_SIZE } : {}),
     };
     const entry = await makeKeyEntry(keys, secret);
     await destination.save(`keys/${randomBytes(8).toString('hex')}`, Buffer.from(JSON.stringify(entry, null, 2)));
     // The config is written last: a repository whose init died half-way is not a repository yet.
-    await destination.save('config', await seal(keys, 'config', Buffer.from(JSON.stringify(config))));
+    await destination.save('config', await seal(keys, 'config', Buffer.from(JSON.stringify(config)), undefined, formatVersion));
     return new Repository(destination, config, keys);
   }
 
@@ -123,63 +148,56 @@ export class Repository {
   }
 
   /**
-   * Lists what is stored NOW, replacing whatever this instance knew: saveChunk() skips only what this
-   * listing (or this process's own saves since) found. Every operation that writes calls it after taking
-   * the repository lock, because an index kept from an earlier operation may name objects that a prune
-   * (this process's, the CLI's, another node's) has deleted since, and a snapshot naming them could never
-   * be restored. The 256 fan-out directories are listed INDEX_LISTINGS at a time: on S3 one listing pages
-   * through 1,000 keys per round trip, so a repository of 100,000 chunks would otherwise wait for 100
-   * round trips in a row.
+   * Learns what is stored NOW, replacing whatever this instance knew: saveChunk() skips only what this
+   * read (or this process's own saves since) found. Every operation that writes calls it after taking the
+   * repository lock, because an index kept from an earlier operation may name data that a prune (this
+   * process's, the CLI's, another node's) has deleted since, and a snapshot naming it could never be
+   * restored. Format 2 reads the index files (a damaged one is passed to onDamaged when given, and its
+   * blobs then count as not stored; else it rejects); format 1 lists the objects.
    */
-  async refreshIndex(): Promise<void> {
-    const fresh = new Set<string>();
-    const fanOut = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/`);
-    const listOne = async (prefix: string) => {
-      for await (const object of this.destination.list(prefix)) fresh.add(object.name.slice(object.name.lastIndexOf('/') + 1));
-    };
-    const workers = Array.from({ length: INDEX_LISTINGS }, async () => {
-      for (let prefix = fanOut.shift(); prefix !== undefined; prefix = fanOut.shift()) await listOne(prefix);
-    });
-    await Promise.all(workers);
-    this.known = fresh;
+  async refreshIndex(onDamaged?: (name: string, err: Error) => void): Promise<void> {
+    if (this.blobs instanceof PackedBlobs) await this.blobs.loadIndex(onDamaged);
+    else await this.blobs.loadIndex();
   }
 
   /** Called by whatever removes objects (prune), so this instance never trusts an object it knows is gone. */
   forgetObjects(ids: Iterable<string>): void {
-    for (const id of ids) this.known.delete(id);
+    if (this.blobs instanceof LooseObjects) this.blobs.forget(ids);
   }
 
   has(id: string): boolean {
-    return this.known.has(id);
+    return this.blobs.has(id);
   }
 
   contentId(plaintext: Buffer): string {
     return contentId(this.keys, plaintext);
   }
 
+  /** contentId(), computed on the thread pool. */
+  contentIdAsync(plaintext: Buffer): Promise<string> {
+    return contentIdAsync(this.keys, plaintext);
+  }
+
   /** Stores one chunk unless it is already stored. Returns the id and the bytes written (0 when deduplicated). */
   async saveChunk(plaintext: Buffer, id = this.contentId(plaintext)): Promise<{ id: string; written: number }> {
-    if (this.known.has(id)) return { id, written: 0 };
-    this.known.add(id); // claimed before the await so a concurrent save of the same chunk is skipped
-    try {
-      const sealed = await seal(this.keys, id, plaintext);
-      await this.destination.save(objectName(id), sealed);
-      return { id, written: sealed.length };
-    } catch (err) {
-      this.known.delete(id);
-      throw err;
-    }
+    return { id, written: await this.blobs.save(id, plaintext) };
   }
 
   /** Loads, authenticates and checks one chunk against its content address. */
   async loadChunk(id: string): Promise<Buffer> {
-    const plaintext = await open(this.keys, id, await this.destination.load(objectName(id)));
-    if (contentId(this.keys, plaintext) !== id) throw new DecryptError(`object ${id} holds content of another id`);
-    return plaintext;
+    return this.blobs.load(id);
+  }
+
+  /**
+   * Makes every chunk saved so far durable and findable (format 2: the last pack, then the index file of
+   * the packs written). A manifest naming those chunks may be written only after this resolved.
+   */
+  async flush(): Promise<void> {
+    await this.blobs.flush();
   }
 
   async saveSealed(name: string, plaintext: Buffer): Promise<void> {
-    await this.destination.save(name, await seal(this.keys, name, plaintext));
+    await this.destination.save(name, await seal(this.keys, name, plaintext, undefined, this.formatVersion));
   }
 
   async loadSealed(name: string): Promise<Buffer> {

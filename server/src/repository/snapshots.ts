@@ -64,7 +64,8 @@ export interface FilesComponent {
 }
 
 export interface SnapshotManifest {
-  formatVersion: 1;
+  /** The repository format the snapshot was written in: 1 (loose objects) or 2 (packs). */
+  formatVersion: 1 | 2;
   id: string;
   startedAt: string;
   finishedAt: string;

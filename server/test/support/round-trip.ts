@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { compareDatabases, compareTrees } from '../../src/demo/compare';
 import { LocalDestination } from '../../src/destinations/local';
 import { passphraseSecret } from '../../src/repository/keys';
+import { expectValidManifest } from '../../src/repository/manifest-schema.testkit';
 import { Repository } from '../../src/repository/repository';
 import { loadVerification } from '../../src/repository/verifications';
 import { driverFor } from '../../src/sources/drivers';
@@ -37,6 +38,7 @@ export function describeRoundTrip(driver: 'postgres' | 'mysql'): void {
       expect(result.code).toBe(0);
       const { snapshot } = result.json();
       snapshotId = snapshot.id;
+      expectValidManifest(snapshot);
       expect(Object.keys(snapshot.components).sort()).toEqual(['config', 'db', 'files']);
       expect(snapshot.components.db.tables).toEqual(inst.db.tables);
       expect(snapshot.mattermost.version).toBe(inst.db.mattermostVersion);

@@ -1,5 +1,5 @@
 /**
- * withRetries(S3Destination) against s3rver behind a fault-injecting proxy: transient faults (503 SlowDown,
+ * withRetries(S3Destination) against MinIO behind a fault-injecting proxy: transient faults (503 SlowDown,
  * a connection cut mid-upload, slow or lost answers) are retried and the data arrives byte-exact;
  * permanent ones (403) fail on the first request with a message that names the bucket and the fix.
  */
@@ -39,7 +39,7 @@ function open(socketTimeoutMs = 5000) {
   return { destination, retries, prefix };
 }
 
-/** What s3rver itself holds, read around the proxy. */
+/** What the server itself holds, read around the proxy. */
 async function storedBytes(key: string): Promise<Buffer> {
   const client = new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
   const output = await client.send(new GetObjectCommand({ Bucket: 'faults', Key: key }));
@@ -75,7 +75,7 @@ describe('transient faults are retried', () => {
   test('one part of a multipart upload refused with 503: the whole object is sent again', async () => {
     const { destination, retries, prefix } = open();
     proxy.inject({ method: 'PUT', path: /partNumber=2/, status: 503, code: 'ServiceUnavailable' });
-    await expectSavedExactly(destination, prefix, 'snapshots/big', randomBytes(12 * 1024 * 1024));
+    await expectSavedExactly(destination, prefix, 'snapshots/big', randomBytes(22 * 1024 * 1024));
     expect(retries).toHaveLength(1);
     expect(proxy.requests.some((r) => r.method === 'DELETE' && /uploadId=/.test(r.path))).toBe(true); // the failed upload was aborted
   });

@@ -1,16 +1,16 @@
 /**
- * S3 Object Lock, against the scripted server of ./object-lock-server.testkit.ts (s3rver has none):
- * saves carry the mode and retain-until date (locks and preflight probes do not); a bucket without
- * Object Lock, asked for immutability, is refused by init and by preflight before anything is written;
- * prune leaves held objects and manifests in place, says so, and reclaims them once the lock expired.
- * Then against s3rver, which answers the Object Lock call with an error: the same refusal, saying the
- * service does not support Object Lock.
+ * S3 Object Lock, against MinIO (a real S3 server with Object Lock and versioning), reached through the
+ * recording proxy of ./fault-proxy.testkit.ts so that the requests sent can be checked: saves carry the
+ * mode and retain-until date (locks and preflight probes do not); a bucket without Object Lock, asked for
+ * immutability, is refused by init and by preflight before anything is written; prune leaves held objects
+ * and manifests in place, says so, and reclaims them once the retention ended (shortened here with the
+ * governance bypass, as an administrator may).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectRetentionCommand, HeadObjectCommand, PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
 import { initCommand } from '../../cli/commands/init';
 import { MmBackupError } from '../../common/errors';
 import type { Reporter } from '../../common/reporter';
@@ -19,37 +19,76 @@ import { runPrune } from '../../engine/prune';
 import type { MattermostInstallation } from '../../mattermost/types';
 import { newWriteStats, writeBufferBlob } from '../../repository/blobs';
 import { passphraseSecret } from '../../repository/keys';
+import { packName } from '../../repository/pack';
+import type { PackedBlobs } from '../../repository/packed-blobs';
 import { Repository } from '../../repository/repository';
 import { newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../repository/snapshots';
-import { startS3Server } from '../../../test/support/s3';
+import { startS3Server, type S3TestServer } from '../../../test/support/s3';
 import type { Destination } from '../destination';
 import { withRetries } from '../retry';
-import { startObjectLockServer, type ObjectLockTestServer } from './object-lock-server.testkit';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.testkit';
 import { S3Destination } from './s3';
 import { parseS3Url } from './url';
 
-const ENV = { MMBACKUP_S3_ACCESS_KEY_ID: 'scripted', MMBACKUP_S3_SECRET_ACCESS_KEY: 'scripted-secret' };
 const DAY_MS = 86_400_000;
 const secret = passphraseSecret('object lock test passphrase');
-let server: ObjectLockTestServer;
+let minio: S3TestServer;
+let proxy: FaultProxy;
+let client: S3Client;
+let ENV: Record<string, string>;
 let prefixes = 0;
 
 beforeAll(async () => {
-  server = await startObjectLockServer();
-  server.bucket('locked', { objectLock: true });
-  server.bucket('plain', { objectLock: false });
+  minio = await startS3Server();
+  await minio.objectLockBucket('locked');
+  await minio.bucket('plain');
+  proxy = await startFaultProxy(minio.endpoint);
+  ENV = minio.env();
+  client = new S3Client({ region: 'us-east-1', endpoint: minio.endpoint, forcePathStyle: true, credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey } });
 });
-afterAll(() => server?.stop());
-beforeEach(() => void (server.requests.length = 0));
+afterAll(async () => {
+  client?.destroy();
+  await proxy?.stop();
+  await minio?.stop();
+});
+beforeEach(() => void (proxy.requests.length = 0));
+
+const repoUrl = (bucket: string, prefix: string, query: string) => `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(proxy.endpoint)}&region=us-east-1${query ? `&${query}` : ''}`;
 
 function open(bucket: string, query = 'objectLock=governance&lockDays=30'): { destination: Destination; prefix: string } {
   const prefix = `repo-${++prefixes}`;
-  const s3 = new S3Destination(parseS3Url(server.repoUrl(bucket, prefix, query), ENV));
+  const s3 = new S3Destination(parseS3Url(repoUrl(bucket, prefix, query), ENV));
   return { destination: withRetries(s3, { attempts: 2, baseDelayMs: 10 }), prefix };
 }
 
-const puts = () => server.requests.filter((r) => r.method === 'PUT');
+const puts = () => proxy.requests.filter((r) => r.method === 'PUT');
 
+/** The retention MinIO keeps for a key, or undefined when it has none. */
+async function retention(bucket: string, key: string): Promise<{ mode?: string; until?: Date } | undefined> {
+  try {
+    const { Retention } = await client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key }));
+    return { mode: Retention?.Mode, until: Retention?.RetainUntilDate };
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(bucket: string, key: string): Promise<boolean> {
+  return client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+}
+
+/** Lets the governance retention of `keys` end about now (the bypass an administrator has), then waits for it. */
+async function expire(bucket: string, keys: string[]): Promise<void> {
+  const until = new Date(Date.now() + 1500);
+  for (const Key of keys) await client.send(new PutObjectRetentionCommand({ Bucket: bucket, Key, BypassGovernanceRetention: true, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } }));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until.getTime() - Date.now()) + 1100));
+}
+
+async function keys(bucket: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of new S3Destination(parseS3Url(`s3://${bucket}/?endpoint=${encodeURIComponent(minio.endpoint)}&region=us-east-1`, ENV)).list(prefix)) out.push(o.name);
+  return out;
+}
 describe('objectLock and lockDays in the repository URL', () => {
   const parse = (query: string) => parseS3Url(`s3://b/p?endpoint=http://127.0.0.1:1&${query}`, ENV).objectLock;
   test.each([
@@ -78,40 +117,40 @@ describe('objectLock and lockDays in the repository URL', () => {
   });
 });
 
+
 test('every saved object carries the mode and a retain-until date lockDays ahead; locks and probes do not', async () => {
   const { destination, prefix } = open('locked', 'objectLock=compliance&lockDays=30');
   await destination.checkImmutability!();
   const before = Date.now();
-  await destination.save('objects/ab/data', randomBytes(100_000));
+  await destination.save('data/ab/pack', randomBytes(100_000));
   await destination.save('snapshots/0123456789abcdef', Buffer.from('manifest'));
   await destination.save('locks/mine', Buffer.from('{}'), { exclusive: true });
   await destination.save('preflight/probe', randomBytes(64));
-  const objects = server.objects('locked');
-  for (const name of ['objects/ab/data', 'snapshots/0123456789abcdef']) {
-    const stored = objects.get(`${prefix}/${name}`)!;
-    expect(stored.lockMode).toBe('COMPLIANCE');
-    expect(stored.retainUntil!.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
-    expect(stored.retainUntil!.getTime()).toBeLessThanOrEqual(Date.now() + 30 * DAY_MS + 1000);
+  for (const name of ['data/ab/pack', 'snapshots/0123456789abcdef']) {
+    const kept = (await retention('locked', `${prefix}/${name}`))!;
+    expect(kept.mode).toBe('COMPLIANCE');
+    expect(kept.until!.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
+    expect(kept.until!.getTime()).toBeLessThanOrEqual(Date.now() + 30 * DAY_MS + 1000);
   }
-  for (const name of ['locks/mine', 'preflight/probe']) expect(objects.get(`${prefix}/${name}`)).toMatchObject({ lockMode: undefined, retainUntil: undefined });
+  for (const name of ['locks/mine', 'preflight/probe']) expect(await retention('locked', `${prefix}/${name}`)).toBeUndefined();
   // A locked PUT carries a checksum header (S3 requires one) and its body is not aws-chunked framing.
-  const locked = puts().find((r) => r.path.includes('objects/ab/data'))!;
+  const locked = puts().find((r) => r.path.includes('data/ab/pack'))!;
   expect(locked.headers['x-amz-checksum-crc32']).toBeDefined();
   expect(locked.headers['content-encoding']).toBeUndefined();
-  expect(objects.get(`${prefix}/objects/ab/data`)!.body.length).toBe(100_000);
+  expect((await client.send(new HeadObjectCommand({ Bucket: 'locked', Key: `${prefix}/data/ab/pack` }))).ContentLength).toBe(100_000);
   // Locks and probes are removed at once, as they must be.
   await destination.remove('locks/mine');
   await destination.remove('preflight/probe');
-  expect(objects.has(`${prefix}/locks/mine`)).toBe(false);
+  expect(await exists('locked', `${prefix}/locks/mine`)).toBe(false);
 });
 
 test('retainedUntil: the date while held; undefined once expired, for unlocked and for missing objects', async () => {
   const { destination, prefix } = open('locked');
-  await destination.save('objects/cd/x', Buffer.from('x'));
-  expect((await destination.retainedUntil!('objects/cd/x'))!.getTime()).toBeGreaterThan(Date.now() + 29 * DAY_MS);
-  server.objects('locked').get(`${prefix}/objects/cd/x`)!.retainUntil = new Date(Date.now() - 1000);
-  expect(await destination.retainedUntil!('objects/cd/x')).toBeUndefined();
-  expect(await destination.retainedUntil!('objects/cd/missing')).toBeUndefined();
+  await destination.save('data/cd/x', Buffer.from('x'));
+  expect((await destination.retainedUntil!('data/cd/x'))!.getTime()).toBeGreaterThan(Date.now() + 29 * DAY_MS);
+  await expire('locked', [`${prefix}/data/cd/x`]);
+  expect(await destination.retainedUntil!('data/cd/x')).toBeUndefined();
+  expect(await destination.retainedUntil!('data/cd/missing')).toBeUndefined();
   await destination.save('locks/l', Buffer.from('l'));
   expect(await destination.retainedUntil!('locks/l')).toBeUndefined();
 });
@@ -119,9 +158,9 @@ test('retainedUntil: the date while held; undefined once expired, for unlocked a
 test('no objectLock in the URL: nothing is checked and nothing locked', async () => {
   const { destination, prefix } = open('plain', '');
   await destination.checkImmutability!();
-  expect(server.requests).toEqual([]);
-  await destination.save('objects/ef/y', Buffer.from('y'));
-  expect(server.objects('plain').get(`${prefix}/objects/ef/y`)!.lockMode).toBeUndefined();
+  expect(proxy.requests).toEqual([]);
+  await destination.save('data/ef/y', Buffer.from('y'));
+  expect(await retention('plain', `${prefix}/data/ef/y`)).toBeUndefined();
 });
 
 describe('a bucket without Object Lock, asked for immutability', () => {
@@ -136,66 +175,46 @@ describe('a bucket without Object Lock, asked for immutability', () => {
   }
 
   test('init refuses before writing anything', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-objectlock-'));
-    const passphraseFile = path.join(dir, 'passphrase');
-    await fs.writeFile(passphraseFile, 'object lock test passphrase\n');
+    const passphraseFile = await passphraseFileIn(os.tmpdir());
     const saved = { ...process.env };
     Object.assign(process.env, ENV);
     try {
-      const err = await initCommand({ repo: server.repoUrl('plain', 'init-refused', 'objectLock=governance&lockDays=7'), passphraseFile }).catch((e) => e);
+      const err = await initCommand({ repo: repoUrl('plain', 'init-refused', 'objectLock=governance&lockDays=7'), passphraseFile }).catch((e) => e);
       expectRefusal(err, /the bucket "plain" .* has no Object Lock configuration/);
     } finally {
       process.env = saved;
-      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(path.dirname(passphraseFile), { recursive: true, force: true });
     }
     expect(puts()).toEqual([]);
-    expect([...server.objects('plain').keys()].filter((k) => k.startsWith('init-refused/'))).toEqual([]);
+    expect(await keys('plain', 'init-refused/')).toEqual([]);
   });
 
   test('preflight refuses before its probe or any backup object is written', async () => {
     // A repository made without objectLock, then opened with it: as an admin adding it to the URL later.
     const { destination: unlocked, prefix } = open('plain', '');
     await Repository.init(unlocked, secret);
-    const s3 = new S3Destination(parseS3Url(server.repoUrl('plain', prefix, 'objectLock=governance&lockDays=7'), ENV));
+    const s3 = new S3Destination(parseS3Url(repoUrl('plain', prefix, 'objectLock=governance&lockDays=7'), ENV));
     const repository = await Repository.open(withRetries(s3), secret);
-    server.requests.length = 0;
+    proxy.requests.length = 0;
     const err = await preflight(repository, {} as MattermostInstallation, [], [], silentWarnings([])).catch((e) => e);
     expectRefusal(err, /has no Object Lock configuration/);
     expect(puts()).toEqual([]);
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /plain/?object-lock=']);
-  });
-
-  test('s3rver, which has no Object Lock: refused, saying the service does not support it', async () => {
-    const s3rver = await startS3Server();
-    try {
-      await s3rver.bucket('nolock');
-      const saved = { ...process.env };
-      Object.assign(process.env, s3rver.env());
-      const err = await initCommand({ repo: `${s3rver.repoUrl('nolock', 'prod')}&objectLock=governance&lockDays=7`, passphraseFile: await passphraseFileIn(os.tmpdir()) })
-        .catch((e) => e)
-        .finally(() => void (process.env = saved));
-      expectRefusal(err, /the bucket "nolock" .* is on an S3 service that does not support Object Lock \(GetObjectLockConfiguration: \w* ?HTTP (501|405)\)/);
-      const client = new S3Client({ region: 'us-east-1', endpoint: s3rver.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3rver.accessKeyId, secretAccessKey: s3rver.secretAccessKey } });
-      expect((await client.send(new ListObjectsV2Command({ Bucket: 'nolock' }))).KeyCount ?? 0).toBe(0);
-    } finally {
-      await s3rver.stop();
-    }
+    expect(proxy.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /plain/?object-lock=']);
   });
 });
 
 describe('prune and Object Lock', () => {
-  test('held objects and manifests are left and reported; once expired, a later prune reclaims them', async () => {
+  test('format 1: held objects and manifests are left and reported; once expired, a later prune reclaims them', async () => {
     const { destination, prefix } = open('locked');
-    const repository = await Repository.init(destination, secret);
+    const repository = await Repository.init(destination, secret, { formatVersion: 1 });
     const older = await emptySnapshot(repository, 2);
     const newer = await emptySnapshot(repository, 1);
     const stats = newWriteStats();
     const [held] = (await writeBufferBlob(repository, randomBytes(4000), stats)).chunks;
     const [expired] = (await writeBufferBlob(repository, randomBytes(4000), stats)).chunks;
-    const objects = server.objects('locked');
     const key = (id: string) => `${prefix}/objects/${id.slice(0, 2)}/${id}`;
-    objects.get(key(expired))!.retainUntil = new Date(Date.now() - 1000);
-    server.requests.length = 0;
+    await expire('locked', [key(expired)]);
+    proxy.requests.length = 0;
 
     const warnings: string[] = [];
     const report = await runPrune(repository, { last: 1 }, { reporter: silentWarnings(warnings) });
@@ -204,18 +223,56 @@ describe('prune and Object Lock', () => {
     expect(report.objects.reclaimed).toBe(1);
     expect(report.heldByObjectLock).toMatchObject({ objects: 1, bytes: expect.any(Number) });
     expect(warnings).toContainEqual(expect.stringMatching(/^1 object\(s\) \(.* MiB\) held by Object Lock until \d{4}-\d\d-\d\d were left in place; a later prune will reclaim them$/));
-    expect(objects.has(key(held)) && !objects.has(key(expired))).toBe(true);
+    expect((await exists('locked', key(held))) && !(await exists('locked', key(expired)))).toBe(true);
     // No delete was even tried on what is held; the prune's own lock was released.
-    const deletes = server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    const deletes = proxy.requests.filter((r) => r.method === 'DELETE' || r.path.includes('?delete')).map((r) => r.path);
     expect(deletes.some((p) => p.includes(held) || p.includes(older.id))).toBe(false);
-    expect([...objects.keys()].filter((k) => k.startsWith(`${prefix}/locks/`))).toEqual([]);
+    expect(await keys('locked', `${prefix}/locks/`)).toEqual([]);
 
-    for (const object of objects.values()) object.retainUntil = new Date(Date.now() - 1000);
+    await expire('locked', [key(held), `${prefix}/snapshots/${older.id}`, `${prefix}/snapshots/${newer.id}`]);
     const later = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
     expect(later.removed.map((r) => r.id)).toEqual([older.id]);
     expect(later.heldByObjectLock.objects).toBe(0);
-    expect(objects.has(key(held)) || objects.has(`${prefix}/snapshots/${older.id}`)).toBe(false);
-    expect(objects.has(`${prefix}/snapshots/${newer.id}`)).toBe(true);
+    expect((await exists('locked', key(held))) || (await exists('locked', `${prefix}/snapshots/${older.id}`))).toBe(false);
+    expect(await exists('locked', `${prefix}/snapshots/${newer.id}`)).toBe(true);
+  });
+
+  test('format 2: a held pack is neither deleted nor repacked; held index files stay but are superseded; later all is reclaimed', async () => {
+    const { destination, prefix } = open('locked');
+    const repository = await Repository.init(destination, secret);
+    const older = await emptySnapshot(repository, 2);
+    const newer = await emptySnapshot(repository, 1);
+    const packOf = async (data: Buffer) => {
+      const [id] = (await writeBufferBlob(repository, data, newWriteStats())).chunks;
+      await repository.flush();
+      return `${prefix}/${packName((repository.blobs as PackedBlobs).index.lookup(id)!.pack.id)}`;
+    };
+    const held = await packOf(randomBytes(4000));
+    const expired = await packOf(randomBytes(4000));
+    await expire('locked', [expired]);
+    const indexFiles = async () => (await keys('locked', `${prefix}/index/`)).map((n) => n);
+    const oldIndexes = await indexFiles();
+    expect(oldIndexes).toHaveLength(2);
+
+    const report = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
+    expect(report.removed).toEqual([]); // the older manifest is held
+    expect(report.objects.reclaimed).toBe(1);
+    expect(report.heldByObjectLock.objects).toBe(1 + 2); // the held pack and both old index files
+    expect((await exists('locked', held)) && !(await exists('locked', expired))).toBe(true);
+    // The old index files are still there (held) but superseded: a reader does not see the held pack any more.
+    expect(await indexFiles()).toEqual(expect.arrayContaining(oldIndexes));
+    const reader = await Repository.open(destination, secret);
+    await reader.refreshIndex();
+    expect((reader.blobs as PackedBlobs).index.packs.size).toBe(0);
+
+    const everything = (await keys('locked', `${prefix}/`)).filter((k) => !k.includes('/locks/'));
+    await expire('locked', everything);
+    const later = await runPrune(repository, { last: 1 }, { reporter: silentWarnings([]) });
+    expect(later.removed.map((r) => r.id)).toEqual([older.id]);
+    expect(later.heldByObjectLock.objects).toBe(0);
+    expect(await exists('locked', held)).toBe(false);
+    expect((await indexFiles()).filter((k) => oldIndexes.includes(k))).toEqual([]);
+    expect(await exists('locked', `${prefix}/snapshots/${newer.id}`)).toBe(true);
   });
 });
 

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -33,7 +34,7 @@ import type { Destination, StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
-import { partSizeFor } from './parts';
+import { partSizeFor, SINGLE_PUT_MAX } from './parts';
 import { describeS3Location, type S3Location } from './url';
 
 export interface S3DestinationOptions {
@@ -44,6 +45,9 @@ export interface S3DestinationOptions {
   /** Give up connecting after this long (default 10 s). */
   connectionTimeoutMs?: number;
 }
+
+/** S3 deletes at most 1,000 keys per DeleteObjects request. */
+export const DELETE_BATCH = 1000;
 
 type Operation = 'save' | 'load' | 'stat' | 'list' | 'remove';
 
@@ -123,6 +127,23 @@ export class S3Destination implements Destination {
     }
   }
 
+  /**
+   * DeleteObjects, 1,000 keys a request (S3's limit). Keys reported as not found are fine; any other
+   * per-key error fails the call naming the first key and its code.
+   */
+  async removeMany(names: string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += DELETE_BATCH) {
+      const batch = names.slice(i, i + DELETE_BATCH);
+      const answer = await this.call('remove', `${batch.length} objects from ${batch[0]}`, () =>
+        this.s3().send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((name) => ({ Key: this.key(name) })), Quiet: true } })),
+      );
+      const failed = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw s3Error(Object.assign(new Error(`${failed[0].Code}: ${failed[0].Message}`), { name: failed[0].Code }), this.context('remove', failed[0].Key?.slice(this.target.prefix.length) ?? batch[0]));
+      }
+    }
+  }
+
   /** Exit 2 before anything is written when the URL asks for Object Lock and the bucket cannot give it. */
   async checkImmutability(): Promise<void> {
     if (this.target.objectLock) await requireObjectLock(this.bucketTarget(), this.target.objectLock);
@@ -176,14 +197,15 @@ export class S3Destination implements Destination {
     }
   }
 
-  /** One PUT for objects up to the part size, else a multipart upload with `queueSize` parts in flight. */
+  /** One PUT for objects up to SINGLE_PUT_MAX, else a multipart upload with `queueSize` parts in flight. */
   private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const lock = objectLockParams(this.target.objectLock, name);
     const upload = new Upload({
       client: this.s3(),
       params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock },
       queueSize: this.options.queueSize ?? 4,
-      partSize: partSizeFor(data.length),
+      // One PUT up to SINGLE_PUT_MAX (lib-storage sends a body that fits in one part as a plain PutObject).
+      partSize: Math.max(partSizeFor(data.length), Math.min(data.length, SINGLE_PUT_MAX)),
       // lib-storage's own abort replaces the upload's error with the abort's when that fails too (s3rver
       // has no AbortMultipartUpload): abort here, best effort, and report the failure that matters.
       leavePartsOnError: true,

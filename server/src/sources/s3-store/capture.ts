@@ -7,6 +7,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import type { Reporter } from '../../common/reporter';
+import { OrderedWindow } from '../../destinations/sema';
 import { writeBlob, type WriteStats } from '../../repository/blobs';
 import type { Repository } from '../../repository/repository';
 import type { TreeRoot } from '../../repository/snapshots';
@@ -15,6 +16,9 @@ import { describeStore, keyPrefix, storeClient, type S3Store } from './client';
 import { storeError } from './errors';
 
 const STEP = 'files-s3';
+
+/** Objects of the Mattermost bucket downloaded (capture) or uploaded (restore) at once. */
+export const STORE_CONNECTIONS = 8;
 
 /** Every object under the prefix, page by page. */
 export async function* listStore(store: S3Store): AsyncGenerator<_Object> {
@@ -34,33 +38,42 @@ export async function* listStore(store: S3Store): AsyncGenerator<_Object> {
   }
 }
 
+/**
+ * Objects are captured as many at once as the file store's pool allows (STORE_CONNECTIONS), started in
+ * listing order and written to the listing in that order.
+ */
 async function* captureEntries(repository: Repository, store: S3Store, parent: ParentIndex, stats: WriteStats, counters: StoreCounters, reporter: Reporter): AsyncGenerator<string> {
   const client = storeClient(store);
   const prefix = keyPrefix(store);
+  const window = new OrderedWindow<TreeEntry>(STORE_CONNECTIONS);
+  const capture = async (object: _Object): Promise<TreeEntry> => {
+    const rel = object.Key!.slice(prefix.length);
+    const size = object.Size ?? 0;
+    const etag = object.ETag ?? '';
+    counters.files++;
+    counters.bytes += size;
+    const previous = parent.get(rel);
+    let blob;
+    if (previous && previous.s === size && previous.e === etag && etag && previous.b.chunks.every((id) => repository.has(id))) {
+      counters.unchanged++;
+      stats.chunksReused += previous.b.chunks.length;
+      reporter.bytes(size);
+      blob = previous.b;
+    } else {
+      const got = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: object.Key })).catch((err) => {
+        throw storeError(STEP, store, err);
+      });
+      blob = await writeBlob(repository, got.Body as Readable, stats, (n) => reporter.bytes(n));
+      counters.downloaded++;
+    }
+    return { p: rel, t: 'f', m: 0o644, mt: object.LastModified?.getTime() ?? 0, s: size, e: etag, b: blob };
+  };
   try {
     for await (const object of listStore(store)) {
-      const rel = object.Key!.slice(prefix.length);
-      const size = object.Size ?? 0;
-      const etag = object.ETag ?? '';
-      counters.files++;
-      counters.bytes += size;
-      const previous = parent.get(rel);
-      let blob;
-      if (previous && previous.s === size && previous.e === etag && etag && previous.b.chunks.every((id) => repository.has(id))) {
-        counters.unchanged++;
-        stats.chunksReused += previous.b.chunks.length;
-        reporter.bytes(size);
-        blob = previous.b;
-      } else {
-        const got = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: object.Key })).catch((err) => {
-          throw storeError(STEP, store, err);
-        });
-        blob = await writeBlob(repository, got.Body as Readable, stats, (n) => reporter.bytes(n));
-        counters.downloaded++;
-      }
-      const entry: TreeEntry = { p: rel, t: 'f', m: 0o644, mt: object.LastModified?.getTime() ?? 0, s: size, e: etag, b: blob };
-      yield treeLine(entry);
+      const ready = await window.push(capture(object));
+      if (ready) yield treeLine(ready.value);
     }
+    for await (const entry of window.drain()) yield treeLine(entry);
   } finally {
     client.destroy();
   }

@@ -9,10 +9,11 @@ import type { Reporter } from '../../common/reporter';
 import { readBlob } from '../../repository/blobs';
 import type { Repository } from '../../repository/repository';
 import type { TreeRoot } from '../../repository/snapshots';
-import { readTree } from '../../engine/tree';
+import { readTree, type TreeEntry } from '../../engine/tree';
+import { forEachLimited } from '../../destinations/sema';
 import { keyPrefix, storeClient, type S3Store } from './client';
 import { storeError } from './errors';
-import { listStore } from './capture';
+import { listStore, STORE_CONNECTIONS } from './capture';
 
 const STEP = 'restore-files-s3';
 const MIN_PART = 5 * 1024 * 1024;
@@ -22,20 +23,23 @@ export function partSizeFor(size: number): number {
   return Math.max(MIN_PART, Math.ceil(size / 10_000));
 }
 
+/** Files are uploaded STORE_CONNECTIONS at once, each a multipart upload with a few parts in flight. */
 export async function restoreS3Store(repository: Repository, root: TreeRoot, store: S3Store, reporter: Reporter): Promise<void> {
   const client = storeClient(store);
   const prefix = keyPrefix(store);
+  const upload = async (entry: Extract<TreeEntry, { t: 'f' }>) => {
+    const transfer = new Upload({ client, queueSize: 2, partSize: partSizeFor(entry.s), params: { Bucket: store.bucket, Key: prefix + entry.p, Body: readBlob(repository, entry.b) } });
+    await transfer.done().catch((err) => {
+      throw storeError(STEP, store, err);
+    });
+    const head = await client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: prefix + entry.p }));
+    if (head.ContentLength !== entry.s) throw storeError(STEP, store, new Error(`${entry.p} was stored with ${head.ContentLength} bytes, expected ${entry.s}`));
+    reporter.bytes(entry.s);
+  };
   try {
-    for await (const entry of readTree(repository, root.tree)) {
-      if (entry.t !== 'f') continue;
-      const upload = new Upload({ client, queueSize: 4, partSize: partSizeFor(entry.s), params: { Bucket: store.bucket, Key: prefix + entry.p, Body: readBlob(repository, entry.b) } });
-      await upload.done().catch((err) => {
-        throw storeError(STEP, store, err);
-      });
-      const head = await client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: prefix + entry.p }));
-      if (head.ContentLength !== entry.s) throw storeError(STEP, store, new Error(`${entry.p} was stored with ${head.ContentLength} bytes, expected ${entry.s}`));
-      reporter.bytes(entry.s);
-    }
+    await forEachLimited(readTree(repository, root.tree), STORE_CONNECTIONS, async (entry) => {
+      if (entry.t === 'f') await upload(entry);
+    });
   } finally {
     client.destroy();
   }

@@ -1,0 +1,106 @@
+/**
+ * Pack files (format 2): many sealed blobs in one stored object of a few MiB, so 100,000 small attachments
+ * are a few hundred objects, not 100,000, and object sizes no longer tell file sizes.
+ *
+ *   blob 1 | blob 2 | ... | blob n | header | header length (uint32, little-endian)
+ *
+ * - Each blob is sealed on its own (./crypto.ts, layout 2, associated data: the blob id), so a reader can
+ *   fetch one blob with a ranged read and authenticate it alone.
+ * - The header is sealed (associated data "pack-header") and lists every blob: [id, offset, length]. It
+ *   makes a pack self-describing: the index can be rebuilt from the packs, and verify checks that the
+ *   index and the pack agree.
+ * - The pack's id, and so its name data/<xx>/<id>, is HMAC-SHA256 under the id key of every byte of the
+ *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
+ *   truncated or with any byte changed no longer matches its name.
+ */
+import { createHmac } from 'node:crypto';
+import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
+
+/** Where a blob lies in its pack. */
+export interface PackedBlob {
+  id: string;
+  offset: number;
+  length: number;
+}
+
+export const PACK_HEADER_NAME = 'pack-header';
+const LENGTH_BYTES = 4;
+
+export function packName(id: string): string {
+  return `data/${id.slice(0, 2)}/${id}`;
+}
+
+export const PACK_NAME = /^data\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
+
+/** The id a pack's bytes must have: HMAC-SHA256 under the id key, hex (computed on the thread pool). */
+export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
+  return contentIdAsync(keys, bytes);
+}
+
+/** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
+export class PackBuilder {
+  readonly blobs: PackedBlob[] = [];
+  private parts: Buffer[] = [];
+  size = 0;
+
+  /** Appends one sealed blob (whole, or as the parts sealParts() gives) and returns where it lies. */
+  add(id: string, sealed: Buffer | Buffer[]): PackedBlob {
+    const parts = Array.isArray(sealed) ? sealed : [sealed];
+    const length = parts.reduce((sum, p) => sum + p.length, 0);
+    const blob = { id, offset: this.size, length };
+    this.parts.push(...parts);
+    this.blobs.push(blob);
+    this.size += length;
+    return blob;
+  }
+
+  /** The sealed bytes of a blob added here, for reads before the pack is stored. */
+  sealedAt(index: number): Buffer {
+    if (this.stored) return this.stored.subarray(this.blobs[index].offset, this.blobs[index].offset + this.blobs[index].length);
+    let at = 0;
+    let offset = 0;
+    // Parts are in blob order; find the ones of blob `index` by offset.
+    while (offset < this.blobs[index].offset) offset += this.parts[at++].length;
+    const parts: Buffer[] = [];
+    for (let length = 0; length < this.blobs[index].length; length += this.parts[at].length, at++) parts.push(this.parts[at]);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** The pack's bytes once finish() made them. */
+  private stored?: Buffer;
+
+  async finish(keys: MasterKeys): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
+    const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
+    const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
+    const length = Buffer.alloc(LENGTH_BYTES);
+    length.writeUInt32LE(header.length);
+    const parts = [...this.parts, header, length];
+    // Hashed part by part here rather than on the thread pool, which would take a copy of the whole pack.
+    const hmac = createHmac('sha256', keys.id);
+    for (const part of parts) hmac.update(part);
+    const bytes = Buffer.concat(parts);
+    // Reads before the pack is stored now see views into the pack's bytes: the blobs are not held twice.
+    this.stored = bytes;
+    this.parts = [];
+    return { id: hmac.digest('hex'), bytes, blobs: this.blobs };
+  }
+}
+
+/**
+ * Checks a whole pack against its id and reads its header: the blobs it holds. Throws a DecryptError that
+ * says what is wrong (modified bytes, a damaged header, blobs outside the pack).
+ */
+export async function readPack(keys: MasterKeys, id: string, bytes: Buffer): Promise<PackedBlob[]> {
+  const name = packName(id);
+  if ((await packId(keys, bytes)) !== id) throw new DecryptError(`${name} does not match its id: ${bytes.length} bytes, modified or damaged (or truncated)`);
+  if (bytes.length < LENGTH_BYTES) throw new DecryptError(`${name} is too short to be a pack`);
+  const headerLength = bytes.readUInt32LE(bytes.length - LENGTH_BYTES);
+  const headerStart = bytes.length - LENGTH_BYTES - headerLength;
+  if (headerStart < 0) throw new DecryptError(`${name} has a header length of ${headerLength} bytes, more than the pack holds`);
+  const table = JSON.parse((await open(keys, PACK_HEADER_NAME, bytes.subarray(headerStart, bytes.length - LENGTH_BYTES))).toString()) as Array<[string, number, number]>;
+  const blobs = table.map(([blobId, offset, length]) => ({ id: blobId, offset, length }));
+  for (const blob of blobs) {
+    if (blob.offset < 0 || blob.offset + blob.length > headerStart) throw new DecryptError(`${name} lists blob ${blob.id} outside its data`);
+  }
+  return blobs;
+}

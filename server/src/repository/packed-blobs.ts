@@ -1,0 +1,182 @@
+/**
+ * Blob storage of a format-2 repository: blobs go into pack files (./pack.ts) of about `packSize` bytes,
+ * and the packs into index files (./blob-index.ts). What is stored is known from the index files alone:
+ * no listing of the data.
+ *
+ * Writing: save() seals a blob and appends it to the pack being filled; a full pack is stored (at most
+ * PACK_UPLOADS at once, which bounds memory to a few packs) and its blobs enter the in-memory index;
+ * every PACKS_PER_INDEX packs, and at flush(), an index file names the packs stored since the last one.
+ * A blob is only ever in a snapshot after flush() resolved: packs first, then their index, then (the
+ * caller's job) the manifest. A run killed before its index leaves packs no index names, which prune
+ * reclaims; one killed before its manifest leaves indexed blobs no snapshot names, which prune reclaims.
+ */
+import type { Destination } from '../destinations/destination';
+import { Semaphore } from '../destinations/sema';
+import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
+import { contentIdAsync, DecryptError, open, sealParts, type MasterKeys } from './crypto';
+import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
+
+/** Default target size of a pack. */
+export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
+/** Packs being stored at once: each is held whole until stored. */
+const PACK_UPLOADS = 2;
+/** Packs named per index file written during a backup (so a killed run loses little). */
+const PACKS_PER_INDEX = 64;
+
+export class BlobNotIndexedError extends Error {}
+
+export class PackedBlobs {
+  index = new BlobIndex();
+  /** The first index load, shared by every caller that needs it before loadIndex() was called. */
+  private loading?: Promise<void>;
+  private current = new PackBuilder();
+  /** Blobs this process saved or is saving that no index file names yet: id -> where to read it meanwhile. */
+  private readonly pending = new Map<string, { pack: PackBuilder; at: number }>();
+  private readonly unindexed: IndexedPack[] = [];
+  private readonly uploads = new Semaphore(PACK_UPLOADS);
+  private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Awaited right before each index file is written (a writer sets its lock's check()): an index file
+   * makes packs visible, and one written after the lock was lost could name packs a prune that took over
+   * has deleted as unindexed.
+   */
+  beforeIndexWrite?: () => Promise<void>;
+
+  constructor(
+    private readonly destination: Destination,
+    private readonly keys: MasterKeys,
+    private readonly packSize: number,
+    private readonly openSealed: (name: string) => Promise<Buffer>,
+    private readonly saveSealed: (name: string, plaintext: Buffer) => Promise<void>,
+  ) {}
+
+  /**
+   * Reads the index files afresh (a writer calls this under the repository lock, so what another process
+   * added or pruned meanwhile is seen). Whatever this process had not flushed is forgotten: an operation
+   * that failed before its flush leaves nothing it could wrongly count as stored.
+   */
+  async loadIndex(onDamaged?: DamagedIndex): Promise<void> {
+    const index = await loadBlobIndex(this.destination, this.openSealed, onDamaged);
+    this.index = index;
+    this.current = new PackBuilder();
+    this.pending.clear();
+    this.unindexed.length = 0;
+    this.loading ??= Promise.resolve();
+  }
+
+  private ensureLoaded(): Promise<void> {
+    this.loading ??= this.loadIndex();
+    return this.loading;
+  }
+
+  has(id: string): boolean {
+    return this.index.has(id) || this.pending.has(id);
+  }
+
+  /** Stores one blob unless it is stored. Returns the sealed bytes added (0 when deduplicated). */
+  async save(id: string, plaintext: Buffer, level?: number): Promise<number> {
+    await this.ensureLoaded();
+    if (this.has(id)) return 0;
+    const sealed = await sealParts(this.keys, id, plaintext, level, 2);
+    if (this.has(id)) return 0; // a concurrent save of the same blob won while this one was sealing
+    const pack = this.current;
+    pack.add(id, sealed);
+    this.pending.set(id, { pack, at: pack.blobs.length - 1 });
+    if (pack.size >= this.packSize) await this.storePack();
+    return sealed[0].length + sealed[1].length;
+  }
+
+  /** Stores the pack being filled, if it holds anything; resolves once stored (and indexed in memory). */
+  private async storePack(): Promise<void> {
+    const pack = this.current;
+    if (pack.blobs.length === 0) return;
+    this.current = new PackBuilder();
+    const storing = this.uploads.run(async () => {
+      const { id, bytes, blobs } = await pack.finish(this.keys);
+      await this.destination.save(packName(id), bytes);
+      const indexed: IndexedPack = { id, size: bytes.length, blobs };
+      this.index.addPack(indexed);
+      this.unindexed.push(indexed);
+      for (const blob of blobs) this.pending.delete(blob.id);
+    });
+    const tracked = storing.catch((err) => {
+      for (const blob of pack.blobs) this.pending.delete(blob.id); // not stored: must be saved again
+      throw err;
+    });
+    const settled = tracked.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    await tracked;
+    if (this.unindexed.length >= PACKS_PER_INDEX) await this.writeIndex();
+  }
+
+  private async writeIndex(): Promise<void> {
+    if (this.unindexed.length === 0) return;
+    await this.beforeIndexWrite?.();
+    const packs = this.unindexed.splice(0);
+    const name = newIndexName();
+    try {
+      await this.saveSealed(name, encodeIndexFile(packs));
+    } catch (err) {
+      this.unindexed.unshift(...packs);
+      throw err;
+    }
+    this.index.files.push(name);
+  }
+
+  /** Stores the last pack, waits for every pack in flight, and writes the index file of what was stored. */
+  async flush(): Promise<void> {
+    await this.storePack();
+    await Promise.all([...this.inFlight]);
+    if (this.pending.size > 0) throw new Error(`${this.pending.size} blob(s) could not be stored in a pack`);
+    await this.writeIndex();
+  }
+
+  /** Loads, authenticates and checks one blob against its content address. */
+  async load(id: string, retried = false): Promise<Buffer> {
+    const waiting = this.pending.get(id);
+    if (waiting) return this.check(id, await open(this.keys, id, waiting.pack.sealedAt(waiting.at)));
+    await this.ensureLoaded();
+    const where = this.index.lookup(id);
+    if (!where) throw new BlobNotIndexedError(`blob ${id} is in no index file of the repository`);
+    const name = packName(where.pack.id);
+    let sealed: Buffer;
+    try {
+      sealed = await this.destination.load(name, { offset: where.offset, length: where.length });
+    } catch (err) {
+      // A prune in another process may have repacked it: an index read now says where it went.
+      if (!this.destination.isNotFound(err) || retried || this.pending.size > 0 || this.unindexed.length > 0 || this.inFlight.size > 0) throw err;
+      await this.loadIndex();
+      return this.load(id, true);
+    }
+    try {
+      return await this.check(id, await open(this.keys, id, sealed));
+    } catch (err) {
+      if (err instanceof DecryptError) throw new DecryptError(`blob ${id} at offset ${where.offset} of ${name}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Opens a blob from sealed bytes already read (a whole pack read at once), checked against its id. */
+  async openBlob(id: string, sealed: Buffer): Promise<Buffer> {
+    return this.check(id, await open(this.keys, id, sealed));
+  }
+
+  /** Seals the header of a pack built elsewhere (prune's repacking) and gives its bytes and id. */
+  finishPack(pack: PackBuilder): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
+    return pack.finish(this.keys);
+  }
+
+  /** Checks a whole pack against its id and returns its header's blob list (./pack.ts readPack). */
+  readPack(id: string, bytes: Buffer): Promise<PackedBlob[]> {
+    return readPack(this.keys, id, bytes);
+  }
+
+  private async check(id: string, plaintext: Buffer): Promise<Buffer> {
+    if ((await contentIdAsync(this.keys, plaintext)) !== id) throw new DecryptError(`blob ${id} holds content of another id`);
+    return plaintext;
+  }
+}
