@@ -1,6 +1,6 @@
 /**
  * "A snapshot is never written after a failed upload", end to end: real backups by the built CLI into an
- * s3:// repository on s3rver, through the fault proxy (../src/destinations/s3/fault-proxy.testkit.ts).
+ * s3:// repository on MinIO, through the fault proxy (../src/destinations/s3/fault-proxy.testkit.ts).
  * - Uploads refused for good (403) after a few objects: the backup fails with the bucket and the fix named,
  *   and the bucket itself, listed around the proxy and mmbackup, holds no manifest of that run; the
  *   earlier snapshot is byte for byte as it was and still verifies.
@@ -44,7 +44,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy(s3.endpoint);
   inst = await createInstallation('postgres', { posts: 60 });
   args = inst.args.map((a) => (a === inst.repo ? s3.repoUrl(BUCKET, 'prod', proxy.endpoint) : a));
-  // Straight to s3rver, around the proxy and mmbackup: what the bucket really holds.
+  // Straight to MinIO, around the proxy and mmbackup: what the bucket really holds.
   client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   expect((await runCli([...args, 'init'], s3.env())).code).toBe(0);
   const first = await runCli([...args, '--json', 'backup'], s3.env());

@@ -1,5 +1,5 @@
 /**
- * A Mattermost whose file store is an S3 bucket (FileSettings.DriverName = amazons3), on s3rver: backed
+ * A Mattermost whose file store is an S3 bucket (FileSettings.DriverName = amazons3), on MinIO: backed
  * up incrementally (unchanged objects are not downloaded again), restored into another bucket
  * byte-identical, and restored into a local directory with config.json switched to the local driver.
  */

@@ -1,6 +1,6 @@
 /**
  * An S3 repository end to end through the built CLI, as an admin would use it: init, backup, list,
- * verify --read-data and restore onto new targets, against s3rver on 127.0.0.1 with the credentials in
+ * verify --read-data and restore onto new targets, against MinIO on 127.0.0.1 with the credentials in
  * MMBACKUP_S3_*; then the two classic mistakes (a wrong secret, a missing bucket) failing with exit 2 and
  * a message that names the bucket and the fix. The secret key never appears in any output.
  */

@@ -1,6 +1,6 @@
 /**
  * Destinations and their connection test against real storage: local repositories in temp dirs, a
- * read-only file system (tmpfs remounted read-only: root writes anywhere else), s3rver for a missing and an
+ * read-only file system (tmpfs remounted read-only: root writes anywhere else), MinIO for a missing and an
  * empty bucket, and a server that never answers. No answer may carry a credential.
  */
 import { execFileSync } from 'node:child_process';

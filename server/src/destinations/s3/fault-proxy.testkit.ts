@@ -1,6 +1,6 @@
 /**
  * A fault-injecting HTTP proxy on 127.0.0.1 for tests: it passes requests through to a real S3 server
- * (s3rver) and, when scripted, misbehaves the way networks and S3 do - an error status, a connection cut
+ * (MinIO in the tests) and, when scripted, misbehaves the way networks and S3 do - an error status, a connection cut
  * mid-upload, a slow answer, an answer lost after the write landed, a size reported other than stored.
  * Every request that reaches it is recorded, so a test can count what a client sent.
  */
