@@ -15,7 +15,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as http from 'node:http';
 import { PROTOCOL } from '@backup-dr/wire';
-import { registerSecret } from '../common/redact';
 import type { Requester } from './core';
 import { HttpError } from './respond';
 
@@ -33,8 +32,9 @@ export function requirePlugin(req: http.IncomingMessage, secret: SecretSource): 
     throw new HttpError(503, PROTOCOL.errors.noSecret, 'the bridge has no plugin secret yet, so it cannot tell the plugin from anyone else',
       'enable the Backup & DR plugin in the System Console (it generates the secret, which the bridge reads from Mattermost\'s config within a minute), or set MMBACKUP_BRIDGE_SECRET in the bridge\'s environment file to the plugin\'s BridgeSecret');
   }
+  // What a caller sends is not registered with redact(): an unauthenticated caller could grow that set without
+  // bound, or blank out any word in the logs. The bridge's own secret is registered where it is read.
   const sent = header(req, SECRET_HEADER);
-  registerSecret(sent);
   if (!sent || !safeEqual(sent, expected)) {
     throw new HttpError(401, PROTOCOL.errors.secretMismatch, `the ${PROTOCOL.headers.secret} header is ${sent ? 'not the bridge\'s secret' : 'missing'}`,
       'the plugin and the bridge must share the plugin setting BridgeSecret: check MMBACKUP_BRIDGE_SECRET in the bridge\'s environment (remove it to use the plugin\'s), or that the bridge reads the same Mattermost config as the plugin');
