@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { requireBuild, runCli } from './support/cli';
-import { createInstallation, type TestInstallation } from './support/installation';
+import { createInstallation, PASSPHRASE, type TestInstallation } from './support/installation';
+import { LocalDestination } from '../src/destinations/local';
+import { Repository } from '../src/repository/repository';
 
 let inst: TestInstallation;
 let snapshotId: string;
@@ -78,6 +80,17 @@ test('init twice on one repository is refused without harm', async () => {
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/already exists/);
   expect((await runCli([...inst.args, 'list'])).code).toBe(0);
+});
+
+test('init --pack-size sets the target pack size the repository records; an unusable size is bad usage', async () => {
+  const repo = path.join(inst.root, 'packed-repo');
+  const args = ['--repo', repo, '--passphrase-file', inst.passphraseFile];
+  const bad = await runCli([...args, 'init', '--pack-size', '0.5']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--pack-size 0\.5 is not a whole number of MiB from 1 to 64/);
+  expect((await runCli([...args, 'init', '--pack-size', '2'])).code).toBe(0);
+  const repository = await Repository.open(new LocalDestination(repo), { kind: 'passphrase', value: PASSPHRASE });
+  expect(repository.config.packSize).toBe(2 * 1024 * 1024);
 });
 
 test('init without a key option generates a 0600 key file and says to keep it off the host', async () => {

@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { backupCommand } from './commands/backup';
 import { copyCommand } from './commands/copy';
 import { demoCommand } from './commands/demo';
-import { initCommand } from './commands/init';
+import { initCommand, MAX_PACK_MIB, MIN_PACK_MIB } from './commands/init';
 import { listCommand } from './commands/list';
 import { pruneCommand, addRetentionOptions } from './commands/prune';
 import { restoreCommand } from './commands/restore';
@@ -33,7 +33,11 @@ function program(signal: AbortSignal): Command {
     .exitOverride();
   const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, any>;
 
-  cli.command('init').description('create a repository (passphrase, or a generated key file)').action((_o, cmd) => initCommand(globals(cmd)));
+  cli
+    .command('init')
+    .description('create a repository (passphrase, or a generated key file)')
+    .option('--pack-size <MiB>', `target size of the pack files blobs are stored in, ${MIN_PACK_MIB} to ${MAX_PACK_MIB} MiB (default 8)`)
+    .action((_o, cmd) => initCommand(globals(cmd)));
   cli
     .command('backup')
     .description('back up the database, config and file store')

@@ -39,7 +39,7 @@ export interface RepositoryConfig {
 export interface InitOptions {
   /** Default NEW_REPOSITORY_FORMAT; 1 only to make format-1 repositories for tests. */
   formatVersion?: 1 | 2;
-  /** Format 2: the target pack size (default 8 MiB; MMBACKUP_PACK_SIZE_MIB for the CLI). */
+  /** Format 2: the target pack size (default 8 MiB; `mmbackup init --pack-size`). */
   packSize?: number;
 }
 
