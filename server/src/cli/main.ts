@@ -7,19 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MmBackupError, asMmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 import { TOOL_VERSION } from '../engine/version';
-import { backupCommand } from './commands/backup';
-import { copyCommand } from './commands/copy';
-import { demoCommand } from './commands/demo';
-import { initCommand, MAX_PACK_MIB, MIN_PACK_MIB } from './commands/init';
-import { listCommand } from './commands/list';
 import { pruneCommand, addRetentionOptions } from './commands/prune';
-import { restoreCommand } from './commands/restore';
-import { serveCommand } from './commands/serve';
-import { showCommand } from './commands/show';
-import { unlockCommand } from './commands/unlock';
-import { verifyCommand } from './commands/verify';
 import { wasReportedOnStdout, type GlobalOptions } from './context';
 
+/**
+ * Each command's module is loaded when that command runs: `serve` alone pulls in the HTTP server, the
+ * scheduler and the logger, `demo` the data generators, none of which a cron job's backup needs.
+ */
 function program(signal: AbortSignal): Command {
   const cli = new Command('mmbackup')
     .description('Backup & disaster recovery for Mattermost: database, config and file store')
@@ -36,20 +30,20 @@ function program(signal: AbortSignal): Command {
   cli
     .command('init')
     .description('create a repository (passphrase, or a generated key file)')
-    .option('--pack-size <MiB>', `target size of the pack files blobs are stored in, ${MIN_PACK_MIB} to ${MAX_PACK_MIB} MiB (default 8)`)
-    .action((_o, cmd) => initCommand(globals(cmd)));
+    .option('--pack-size <MiB>', 'target size of the pack files blobs are stored in, 1 to 64 MiB (default 8)')
+    .action(async (_o, cmd) => (await import('./commands/init')).initCommand(globals(cmd)));
   cli
     .command('backup')
     .description('back up the database, config and file store')
     .option('--only <components>', 'comma-separated subset of db,config,files')
     .option('--tag <tag>', 'label the snapshot (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .action((_o, cmd) => backupCommand(globals(cmd), signal));
-  cli.command('list').description('snapshots, newest first').action((_o, cmd) => listCommand(globals(cmd)));
+    .action(async (_o, cmd) => (await import('./commands/backup')).backupCommand(globals(cmd), signal));
+  cli.command('list').description('snapshots, newest first').action(async (_o, cmd) => (await import('./commands/list')).listCommand(globals(cmd)));
   cli
     .command('show <id>')
     .description('details of one snapshot ("latest" or an id prefix)')
     .option('--env', "print the MM_* environment overrides the server ran with (they may hold secrets)")
-    .action((id, _o, cmd) => showCommand(id, globals(cmd)));
+    .action(async (id, _o, cmd) => (await import('./commands/show')).showCommand(id, globals(cmd)));
   cli
     .command('verify [id]')
     .description('check that snapshots are complete; --read-data reads every object; --drill restores into scratch targets')
@@ -59,7 +53,7 @@ function program(signal: AbortSignal): Command {
     .option('--db-file <file>', 'file holding the DSN of the database server for the drill ($MMBACKUP_DRILL_DB)')
     .option('--mattermost-binary <path>', 'boot this Mattermost on the drill\'s restored data (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
     .option('--no-boot', 'restore and compare only; do not boot Mattermost on the drill\'s data')
-    .action((id, _o, cmd) => verifyCommand(id, globals(cmd)));
+    .action(async (id, _o, cmd) => (await import('./commands/verify')).verifyCommand(id, globals(cmd)));
   cli
     .command('restore <id>')
     .description('restore a snapshot onto this server or a new one')
@@ -72,7 +66,7 @@ function program(signal: AbortSignal): Command {
     .option('--dry-run', 'print what would happen and change nothing')
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
     .option('--mattermost-binary <path>', 'the Mattermost that will run the restored data, checked against the backup\'s version (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
-    .action((id, _o, cmd) => restoreCommand(id, globals(cmd)));
+    .action(async (id, _o, cmd) => (await import('./commands/restore')).restoreCommand(id, globals(cmd)));
   addRetentionOptions(
     cli
       .command('prune')
@@ -86,22 +80,22 @@ function program(signal: AbortSignal): Command {
     .option('--to-passphrase-file <file>', "the other repository's passphrase, when it is created by this copy or uses its own key entry")
     .option('--to-key-file <file>', "the other repository's key file")
     .option('--verify', 'read back and authenticate every copied object')
-    .action((_o, cmd) => copyCommand(globals(cmd), signal));
+    .action(async (_o, cmd) => (await import('./commands/copy')).copyCommand(globals(cmd), signal));
   cli
     .command('unlock')
     .description('remove stale repository locks')
     .option('--force', 'remove every lock, also live ones')
-    .action((_o, cmd) => unlockCommand(globals(cmd)));
+    .action(async (_o, cmd) => (await import('./commands/unlock')).unlockCommand(globals(cmd)));
   cli
     .command('serve')
     .description('run the bridge: scheduled backups, drills and retention, the HTTP API, /backup, alerts, metrics')
     .option('--install-dir <dir>', 'the Mattermost install dir, when the config lives in the database (default $MM_INSTALL_DIR or /opt/mattermost)')
-    .action((_o, cmd) => serveCommand(globals(cmd), signal));
+    .action(async (_o, cmd) => (await import('./commands/serve')).serveCommand(globals(cmd), signal));
   cli
     .command('demo')
     .description('build a sample Mattermost under ./demo, back it up, verify, restore it elsewhere and compare')
     .option('--dir <dir>', 'where the demo lives', 'demo')
-    .action((_o, cmd) => demoCommand(globals(cmd)));
+    .action(async (_o, cmd) => (await import('./commands/demo')).demoCommand(globals(cmd)));
   return cli;
 }
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalDestination } from './local';
 import { MemoryDestination } from './memory';
-import { connectionsOf, DEFAULT_CONNECTIONS, forEachLimited, OrderedWindow, Semaphore, withConnectionLimit } from './sema';
+import { ByteBudget, connectionsOf, DEFAULT_CONNECTIONS, forEachLimited, OrderedWindow, Semaphore, withConnectionLimit } from './sema';
 
 const tick = (ms = 2) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,6 +83,33 @@ test('OrderedWindow gives results in start order, whatever order they finish in'
   }
   for await (const value of window.drain()) out.push(value);
   expect(out).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+describe('ByteBudget', () => {
+  test('holds requests beyond the budget until bytes come back, and grants them in order', async () => {
+    const budget = new ByteBudget(10);
+    const granted: string[] = [];
+    await budget.acquire(6);
+    void budget.acquire(5).then(() => granted.push('five'));
+    void budget.acquire(1).then(() => granted.push('one')); // would fit, but waits its turn
+    await tick();
+    expect(granted).toEqual([]);
+    budget.release(6);
+    await tick();
+    expect(granted).toEqual(['five', 'one']);
+  });
+
+  test('grants a request larger than the whole budget once nothing else is held', async () => {
+    const budget = new ByteBudget(4);
+    await budget.acquire(3);
+    let big = false;
+    void budget.acquire(9).then(() => (big = true));
+    await tick();
+    expect(big).toBe(false);
+    budget.release(3);
+    await tick();
+    expect(big).toBe(true);
+  });
 });
 
 describe('withConnectionLimit', () => {

@@ -123,6 +123,40 @@ export async function forEachLimited<T>(items: Iterable<T> | AsyncIterable<T>, l
   if (failure) throw failure.err;
 }
 
+/**
+ * A budget of bytes shared by tasks that each hold some while they run: memory bounded by bytes, not by
+ * a count of tasks whose sizes vary from a few KiB to several MiB. A request larger than the whole budget
+ * is granted once nothing else is held, so it waits but never deadlocks.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiting: Array<{ bytes: number; grant: () => void }> = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Resolves once `bytes` are held; give them back with release(bytes). Requests are granted in order. */
+  acquire(bytes: number): Promise<void> {
+    if (this.waiting.length === 0 && this.fits(bytes)) {
+      this.used += bytes;
+      return Promise.resolve();
+    }
+    return new Promise((grant) => this.waiting.push({ bytes, grant }));
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
+      const next = this.waiting.shift()!;
+      this.used += next.bytes;
+      next.grant();
+    }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.used === 0 || this.used + bytes <= this.limit;
+  }
+}
+
 /** Tasks started up to `limit` ahead, their results taken in start order. */
 export class OrderedWindow<T> {
   private readonly pending: Array<Promise<T>> = [];

@@ -4,8 +4,6 @@
  * it (SAML and LDAP certificates, keys). One SQL text serves both engines: PostgreSQL folds the unquoted
  * names to the lower-case tables Mattermost created there, and MySQL matches its CamelCase ones.
  */
-import { Client as PgClient } from 'pg';
-import * as mysql from 'mysql2/promise';
 import { ExitCode, MmBackupError, systemCode } from '../common/errors';
 import { redact, registerSecret } from '../common/redact';
 import { describeConnection } from './dsn';
@@ -49,6 +47,7 @@ function mysqlSsl(tls: string | undefined): { rejectUnauthorized: boolean } | un
 }
 
 async function openPostgres(conn: DbConnection): Promise<Session> {
+  const { Client: PgClient } = await import('pg');
   const client = new PgClient({
     host: conn.host,
     port: conn.port,
@@ -70,6 +69,7 @@ async function openPostgres(conn: DbConnection): Promise<Session> {
 }
 
 async function openMysql(conn: DbConnection): Promise<Session> {
+  const mysql = await import('mysql2/promise');
   const connection = await mysql.createConnection({
     ...(conn.socket ? { socketPath: conn.host } : { host: conn.host, port: conn.port }),
     user: conn.user,

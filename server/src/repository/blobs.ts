@@ -9,7 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { connectionsOf, OrderedWindow } from '../destinations/sema';
+import { ByteBudget, connectionsOf, OrderedWindow } from '../destinations/sema';
 import { Chunker } from './chunker';
 import { sha256Async } from './crypto';
 import type { Repository } from './repository';
@@ -38,6 +38,20 @@ export function newWriteStats(): WriteStats {
  */
 const CHUNK_SAVES = 3;
 
+/**
+ * Plaintext bytes of chunks being sealed and saved at once, over every blob a repository is writing:
+ * files captured at once times CHUNK_SAVES times a chunk of up to 4 MiB would otherwise be the bound, and
+ * each of those chunks is held twice while sealing (plaintext and ciphertext).
+ */
+const CHUNK_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+const budgets = new WeakMap<Repository, ByteBudget>();
+
+function budgetOf(repository: Repository): ByteBudget {
+  let budget = budgets.get(repository);
+  if (!budget) budgets.set(repository, (budget = new ByteBudget(CHUNK_BYTES_IN_FLIGHT)));
+  return budget;
+}
+
 class ChunkSaver extends Writable {
   readonly chunks: string[] = [];
   size = 0;
@@ -63,17 +77,23 @@ class ChunkSaver extends Writable {
     this.size += chunk.length;
     // The id is computed on the thread pool; its place in the list is kept so the order is the stream's.
     const at = this.chunks.push('') - 1;
-    const saving = this.repository.contentIdAsync(chunk).then((id) => {
-      this.chunks[at] = id;
-      return this.repository.saveChunk(chunk, id);
-    }).then(({ written }) => {
-      this.stats.bytesRead += chunk.length;
-      this.stats.bytesWritten += written;
-      if (written > 0) this.stats.chunksNew++;
-      else this.stats.chunksReused++;
-      this.onBytes?.(chunk.length);
-    });
-    this.window.push(saving).then(() => done(), done);
+    // The next chunk is only taken once this one has its share of the budget: a chunk waiting for it
+    // holds the stream, not more memory.
+    const budget = budgetOf(this.repository);
+    budget.acquire(chunk.length).then(() => {
+      const saving = this.repository.contentIdAsync(chunk).then((id) => {
+        this.chunks[at] = id;
+        return this.repository.saveChunk(chunk, id);
+      }).then(({ written }) => {
+        this.stats.bytesRead += chunk.length;
+        this.stats.bytesWritten += written;
+        if (written > 0) this.stats.chunksNew++;
+        else this.stats.chunksReused++;
+        this.onBytes?.(chunk.length);
+      });
+      void saving.then(() => budget.release(chunk.length), () => budget.release(chunk.length));
+      return this.window.push(saving);
+    }).then(() => done(), done);
   }
 
   override _final(done: (err?: Error | null) => void): void {

@@ -77,6 +77,10 @@ export class PackedBlobs {
   async save(id: string, plaintext: Buffer, level?: number): Promise<number> {
     await this.ensureLoaded();
     if (this.has(id)) return 0;
+    // Full packs wait here, not in memory: while more packs are stored or waiting to be stored than can go
+    // at once, no blob is added. Without this, a slow destination lets every file being captured fill
+    // pack after pack behind the uploads (8 MiB each, as many as files in flight).
+    while (this.inFlight.size > PACK_UPLOADS) await Promise.race(this.inFlight);
     const sealed = await sealParts(this.keys, id, plaintext, level, 2);
     if (this.has(id)) return 0; // a concurrent save of the same blob won while this one was sealing
     const pack = this.current;

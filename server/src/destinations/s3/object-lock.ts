@@ -13,10 +13,11 @@
  *   locked objects alone instead of hiding them; a lifecycle rule that expires noncurrent versions is what
  *   finally frees the space of what prune did delete.
  */
-import { GetObjectLockConfigurationCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExitCode, MmBackupError } from '../../common/errors';
 import { classifyS3Error, s3Error, s3ErrorCode } from './errors';
 import type { ObjectLockSettings } from './url';
+import { s3Sdk } from './sdk';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Deleted again within minutes by design; see the file comment. */
@@ -45,7 +46,7 @@ export interface BucketTarget {
 export async function requireObjectLock(target: BucketTarget, settings: ObjectLockSettings): Promise<void> {
   let enabled: string | undefined;
   try {
-    const output = await target.client.send(new GetObjectLockConfigurationCommand({ Bucket: target.bucket }));
+    const output = await target.client.send(new (s3Sdk().GetObjectLockConfigurationCommand)({ Bucket: target.bucket }));
     enabled = output.ObjectLockConfiguration?.ObjectLockEnabled;
   } catch (err) {
     const { code, status } = s3ErrorCode(err);
@@ -72,7 +73,7 @@ function refuse(target: BucketTarget, settings: ObjectLockSettings, why: string,
 /** When `key` is under a retention that has not expired yet, its end; else undefined (also for a missing key). */
 export async function retentionOf(target: BucketTarget, key: string, name: string, now = new Date()): Promise<Date | undefined> {
   try {
-    const output = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }));
+    const output = await target.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: target.bucket, Key: key }));
     const until = output.ObjectLockRetainUntilDate;
     return until && until.getTime() > now.getTime() ? until : undefined;
   } catch (err) {

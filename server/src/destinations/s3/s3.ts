@@ -17,18 +17,7 @@
  * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
  */
 import { createHash } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type ListObjectsV2CommandOutput,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { MmBackupError } from '../../common/errors';
 import type { Destination, StoredObject } from '../destination';
 import { TransientError } from '../retry';
@@ -36,6 +25,7 @@ import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
 import { partSizeFor, SINGLE_PUT_MAX } from './parts';
 import { describeS3Location, type S3Location } from './url';
+import { s3Sdk, uploadSdk } from './sdk';
 
 export interface S3DestinationOptions {
   /** Multipart upload parts in flight at once, per object (default 4). */
@@ -83,8 +73,8 @@ export class S3Destination implements Destination {
     }
     const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
     try {
-      const output = await this.s3().send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range }));
-      const body = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+      const output = await this.s3().send(new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: this.key(name), Range }));
+      const body = await readBody(output.Body as AsyncIterable<Uint8Array> | undefined, output.ContentLength, name);
       if (output.ContentLength !== undefined && body.length !== output.ContentLength) {
         throw new TransientError(`the response for "${name}" ended after ${body.length} of ${output.ContentLength} bytes (connection aborted)`);
       }
@@ -97,7 +87,7 @@ export class S3Destination implements Destination {
   }
 
   async stat(name: string): Promise<StoredObject> {
-    const output = await this.call('stat', name, () => this.s3().send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) })));
+    const output = await this.call('stat', name, () => this.s3().send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: this.key(name) })));
     return { name, size: output.ContentLength ?? 0, modified: output.LastModified };
   }
 
@@ -108,7 +98,7 @@ export class S3Destination implements Destination {
     let ContinuationToken: string | undefined;
     do {
       const page: ListObjectsV2CommandOutput = await this.call('list', prefix, () =>
-        this.s3().send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken })),
+        this.s3().send(new (s3Sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix, ContinuationToken })),
       );
       for (const object of page.Contents ?? []) {
         // Keys ending in "/" are "folders" made by S3 consoles, never repository objects.
@@ -121,7 +111,7 @@ export class S3Destination implements Destination {
 
   async remove(name: string): Promise<void> {
     try {
-      await this.s3().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+      await this.s3().send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.key(name) }));
     } catch (err) {
       if (classifyS3Error(err) !== 'not-found') throw s3Error(err, this.context('remove', name));
     }
@@ -135,7 +125,7 @@ export class S3Destination implements Destination {
     for (let i = 0; i < names.length; i += DELETE_BATCH) {
       const batch = names.slice(i, i + DELETE_BATCH);
       const answer = await this.call('remove', `${batch.length} objects from ${batch[0]}`, () =>
-        this.s3().send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((name) => ({ Key: this.key(name) })), Quiet: true } })),
+        this.s3().send(new (s3Sdk().DeleteObjectsCommand)({ Bucket: this.bucket, Delete: { Objects: batch.map((name) => ({ Key: this.key(name) })), Quiet: true } })),
       );
       const failed = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) {
@@ -200,7 +190,7 @@ export class S3Destination implements Destination {
   /** One PUT for objects up to SINGLE_PUT_MAX, else a multipart upload with `queueSize` parts in flight. */
   private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const lock = objectLockParams(this.target.objectLock, name);
-    const upload = new Upload({
+    const upload = new (uploadSdk().Upload)({
       client: this.s3(),
       params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock },
       queueSize: this.options.queueSize ?? 4,
@@ -221,7 +211,7 @@ export class S3Destination implements Destination {
   /** Parts left behind cost storage until a lifecycle rule removes them; never worth failing over. */
   private async abortUpload(key: string, UploadId: string): Promise<void> {
     await this.s3()
-      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
+      .send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId }))
       .catch(() => {});
   }
 
@@ -236,7 +226,7 @@ export class S3Destination implements Destination {
     if (exists) throw s3Error(new Error('the name is taken'), this.context('save', name), 'already-exists');
     const lock = objectLockParams(this.target.objectLock, name);
     const put = (conditional: boolean) =>
-      this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined, ...lock }));
+      this.s3().send(new (s3Sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined, ...lock }));
     try {
       return (await put(!this.conditionalWritesUnsupported)).ETag;
     } catch (err) {
@@ -261,6 +251,28 @@ export class S3Destination implements Destination {
 }
 
 /** The token for the next page; a listing that claims to go on without one must not end quietly short. */
+/**
+ * A response body read into one buffer of the announced length. The SDK's transformToByteArray() keeps
+ * the chunks, joins them into a second array and Buffer.from() copied that a third time: three copies of
+ * every pack span a restore reads, where this keeps one.
+ */
+async function readBody(body: AsyncIterable<Uint8Array> | undefined, length: number | undefined, name: string): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  if (length === undefined) {
+    const parts: Uint8Array[] = [];
+    for await (const part of body) parts.push(part);
+    return Buffer.concat(parts);
+  }
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for await (const part of body) {
+    if (at + part.length > length) throw new TransientError(`the response for "${name}" is longer than the ${length} bytes it announced`);
+    out.set(part, at);
+    at += part.length;
+  }
+  return at === length ? out : out.subarray(0, at);
+}
+
 function nextPage(page: ListObjectsV2CommandOutput, location: string): string | undefined {
   if (!page.IsTruncated) return undefined;
   if (page.NextContinuationToken) return page.NextContinuationToken;
@@ -273,7 +285,7 @@ function nextPage(page: ListObjectsV2CommandOutput, location: string): string | 
 }
 
 function createClient(target: S3Location, options: S3DestinationOptions): S3Client {
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     region: target.region,
     endpoint: target.endpoint,
     forcePathStyle: target.forcePathStyle,

@@ -4,7 +4,7 @@
  * the password is never on a command line. Connection failures become DB_UNREACHABLE / DB_AUTH_FAILED /
  * DB_NOT_FOUND here, once, for every caller.
  */
-import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
 import { toolBaseEnv } from '../../common/child-process';
 import { MmBackupError, systemCode } from '../../common/errors';
@@ -63,6 +63,8 @@ export function connectError(err: unknown, conn: DbConnection, step: string, dat
 export async function connect(conn: DbConnection, step: string, database: string | null = conn.database): Promise<Connection> {
   registerSecret(conn.password);
   try {
+    // Loaded here, not at startup: a PostgreSQL installation never needs the MySQL driver.
+    const { createConnection } = await import('mysql2/promise');
     const c = await createConnection(options(conn, database ?? undefined));
     c.on('error', () => undefined);
     return c;

@@ -4,7 +4,7 @@
  * into the repository. An object whose key, size and ETag match the previous snapshot is not downloaded
  * again: its chunks are reused, as long as the repository still holds them.
  */
-import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import type { _Object } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import type { Reporter } from '../../common/reporter';
 import { OrderedWindow } from '../../destinations/sema';
@@ -14,6 +14,7 @@ import type { TreeRoot } from '../../repository/snapshots';
 import { treeLine, type ParentIndex, type TreeEntry } from '../../engine/tree';
 import { describeStore, keyPrefix, storeClient, type S3Store } from './client';
 import { storeError } from './errors';
+import { s3Sdk } from '../../destinations/s3/sdk';
 
 const STEP = 'files-s3';
 
@@ -27,7 +28,7 @@ export async function* listStore(store: S3Store): AsyncGenerator<_Object> {
   let token: string | undefined;
   try {
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const object of page.Contents ?? []) if (object.Key && !object.Key.endsWith('/')) yield object;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -60,7 +61,7 @@ async function* captureEntries(repository: Repository, store: S3Store, parent: P
       reporter.bytes(size);
       blob = previous.b;
     } else {
-      const got = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: object.Key })).catch((err) => {
+      const got = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: store.bucket, Key: object.Key })).catch((err) => {
         throw storeError(STEP, store, err);
       });
       blob = await writeBlob(repository, got.Body as Readable, stats, (n) => reporter.bytes(n));

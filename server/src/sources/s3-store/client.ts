@@ -5,8 +5,9 @@
  * Checksums only when S3 requires them: some S3-compatible servers store the SDK's checksum framing
  * inside the object otherwise.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { FileStore } from '../../mattermost/types';
+import { s3Sdk } from '../../destinations/s3/sdk';
 
 export type S3Store = Extract<FileStore, { driver: 'amazons3' }>;
 
@@ -26,7 +27,7 @@ export function describeStore(store: S3Store): string {
 
 export function storeClient(store: S3Store): S3Client {
   const isAws = /(^|\.)amazonaws\.com(:\d+)?$/.test(store.endpoint.replace(/^https?:\/\//, ''));
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     endpoint: endpointUrl(store),
     region: store.region || 'us-east-1',
     forcePathStyle: !isAws,

@@ -3,8 +3,6 @@
  * multipart upload (bounded parts in flight, part size so no object needs more than 10,000 parts). The
  * bucket is not emptied first; objects of the same key are overwritten, others are left alone.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Reporter } from '../../common/reporter';
 import { readBlob } from '../../repository/blobs';
 import type { Repository } from '../../repository/repository';
@@ -14,6 +12,7 @@ import { forEachLimited } from '../../destinations/sema';
 import { keyPrefix, storeClient, type S3Store } from './client';
 import { storeError } from './errors';
 import { listStore, STORE_CONNECTIONS } from './capture';
+import { s3Sdk, uploadSdk } from '../../destinations/s3/sdk';
 
 const STEP = 'restore-files-s3';
 const MIN_PART = 5 * 1024 * 1024;
@@ -28,11 +27,11 @@ export async function restoreS3Store(repository: Repository, root: TreeRoot, sto
   const client = storeClient(store);
   const prefix = keyPrefix(store);
   const upload = async (entry: Extract<TreeEntry, { t: 'f' }>) => {
-    const transfer = new Upload({ client, queueSize: 2, partSize: partSizeFor(entry.s), params: { Bucket: store.bucket, Key: prefix + entry.p, Body: readBlob(repository, entry.b) } });
+    const transfer = new (uploadSdk().Upload)({ client, queueSize: 2, partSize: partSizeFor(entry.s), params: { Bucket: store.bucket, Key: prefix + entry.p, Body: readBlob(repository, entry.b) } });
     await transfer.done().catch((err) => {
       throw storeError(STEP, store, err);
     });
-    const head = await client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: prefix + entry.p }));
+    const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: store.bucket, Key: prefix + entry.p }));
     if (head.ContentLength !== entry.s) throw storeError(STEP, store, new Error(`${entry.p} was stored with ${head.ContentLength} bytes, expected ${entry.s}`));
     reporter.bytes(entry.s);
   };
