@@ -13,7 +13,7 @@ import {after, before, test} from 'node:test';
 const require = createRequire(import.meta.url);
 const {REPO_ROOT} = require('./harness/bridge.cjs');
 const {launchBrowser, signedInContext, watchPage} = require('./harness/browser.cjs');
-const {bridgeApi, MANIFEST, startBridge, startWorld, stopWorld} = require('./harness/world.cjs');
+const {bridgeApi, MANIFEST, startBridge, startWorld, stopWorld, until} = require('./harness/world.cjs');
 
 const OUT = path.join(REPO_ROOT, 'test-output/e2e');
 const STEPS = /preflight|dump-db|config|files|write-manifest/;
@@ -90,21 +90,6 @@ function scenario(name, shot, body) {
             throw err;
         }
     });
-}
-
-/** Polls `check` until it returns something truthy. */
-async function until(what, check, timeoutMs = 30_000, everyMs = 150) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await check();
-        if (value) {
-            return value;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
 }
 
 async function snapshotIdsShown() {

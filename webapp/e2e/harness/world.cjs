@@ -22,7 +22,7 @@ const {BridgeProcess, REPO_ROOT, runCli} = require('./bridge.cjs');
 const {startHostServer} = require('./host-server.cjs');
 const {buildHostBundle} = require('../host/build.cjs');
 const {startMattermost, MATTERMOST_START_TIMEOUT_MS} = require(path.join(REPO_ROOT, 'server/test/support/real-mattermost'));
-const {freePort} = require(path.join(REPO_ROOT, 'server/test/support/real-mattermost/process'));
+const {freePort} = require(path.join(REPO_ROOT, 'server/src/common/free-port'));
 
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'plugin.json'), 'utf8'));
 const PLUGIN_BUNDLE = path.join(REPO_ROOT, 'webapp/dist/main.js');
@@ -77,7 +77,7 @@ async function setUp(world, fileStoreMiB) {
         throw new Error(`uploading ${tarball} installed "${uploaded.id}", not ${MANIFEST.id}`);
     }
     await mm.enablePlugin(MANIFEST.id);
-    await waitFor('the plugin to save the generated bridge secret in config.json', () => pluginConfig(mm).bridgesecret, 60_000);
+    await until('the plugin to save the generated bridge secret in config.json', () => pluginConfig(mm).bridgesecret, 60_000, 250);
 
     const repo = path.join(work, 'repository');
     const passphraseFile = path.join(work, 'passphrase');
@@ -134,7 +134,8 @@ function pluginConfig(mm) {
     return config.PluginSettings?.Plugins?.[MANIFEST.id] ?? {};
 }
 
-async function waitFor(what, check, timeoutMs) {
+/** Polls `check` until it returns something truthy; the test file waits on the page with it too. */
+async function until(what, check, timeoutMs = 30_000, everyMs = 150) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const value = await check();
@@ -144,7 +145,7 @@ async function waitFor(what, check, timeoutMs) {
         if (Date.now() > deadline) {
             throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
         }
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
 }
 
@@ -210,4 +211,4 @@ async function stopWorld(world) {
     }
 }
 
-module.exports = {startWorld, stopWorld, startBridge, bridgeApi, MANIFEST};
+module.exports = {startWorld, stopWorld, startBridge, bridgeApi, until, MANIFEST};
