@@ -12,7 +12,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MATTERMOST_START_TIMEOUT_MS, type RealMattermost, startMattermost } from './support/real-mattermost';
-import { freePort } from './support/real-mattermost/process';
+import { freePort } from '../src/common/free-port';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const PLUGIN_ID = 'backup-dr';

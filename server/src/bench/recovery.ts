@@ -10,7 +10,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { freePort, startMattermost } from '../mattermost/server-process';
+import { freePort } from '../common/free-port';
+import { startMattermost } from '../mattermost/server-process';
 import { mattermostDataSource } from '../demo/db-endpoint';
 import { createScratchDatabase, dropScratchDatabase } from './bench-database';
 import { fileSize, timeCommand } from './measure';

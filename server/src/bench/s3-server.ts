@@ -9,7 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../common/free-port';
 import * as path from 'node:path';
 import { TailBuffer } from '../common/child-process';
 import { MmBackupError } from '../common/errors';
@@ -49,16 +49,6 @@ function minioBinary(): { binary: string; version: string } {
   return { binary, version };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Linux's clock tick for /proc times; 100 on every mainstream architecture. */
 const CLOCK_TICKS = 100;

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '../common/free-port';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { ExitCode, MmBackupError } from '../common/errors';
@@ -29,16 +29,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function serverBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';

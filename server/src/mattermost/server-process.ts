@@ -7,7 +7,6 @@
  * with Mattermost's own words.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import { MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 import type { MattermostBinary } from './server-binary';
@@ -36,19 +35,6 @@ export interface RunningMattermost {
 }
 
 const KEEP_LINES = 200;
-
-/** A free loopback TCP port (bound and released; the caller starts its server on it at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMattermost(options: StartOptions): Promise<RunningMattermost> {
   const url = `http://127.0.0.1:${options.port}`;

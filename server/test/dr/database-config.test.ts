@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireBuild, runCli } from '../support/cli';
-import { freePort } from '../../src/mattermost/server-process';
+import { freePort } from '../../src/common/free-port';
 import { buildData, type Built } from './support/data-builder';
 import { observe } from './support/observe';
 import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';

@@ -24,7 +24,7 @@ import { silentReporter } from '../../src/common/reporter';
 import { findSnapshot } from '../../src/repository/snapshots';
 import { listVerifications, loadVerification } from '../../src/repository/verifications';
 import { loadSettings } from '../../src/settings/load';
-import { freePort } from '../../src/mattermost/server-process';
+import { freePort } from '../../src/common/free-port';
 import { observe, schemaLevel } from './support/observe';
 import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
 

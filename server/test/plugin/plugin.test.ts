@@ -18,7 +18,8 @@ import { passphraseSecret } from '../../src/repository/keys';
 import { Repository } from '../../src/repository/repository';
 import { listSnapshots } from '../../src/repository/snapshots';
 import { MATTERMOST_START_TIMEOUT_MS, type LoginSession, type MattermostUser, type RealMattermost, startMattermost } from '../support/real-mattermost';
-import { freePort, logFileIn } from '../support/real-mattermost/process';
+import { freePort } from '../../src/common/free-port';
+import { logFileIn } from '../support/real-mattermost/process';
 import { type BridgeProcess, initRepository, SERVER_DIR, startBridge } from './bridge-process';
 
 const PLUGIN_ID = 'backup-dr';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './real-mattermost/process';
+import { freePort } from '../../src/common/free-port';
 import { REPO_ROOT } from './real-mattermost/binary';
 
 const MINIO_MODULE = 'github.com/minio/minio';

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { freePort, startMattermost, type RunningMattermost } from '../../../src/mattermost/server-process';
+import { freePort } from '../../../src/common/free-port';
+import { startMattermost, type RunningMattermost } from '../../../src/mattermost/server-process';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };

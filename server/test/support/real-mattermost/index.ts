@@ -16,7 +16,8 @@ import * as api from './api';
 import { mattermostInstall } from './binary';
 import { type ConfigOverrides, mergeConfig, testConfig, writeConfig } from './config';
 import { createDatabase, dataSourceFor, dropDatabase } from './database';
-import { freePort, logFileIn, type ServerProcess, startServerProcess, stopServerProcess, waitForPing } from './process';
+import { freePort } from '../../../src/common/free-port';
+import { logFileIn, type ServerProcess, startServerProcess, stopServerProcess, waitForPing } from './process';
 
 export type { LoginSession, MattermostUser, RequestOptions } from './api';
 export { MattermostApiError } from './api';

@@ -4,7 +4,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { MattermostInstall } from './binary';
 
@@ -18,18 +17,6 @@ export interface ServerProcess {
   exited: Promise<void>;
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it, so parallel tests do not collide). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function startServerProcess(install: MattermostInstall, configFile: string, root: string, logFile: string): ServerProcess {
   const child = spawn(install.binary, ['--config', configFile], {
