@@ -3,7 +3,7 @@
 // the tools exist, so it names what it would install instead of installing it.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdtemp, rm, symlink} from 'node:fs/promises';
+import {chmod, copyFile, mkdtemp, rm, symlink} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -12,10 +12,16 @@ import {root} from './bridge-package.mjs';
 const script = join(root, 'build/ensure-system-tools.sh');
 const isRoot = process.getuid?.() === 0;
 let emptyPath;
+/** A copy of the script that the unprivileged user can read wherever the checkout is (a 0700 temp dir, say). */
+let scriptCopy;
 
 before(async () => {
     emptyPath = await mkdtemp(join(tmpdir(), 'mmbackup-no-tools-'));
+    await chmod(emptyPath, 0o755);
     await symlink('/usr/bin/id', join(emptyPath, 'id'));
+    scriptCopy = join(emptyPath, 'ensure-system-tools.sh');
+    await copyFile(script, scriptCopy);
+    await chmod(scriptCopy, 0o755);
 });
 after(() => rm(emptyPath, {recursive: true, force: true}));
 
@@ -36,7 +42,7 @@ test('make demo asks for the database tools only; make test (tools) for Chromium
  * mount namespace, so the answer does not depend on what this machine has installed.
  */
 function missingWith(args) {
-    const inner = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', `PATH=${emptyPath}`, '/bin/bash', script, ...args];
+    const inner = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', `PATH=${emptyPath}`, '/bin/bash', scriptCopy, ...args];
     const run = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount --bind /dev/null /usr/bin/chromium 2>/dev/null || true; exec "$@"', 'sh', ...inner], {encoding: 'utf8'});
     assert.equal(run.status, 1, run.stderr);
     return /^mmbackup needs: (.*) \(Debian\/Ubuntu: sudo apt-get install \1\)$/m.exec(run.stderr)?.[1].split(' ') ?? assert.fail(run.stderr);
