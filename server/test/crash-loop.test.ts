@@ -7,7 +7,7 @@
  * a snapshot naming missing data), and one more backup, prune and copy must succeed.
  *
  * The counts are printed (kills per operation, snapshots, problems). CRASH_LOOP_KILLS (default 18 per
- * repository kind, so 36 in all) sets how many kills each kind gets.
+ * repository kind, so 36 in all) sets how many kills each kind gets; each operation is killed at least twice.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,8 @@ const KILLS_PER_KIND = Number(process.env.CRASH_LOOP_KILLS ?? 18);
 const PASSPHRASE = 'crash loop passphrase';
 type Operation = 'backup' | 'prune' | 'copy';
 const OPERATIONS: Operation[] = ['backup', 'prune', 'copy'];
+/** Each operation is killed at least this often in each repository kind. */
+const MIN_KILLS_PER_OPERATION = 2;
 
 let root: string;
 let s3: S3TestServer;
@@ -120,14 +122,18 @@ async function crashLoop(kind: 'local' | 's3'): Promise<Counts> {
     else counts.problems.push(describeFailure(op, r));
   }
 
+  // Until the kills are in and each operation has its share: a run that outlives its kill time (a copy
+  // with little left to copy, say) teaches the loop how long that operation works now, so later kills land.
   let kills = 0;
-  for (let step = 0; kills < KILLS_PER_KIND; step++) {
+  const enough = () => kills >= KILLS_PER_KIND && OPERATIONS.every((op) => counts.kills[op] >= MIN_KILLS_PER_OPERATION);
+  for (let step = 0; !enough() && step < KILLS_PER_KIND * 10; step++) {
     const op = OPERATIONS[step % OPERATIONS.length];
     if (op === 'backup') await churn(dataDir, step);
     const killAfter = Math.round(work[op] * Math.random() * 1.1);
     const { child, result } = startCli(args[op], env);
     let timer: NodeJS.Timeout | undefined;
-    void firstOutput(child).then(() => (timer = setTimeout(() => child.kill('SIGKILL'), killAfter)));
+    const working = firstOutput(child);
+    void working.then(() => (timer = setTimeout(() => child.kill('SIGKILL'), killAfter)));
     const r = await result;
     clearTimeout(timer);
     if (r.code === null) {
@@ -136,6 +142,7 @@ async function crashLoop(kind: 'local' | 's3'): Promise<Counts> {
       if (await holdsLocks(op === 'copy' ? copyRepo : repo, env)) counts.killedHoldingLock++;
     } else if (r.code === 0) {
       counts.completed[op]++;
+      work[op] = Date.now() - (await working);
     } else {
       counts.problems.push(describeFailure(op, r)); // a run that was not killed must succeed, unlock or not
     }
