@@ -8,8 +8,8 @@
  * - save() is atomic: a reader sees the whole object or nothing, never a prefix, even if the process dies
  *   mid-write. When save() resolves the bytes are durable (fsync'd) and their length was checked.
  * - save() with `exclusive` fails with isAlreadyExists() when the name exists (used for locks).
- * - load() returns exactly the stored bytes (or the requested range); a missing name rejects with an error
- *   for which isNotFound() is true.
+ * - load() returns exactly the stored bytes (or the requested range), in a buffer the caller owns (it may
+ *   be moved to a worker thread); a missing name rejects with an error for which isNotFound() is true.
  * - list(prefix) yields every stored name under prefix once, in no particular order; never temporary files.
  * - remove() of a missing name is not an error.
  * - Errors are plain Errors carrying the cause; isPermanent() tells retrying wrappers not to try again.

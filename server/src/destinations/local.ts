@@ -64,7 +64,7 @@ export class LocalDestination implements Destination {
     if (!range) return fs.readFile(file);
     const handle = await fs.open(file, 'r');
     try {
-      const buffer = Buffer.alloc(range.length);
+      const buffer = Buffer.allocUnsafeSlow(range.length); // a buffer of its own, so it can be moved to a worker
       const { bytesRead } = await handle.read(buffer, 0, range.length, range.offset);
       return buffer.subarray(0, bytesRead);
     } finally {

@@ -7,11 +7,11 @@
  *                                      destination's connections) ──> BlobRef
  */
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteBudget, connectionsOf, OrderedWindow } from '../destinations/sema';
 import { Chunker } from './chunker';
-import { sha256Async } from './crypto';
 import type { Repository } from './repository';
 
 export interface BlobRef {
@@ -117,15 +117,30 @@ export async function writeBlob(repository: Repository, source: Readable, stats:
 export async function writeBufferBlob(repository: Repository, data: Buffer, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
   if (data.length >= repository.config.chunker.minSize) return writeBlob(repository, Readable.from([data]), stats, onBytes);
   if (data.length === 0) return { size: 0, sha256: createHash('sha256').digest('hex'), chunks: [] };
-  // Both hashes on the thread pool, beside each other and beside the other files being captured.
-  const [sha256, contentId] = await Promise.all([sha256Async(data), repository.contentIdAsync(data)]);
+  const { id: contentId, sha256 } = await repository.contentIdAndSha256(data);
   const { id, written } = await repository.saveChunk(data, contentId);
-  stats.bytesRead += data.length;
+  count(stats, data.length, written, onBytes);
+  return { size: data.length, sha256, chunks: [id] };
+}
+
+/**
+ * Stores a file under the chunker's minimum size as one chunk, read, hashed and sealed on a sealing
+ * worker: the path of most attachments. A file that grew past the minimum meanwhile is chunked instead.
+ */
+export async function writeSmallFileBlob(repository: Repository, path: string, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+  const saved = await repository.saveFileChunk(path);
+  if (saved.tooLarge) return writeBlob(repository, createReadStream(path, { highWaterMark: 256 * 1024 }), stats, onBytes);
+  if (saved.size === 0) return { size: 0, sha256: saved.sha256, chunks: [] };
+  count(stats, saved.size, saved.written, onBytes);
+  return { size: saved.size, sha256: saved.sha256, chunks: [saved.id] };
+}
+
+function count(stats: WriteStats, read: number, written: number, onBytes?: (n: number) => void): void {
+  stats.bytesRead += read;
   stats.bytesWritten += written;
   if (written > 0) stats.chunksNew++;
   else stats.chunksReused++;
-  onBytes?.(data.length);
-  return { size: data.length, sha256, chunks: [id] };
+  onBytes?.(read);
 }
 
 export class BlobIntegrityError extends Error {}

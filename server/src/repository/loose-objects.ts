@@ -5,7 +5,7 @@
  */
 import type { Destination } from '../destinations/destination';
 import { connectionsOf, forEachLimited } from '../destinations/sema';
-import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
+import { open, seal, type MasterKeys } from './crypto';
 
 export function objectName(id: string): string {
   return `objects/${id.slice(0, 2)}/${id}`;
@@ -44,11 +44,20 @@ export class LooseObjects {
     return this.known.has(id);
   }
 
-  async save(id: string, plaintext: Buffer): Promise<number> {
+  save(id: string, plaintext: Buffer): Promise<number> {
+    return this.add(id, () => seal(this.keys, id, plaintext));
+  }
+
+  /** save() of a blob sealed already (layout 1, by a worker that read the file), under its content id. */
+  saveSealedBlob(id: string, sealed: [Buffer, Buffer]): Promise<number> {
+    return this.add(id, async () => Buffer.concat(sealed));
+  }
+
+  private async add(id: string, sealing: () => Promise<Buffer>): Promise<number> {
     if (this.known.has(id)) return 0;
     this.known.add(id); // claimed before the await so a concurrent save of the same chunk is skipped
     try {
-      const sealed = await seal(this.keys, id, plaintext);
+      const sealed = await sealing();
       await this.destination.save(objectName(id), sealed);
       return sealed.length;
     } catch (err) {
@@ -58,9 +67,7 @@ export class LooseObjects {
   }
 
   async load(id: string): Promise<Buffer> {
-    const plaintext = await open(this.keys, id, await this.destination.load(objectName(id)));
-    if ((await contentIdAsync(this.keys, plaintext)) !== id) throw new DecryptError(`object ${id} holds content of another id`);
-    return plaintext;
+    return open(this.keys, id, await this.destination.load(objectName(id)), id);
   }
 
   /** Every object is durable when its save resolves. */

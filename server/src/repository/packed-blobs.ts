@@ -13,7 +13,7 @@
 import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
-import { contentIdAsync, DecryptError, open, sealParts, type MasterKeys } from './crypto';
+import { DecryptError, open, sealParts, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
 import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
@@ -74,14 +74,23 @@ export class PackedBlobs {
   }
 
   /** Stores one blob unless it is stored. Returns the sealed bytes added (0 when deduplicated). */
-  async save(id: string, plaintext: Buffer, level?: number): Promise<number> {
+  save(id: string, plaintext: Buffer, level?: number): Promise<number> {
+    return this.add(id, () => sealParts(this.keys, id, plaintext, level, 2));
+  }
+
+  /** save() of a blob sealed already (by a worker that read the file), under its content id. */
+  saveSealedBlob(id: string, sealed: [Buffer, Buffer]): Promise<number> {
+    return this.add(id, async () => sealed);
+  }
+
+  private async add(id: string, sealing: () => Promise<[Buffer, Buffer]>): Promise<number> {
     await this.ensureLoaded();
     if (this.has(id)) return 0;
     // Full packs wait here, not in memory: while more packs are stored or waiting to be stored than can go
     // at once, no blob is added. Without this, a slow destination lets every file being captured fill
     // pack after pack behind the uploads (8 MiB each, as many as files in flight).
     while (this.inFlight.size > PACK_UPLOADS) await Promise.race(this.inFlight);
-    const sealed = await sealParts(this.keys, id, plaintext, level, 2);
+    const sealed = await sealing();
     if (this.has(id)) return 0; // a concurrent save of the same blob won while this one was sealing
     const pack = this.current;
     pack.add(id, sealed);
@@ -142,7 +151,7 @@ export class PackedBlobs {
   /** Loads, authenticates and checks one blob against its content address. */
   async load(id: string, retried = false): Promise<Buffer> {
     const waiting = this.pending.get(id);
-    if (waiting) return this.check(id, await open(this.keys, id, waiting.pack.sealedAt(waiting.at)));
+    if (waiting) return open(this.keys, id, waiting.pack.sealedAt(waiting.at), id);
     await this.ensureLoaded();
     const where = this.index.lookup(id);
     if (!where) throw new BlobNotIndexedError(`blob ${id} is in no index file of the repository`);
@@ -157,7 +166,7 @@ export class PackedBlobs {
       return this.load(id, true);
     }
     try {
-      return await this.check(id, await open(this.keys, id, sealed));
+      return await open(this.keys, id, sealed, id, true);
     } catch (err) {
       if (err instanceof DecryptError) throw new DecryptError(`blob ${id} at offset ${where.offset} of ${name}: ${err.message}`);
       throw err;
@@ -165,8 +174,19 @@ export class PackedBlobs {
   }
 
   /** Opens a blob from sealed bytes already read (a whole pack read at once), checked against its id. */
-  async openBlob(id: string, sealed: Buffer): Promise<Buffer> {
-    return this.check(id, await open(this.keys, id, sealed));
+  openBlob(id: string, sealed: Buffer): Promise<Buffer> {
+    return open(this.keys, id, sealed, id);
+  }
+
+  /**
+   * Restores whole files from one pack: reads the span from the first blob listed to the end of the last
+   * (one request), then a worker opens and checks each blob and writes it to its files.
+   */
+  async writeFiles(pack: string, blobs: SpanBlob[]): Promise<{ bytes: number; files: number }> {
+    const start = Math.min(...blobs.map((b) => b.offset));
+    const end = Math.max(...blobs.map((b) => b.offset + b.length));
+    const span = await this.destination.load(packName(pack), { offset: start, length: end - start });
+    return writeFilesFromSpan(this.keys, span, start, blobs);
   }
 
   /** Seals the header of a pack built elsewhere (prune's repacking) and gives its bytes and id. */
@@ -179,8 +199,4 @@ export class PackedBlobs {
     return readPack(this.keys, id, bytes);
   }
 
-  private async check(id: string, plaintext: Buffer): Promise<Buffer> {
-    if ((await contentIdAsync(this.keys, plaintext)) !== id) throw new DecryptError(`blob ${id} holds content of another id`);
-    return plaintext;
-  }
 }

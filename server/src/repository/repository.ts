@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, contentIdAsync, fingerprint, open, seal, type MasterKeys } from './crypto';
+import { DecryptError, contentId, contentIdAsync, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -173,9 +173,25 @@ export class Repository {
     return contentId(this.keys, plaintext);
   }
 
-  /** contentId(), computed on the thread pool. */
+  /** contentId(), computed on a sealing worker. */
   contentIdAsync(plaintext: Buffer): Promise<string> {
     return contentIdAsync(this.keys, plaintext);
+  }
+
+  /** contentId() and the plain SHA-256, computed on a sealing worker. */
+  async contentIdAndSha256(plaintext: Buffer): Promise<{ id: string; sha256: string }> {
+    const { id, sha256 } = await hashes(this.keys, plaintext, true);
+    return { id, sha256: sha256! };
+  }
+
+  /**
+   * Stores a file smaller than the chunker's minimum as one chunk, read and sealed on a sealing worker.
+   * `tooLarge` when it has grown to the minimum since it was listed: it must then be chunked.
+   */
+  async saveFileChunk(path: string): Promise<{ tooLarge: true } | { tooLarge?: false; id: string; size: number; sha256: string; written: number }> {
+    const file = await sealFile(this.keys, path, this.config.chunker.minSize, this.formatVersion);
+    if (file.tooLarge) return file;
+    return { id: file.id, size: file.size, sha256: file.sha256, written: await this.blobs.saveSealedBlob(file.id, file.sealed) };
   }
 
   /** Stores one chunk unless it is already stored. Returns the id and the bytes written (0 when deduplicated). */

@@ -1,0 +1,58 @@
+/**
+ * What the main thread asks of a sealing worker (./worker.ts) and what it answers: the one definition of
+ * the messages between them (./pool.ts sends them). Keys travel with every job, so a worker holds no
+ * state and one pool serves every repository a process has open (a copy has two).
+ */
+import type { MasterKeys, SealVersion } from '../sealing';
+
+export type Job =
+  /** The content id of data (HMAC-SHA256 under the id key), and its plain SHA-256 when asked. */
+  | { op: 'contentId'; keys: MasterKeys; data: Uint8Array; sha256: boolean }
+  | { op: 'seal'; keys: MasterKeys; name: string; data: Uint8Array; level?: number; version: SealVersion }
+  /** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id. */
+  | { op: 'open'; keys: MasterKeys; name: string; sealed: Uint8Array; checkId?: string }
+  /**
+   * Reads a whole file and seals it as one blob named by its content id. A file that has grown to
+   * `maxSize` or more since it was listed is not sealed: `tooLarge` says it must be chunked instead.
+   */
+  | { op: 'sealFile'; keys: MasterKeys; path: string; maxSize: number; level?: number; version: SealVersion }
+  /**
+   * Opens blobs lying in `span` (bytes of one pack from offset `spanStart`), checks each against its id
+   * and writes it whole to each of its files (a file of one blob: a small file restored).
+   */
+  | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] };
+
+/** A blob of a span and the files whose whole content it is. */
+export interface SpanBlob {
+  id: string;
+  offset: number;
+  length: number;
+  files: FileTarget[];
+}
+
+/** A file to write: its content must be `size` bytes; then its owner (when given), mode and time are set. */
+export interface FileTarget {
+  path: string;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  owner?: { uid: number; gid: number };
+}
+
+export type JobResult =
+  | { op: 'contentId'; id: string; sha256?: string }
+  | { op: 'seal'; header: Uint8Array; body: Uint8Array }
+  | { op: 'open'; plaintext: Uint8Array }
+  | { op: 'sealFile'; tooLarge: true }
+  | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
+  | { op: 'writeFiles'; bytes: number; files: number };
+
+/** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
+export interface JobFailure {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type Request = { seq: number; job: Job };
+export type Reply = { seq: number; result?: JobResult; failure?: JobFailure };

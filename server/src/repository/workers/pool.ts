@@ -1,0 +1,130 @@
+/**
+ * The sealing workers: a few worker threads (./worker.ts) that hash, compress, encrypt and open for the
+ * main thread, so that a backup or restore uses every core while the main thread walks, chunks and moves
+ * bytes. One pool per process, started on first use; idle workers do not keep the process alive.
+ *
+ * Each worker gets at most JOBS_PER_WORKER jobs at once (the next one waits in its port, so it never
+ * idles between jobs); the rest queue here in order. A worker that dies fails its jobs and is replaced on
+ * the next job.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { doneWith } from '../../common/release-memory';
+import { DecryptError } from '../sealing';
+import type { Job, JobFailure, JobResult, Reply, Request } from './jobs';
+
+const JOBS_PER_WORKER = 2;
+
+/**
+ * One more worker than cores: a worker reading a file from a cold disk waits without using its core.
+ * At most 4: each worker is a V8 isolate of its own (about 10 MB).
+ */
+export function defaultWorkerCount(): number {
+  return Math.max(2, Math.min(4, os.availableParallelism() + 1));
+}
+
+interface Pending {
+  resolve: (result: JobResult) => void;
+  reject: (err: Error) => void;
+}
+
+interface Queued extends Pending {
+  job: Job;
+  transfer: ArrayBuffer[];
+}
+
+interface Slot {
+  worker: Worker;
+  jobs: Map<number, Pending>;
+}
+
+/**
+ * Running from the TypeScript sources (the tests), the worker is a .ts file: it is loaded with the same
+ * swc transform jest applies. Built, it is plain JavaScript beside this file.
+ */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const ext = path.extname(__filename);
+  const file = path.join(__dirname, `worker${ext}`);
+  if (ext !== '.ts') return { file, execArgv: [] };
+  return { file, execArgv: ['--require', path.resolve(__dirname, '../../../test/support/swc-require.js')] };
+}
+
+function rebuild(failure: JobFailure): Error {
+  const err: Error & { code?: string } = failure.name === 'DecryptError' ? new DecryptError(failure.message) : new Error(failure.message);
+  if (failure.code) err.code = failure.code;
+  return err;
+}
+
+export class SealingPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Queued[] = [];
+  private seq = 0;
+
+  constructor(private readonly size = defaultWorkerCount()) {}
+
+  /** Runs a job on a worker. Buffers in `transfer` are moved to the worker: the caller must not use them again. */
+  run(job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
+    // What a job moves to a worker is mostly a copy of a buffer the main thread is about to drop.
+    doneWith(transfer.reduce((sum, buffer) => sum + buffer.byteLength, 0));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, transfer, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.freeSlot();
+      if (!slot) return;
+      const { job, transfer, resolve, reject } = this.queue.shift()!;
+      const seq = ++this.seq;
+      slot.jobs.set(seq, { resolve, reject });
+      if (slot.jobs.size === 1) slot.worker.ref();
+      slot.worker.postMessage({ seq, job } satisfies Request, transfer);
+    }
+  }
+
+  private freeSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) if (!best || slot.jobs.size < best.jobs.size) best = slot;
+    if (best && best.jobs.size === 0) return best;
+    if (this.slots.length < this.size) return this.spawn();
+    return best && best.jobs.size < JOBS_PER_WORKER ? best : undefined;
+  }
+
+  private spawn(): Slot {
+    const { file, execArgv } = workerEntry();
+    const slot: Slot = { worker: new Worker(file, { execArgv }), jobs: new Map() };
+    slot.worker.unref();
+    slot.worker.on('message', (reply: Reply) => {
+      const pending = slot.jobs.get(reply.seq);
+      if (!pending) return;
+      slot.jobs.delete(reply.seq);
+      if (slot.jobs.size === 0) slot.worker.unref();
+      if (reply.failure) pending.reject(rebuild(reply.failure));
+      else pending.resolve(reply.result!);
+      this.dispatch();
+    });
+    const stopped = (why: string) => {
+      const at = this.slots.indexOf(slot);
+      if (at < 0) return;
+      this.slots.splice(at, 1);
+      for (const pending of slot.jobs.values()) pending.reject(new Error(`a sealing worker stopped (${why}); the operation cannot go on`));
+      slot.jobs.clear();
+      this.dispatch();
+    };
+    slot.worker.on('error', (err) => stopped(err.message));
+    slot.worker.on('exit', (code) => stopped(`exit code ${code}`));
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+let shared: SealingPool | undefined;
+
+/** The process's pool. */
+export function sealingPool(): SealingPool {
+  shared ??= new SealingPool();
+  return shared;
+}

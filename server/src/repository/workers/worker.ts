@@ -1,0 +1,91 @@
+/**
+ * A sealing worker: runs jobs (./jobs.ts) one at a time with the synchronous functions of ../sealing.ts.
+ * Hashing, compression and encryption block this thread, not the main one, which keeps walking the file
+ * store, chunking and writing packs. Results go back as transferred buffers: no copy on the way out.
+ */
+import { closeSync, fchmodSync, fchownSync, futimesSync, openSync as openFile, readFileSync, writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { doneWith } from '../../common/release-memory';
+import { contentId, openSync, sealSync, sha256, DecryptError } from '../sealing';
+import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
+
+/** A view that owns its whole ArrayBuffer can be transferred; any other is copied into one that does. */
+function own(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+function run(job: Job): JobResult {
+  switch (job.op) {
+    case 'contentId':
+      return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined };
+    case 'seal': {
+      const [header, body] = sealSync(job.keys, job.name, job.data, job.level, job.version);
+      return { op: 'seal', header: own(header), body: own(body) };
+    }
+    case 'open': {
+      const plaintext = openSync(job.keys, job.name, job.sealed);
+      if (job.checkId !== undefined && contentId(job.keys, plaintext) !== job.checkId) throw new DecryptError(`blob ${job.checkId} holds content of another id`);
+      return { op: 'open', plaintext: own(plaintext) };
+    }
+    case 'sealFile': {
+      const data = readFileSync(job.path);
+      if (data.length >= job.maxSize) return { op: 'sealFile', tooLarge: true };
+      const id = contentId(job.keys, data);
+      const [header, body] = sealSync(job.keys, id, data, job.level, job.version);
+      return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: own(header), body: own(body) };
+    }
+    case 'writeFiles': {
+      let bytes = 0;
+      let files = 0;
+      for (const blob of job.blobs) {
+        const at = blob.offset - job.spanStart;
+        const plaintext = openSync(job.keys, blob.id, job.span.subarray(at, at + blob.length));
+        if (contentId(job.keys, plaintext) !== blob.id) throw new DecryptError(`blob ${blob.id} holds content of another id`);
+        for (const file of blob.files) {
+          writeWhole(file, plaintext);
+          bytes += file.size;
+          files++;
+        }
+      }
+      return { op: 'writeFiles', bytes, files };
+    }
+  }
+}
+
+/** Writes a file's whole content, then its owner, mode and time: through one descriptor, no path lookups. */
+function writeWhole(file: FileTarget, content: Buffer): void {
+  if (content.length !== file.size) throw new Error(`${file.path}: its blob holds ${content.length} bytes; the listing says ${file.size}`);
+  const fd = openFile(file.path, 'w', 0o600);
+  try {
+    for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
+    if (file.owner) fchownSync(fd, file.owner.uid, file.owner.gid);
+    fchmodSync(fd, file.mode);
+    futimesSync(fd, file.mtimeMs / 1000, file.mtimeMs / 1000);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes a job held: its input, and its output, which was moved to the main thread. */
+function jobBytes(job: Job, result?: JobResult): number {
+  const input = job.op === 'open' ? job.sealed.length : job.op === 'writeFiles' ? job.span.length : job.op === 'sealFile' ? 0 : job.data.length;
+  const output = result && result.op === 'sealFile' && !result.tooLarge ? result.body.length * 2 : 0;
+  return input + output;
+}
+
+function transferables(result: JobResult): ArrayBuffer[] {
+  const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
+  return views.map((v) => v.buffer as ArrayBuffer);
+}
+
+parentPort!.on('message', ({ seq, job }: Request) => {
+  let reply: Reply;
+  try {
+    reply = { seq, result: run(job) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    reply = { seq, failure: { name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code } };
+  }
+  parentPort!.postMessage(reply, reply.result ? transferables(reply.result) : []);
+  doneWith(jobBytes(job, reply.result));
+});
