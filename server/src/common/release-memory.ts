@@ -33,5 +33,5 @@ export function doneWith(bytes: number): void {
   since += bytes;
   if (since < RELEASE_EVERY) return;
   since = 0;
-  collector()?.({ type: 'major' });
+  collector()?.({ type: 'minor' });
 }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
-import { connectionsOf, forEachLimited, OrderedWindow } from '../destinations/sema';
+import { connectionsOf, forEachLimited, OrderedWindow, Semaphore } from '../destinations/sema';
 import { readBlob, writeBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
@@ -68,11 +68,18 @@ async function* walk(root: string, relative: string, counter = { entries: 0 }): 
 }
 
 /**
- * Files captured at once: small files are dominated by latency (a read, a seal), not by CPU. Their chunk
- * saves fan out further (../repository/blobs.ts), so this is not the destination's connection count:
- * that would multiply memory by it.
+ * Entries captured at once. Most files are small: each is one job for a sealing worker, and a finished one
+ * only waits here for those before it to finish. Enough of them keep every worker busy while a large file
+ * at the head of the window is being chunked.
  */
-const FILES_IN_FLIGHT = 8;
+const FILES_IN_FLIGHT = 64;
+
+/**
+ * Files of several chunks streamed at once: each holds a read buffer and a chunk being cut (up to 4 MiB),
+ * and its chunk saves fan out further (../repository/blobs.ts), so this, not FILES_IN_FLIGHT, bounds them.
+ */
+const LARGE_FILES_AT_ONCE = 2;
+const largeFiles = new WeakMap<Repository, Semaphore>();
 
 /** Entries are started in walk order and yielded in the same order, FILES_IN_FLIGHT ahead. */
 async function* captureEntries(repository: Repository, root: string, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter, signal?: AbortSignal): AsyncGenerator<string> {
@@ -109,7 +116,9 @@ async function fileBlob(repository: Repository, full: string, stat: import('node
   }
   // Small files are read whole, on a sealing worker: the main thread never holds their bytes.
   if (stat.size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
-  return writeBlob(repository, createReadStream(full, { highWaterMark: 256 * 1024 }), stats, (n) => reporter.bytes(n));
+  let streams = largeFiles.get(repository);
+  if (!streams) largeFiles.set(repository, (streams = new Semaphore(LARGE_FILES_AT_ONCE)));
+  return streams.run(() => writeBlob(repository, createReadStream(full, { highWaterMark: 256 * 1024 }), stats, (n) => reporter.bytes(n)));
 }
 
 /** A listing line for the tree blob. */

@@ -74,24 +74,19 @@ class ChunkSaver extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
     this.hash.update(chunk);
-    this.size += chunk.length;
-    // The id is computed on the thread pool; its place in the list is kept so the order is the stream's.
+    const length = chunk.length; // the chunk's buffer moves to the sealing workers: its length is kept here
+    this.size += length;
+    // The id is computed on a worker; its place in the list is kept so the order is the stream's.
     const at = this.chunks.push('') - 1;
     // The next chunk is only taken once this one has its share of the budget: a chunk waiting for it
     // holds the stream, not more memory.
     const budget = budgetOf(this.repository);
-    budget.acquire(chunk.length).then(() => {
-      const saving = this.repository.contentIdAsync(chunk).then((id) => {
+    budget.acquire(length).then(() => {
+      const saving = this.repository.saveCutChunk(chunk).then(({ id, written }) => {
         this.chunks[at] = id;
-        return this.repository.saveChunk(chunk, id);
-      }).then(({ written }) => {
-        this.stats.bytesRead += chunk.length;
-        this.stats.bytesWritten += written;
-        if (written > 0) this.stats.chunksNew++;
-        else this.stats.chunksReused++;
-        this.onBytes?.(chunk.length);
+        count(this.stats, length, written, this.onBytes);
       });
-      void saving.then(() => budget.release(chunk.length), () => budget.release(chunk.length));
+      void saving.then(() => budget.release(length), () => budget.release(length));
       return this.window.push(saving);
     }).then(() => done(), done);
   }

@@ -42,9 +42,9 @@ export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, le
 }
 
 /** seal(), as its two parts (header; ciphertext and tag) without joining them: a pack appends both. */
-export async function sealParts(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<[Buffer, Buffer]> {
+export async function sealParts(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1, giveAway = false): Promise<[Buffer, Buffer]> {
   if (plaintext.length < INLINE_BELOW) return sealSync(keys, name, plaintext, level, version);
-  const data = detached(plaintext);
+  const data = jobInput(plaintext, giveAway);
   const result = await sealingPool().run({ op: 'seal', keys: keysFor(keys), name, data, level, version }, [data.buffer]);
   if (result.op !== 'seal') throw new Error(`sealing worker answered ${result.op} to seal`);
   return [asBuffer(result.header), asBuffer(result.body)];
@@ -75,6 +75,18 @@ export async function open(keys: MasterKeys, name: string, sealed: Buffer, check
 /** contentId() (and, when asked, the plain SHA-256), computed on a worker. */
 export async function contentIdAsync(keys: MasterKeys, plaintext: Buffer): Promise<string> {
   return (await hashes(keys, plaintext, false)).id;
+}
+
+/**
+ * contentId() of a chunk the caller still needs, computed on a worker: the chunk's buffer travels there
+ * and back instead of being copied. Use the returned chunk; the one passed may be detached.
+ */
+export async function contentIdOfChunk(keys: MasterKeys, chunk: Buffer): Promise<{ id: string; chunk: Buffer }> {
+  if (chunk.length < INLINE_BELOW) return { id: contentId(keys, chunk), chunk };
+  const data = jobInput(chunk, true);
+  const result = await sealingPool().run({ op: 'contentId', keys: keysFor(keys), data, sha256: false, giveBack: true }, [data.buffer]);
+  if (result.op !== 'contentId' || !result.data) throw new Error(`sealing worker answered ${result.op} to contentId`);
+  return { id: result.id, chunk: asBuffer(result.data) };
 }
 
 export async function hashes(keys: MasterKeys, plaintext: Buffer, withSha256: boolean): Promise<{ id: string; sha256?: string }> {
@@ -110,6 +122,17 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
   const result = await sealingPool().run({ op: 'writeFiles', keys: keysFor(keys), span: owned, spanStart, blobs }, [owned.buffer]);
   if (result.op !== 'writeFiles') throw new Error(`sealing worker answered ${result.op} to writeFiles`);
   return result;
+}
+
+/**
+ * Joins a pack's parts into one buffer and computes its id (HMAC-SHA256 of every byte) on a worker. The
+ * parts are given away: each must own its buffer (sealed blobs do), or it is copied.
+ */
+export async function joinPack(keys: MasterKeys, parts: Buffer[]): Promise<{ id: string; bytes: Buffer }> {
+  const inputs = parts.map((part) => jobInput(part, true));
+  const result = await sealingPool().run({ op: 'joinPack', keys: keysFor(keys), parts: inputs }, inputs.map((p) => p.buffer));
+  if (result.op !== 'joinPack') throw new Error(`sealing worker answered ${result.op} to joinPack`);
+  return { id: result.id, bytes: asBuffer(result.bytes) };
 }
 
 /** A short public fingerprint of the master keys, to tell keys apart without revealing them. */

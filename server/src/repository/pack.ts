@@ -13,8 +13,7 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
-import { createHmac } from 'node:crypto';
-import { contentIdAsync, DecryptError, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, joinPack, open, seal, type MasterKeys } from './crypto';
 
 /** Where a blob lies in its pack. */
 export interface PackedBlob {
@@ -55,34 +54,36 @@ export class PackBuilder {
   }
 
   /** The sealed bytes of a blob added here, for reads before the pack is stored. */
-  sealedAt(index: number): Buffer {
-    if (this.stored) return this.stored.subarray(this.blobs[index].offset, this.blobs[index].offset + this.blobs[index].length);
+  async sealedAt(index: number): Promise<Buffer> {
+    const { offset, length } = this.blobs[index];
+    if (this.joining) {
+      const bytes = await this.joining;
+      return bytes.subarray(offset, offset + length);
+    }
     let at = 0;
-    let offset = 0;
     // Parts are in blob order; find the ones of blob `index` by offset.
-    while (offset < this.blobs[index].offset) offset += this.parts[at++].length;
+    for (let start = 0; start < offset; ) start += this.parts[at++].length;
     const parts: Buffer[] = [];
-    for (let length = 0; length < this.blobs[index].length; length += this.parts[at].length, at++) parts.push(this.parts[at]);
+    for (let taken = 0; taken < length; taken += this.parts[at].length, at++) parts.push(this.parts[at]);
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
-  /** The pack's bytes once finish() made them. */
-  private stored?: Buffer;
+  /** The pack's bytes, once finish() gave the parts to a worker to join. */
+  private joining?: Promise<Buffer>;
 
   async finish(keys: MasterKeys): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
-    const parts = [...this.parts, header, length];
-    // Hashed part by part here rather than on the thread pool, which would take a copy of the whole pack.
-    const hmac = createHmac('sha256', keys.id);
-    for (const part of parts) hmac.update(part);
-    const bytes = Buffer.concat(parts);
-    // Reads before the pack is stored now see views into the pack's bytes: the blobs are not held twice.
-    this.stored = bytes;
+    // Joined and hashed on a worker; the parts are given to it, so reads meanwhile wait for the result and
+    // then see views into the pack's bytes: the blobs are never held twice.
+    const joined = joinPack(keys, [...this.parts, header, length]);
     this.parts = [];
-    return { id: hmac.digest('hex'), bytes, blobs: this.blobs };
+    this.joining = joined.then(({ bytes }) => bytes);
+    this.joining.catch(() => {}); // the caller of finish() gets the failure
+    const { id, bytes } = await joined;
+    return { id, bytes, blobs: this.blobs };
   }
 }
 

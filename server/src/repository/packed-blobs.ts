@@ -74,8 +74,8 @@ export class PackedBlobs {
   }
 
   /** Stores one blob unless it is stored. Returns the sealed bytes added (0 when deduplicated). */
-  save(id: string, plaintext: Buffer, level?: number): Promise<number> {
-    return this.add(id, () => sealParts(this.keys, id, plaintext, level, 2));
+  save(id: string, plaintext: Buffer, level?: number, giveAway = false): Promise<number> {
+    return this.add(id, () => sealParts(this.keys, id, plaintext, level, 2, giveAway));
   }
 
   /** save() of a blob sealed already (by a worker that read the file), under its content id. */
@@ -151,7 +151,7 @@ export class PackedBlobs {
   /** Loads, authenticates and checks one blob against its content address. */
   async load(id: string, retried = false): Promise<Buffer> {
     const waiting = this.pending.get(id);
-    if (waiting) return open(this.keys, id, waiting.pack.sealedAt(waiting.at), id);
+    if (waiting) return open(this.keys, id, await waiting.pack.sealedAt(waiting.at), id);
     await this.ensureLoaded();
     const where = this.index.lookup(id);
     if (!where) throw new BlobNotIndexedError(`blob ${id} is in no index file of the repository`);

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, contentIdAsync, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
+import { DecryptError, contentId, contentIdAsync, contentIdOfChunk, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -197,6 +197,16 @@ export class Repository {
   /** Stores one chunk unless it is already stored. Returns the id and the bytes written (0 when deduplicated). */
   async saveChunk(plaintext: Buffer, id = this.contentId(plaintext)): Promise<{ id: string; written: number }> {
     return { id, written: await this.blobs.save(id, plaintext) };
+  }
+
+  /**
+   * Stores a chunk cut from a stream, which the caller is done with: its id and its sealing are computed
+   * on workers, and its buffer is moved to them rather than copied.
+   */
+  async saveCutChunk(chunk: Buffer): Promise<{ id: string; written: number }> {
+    const hashed = await contentIdOfChunk(this.keys, chunk);
+    const written = this.blobs instanceof PackedBlobs ? await this.blobs.save(hashed.id, hashed.chunk, undefined, true) : await this.blobs.save(hashed.id, hashed.chunk);
+    return { id: hashed.id, written };
   }
 
   /** Loads, authenticates and checks one chunk against its content address. */

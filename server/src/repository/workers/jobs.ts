@@ -6,8 +6,11 @@
 import type { MasterKeys, SealVersion } from '../sealing';
 
 export type Job =
-  /** The content id of data (HMAC-SHA256 under the id key), and its plain SHA-256 when asked. */
-  | { op: 'contentId'; keys: MasterKeys; data: Uint8Array; sha256: boolean }
+  /**
+   * The content id of data (HMAC-SHA256 under the id key), and its plain SHA-256 when asked; with
+   * `giveBack`, the data is moved back with the answer (the caller gave it away and still needs it).
+   */
+  | { op: 'contentId'; keys: MasterKeys; data: Uint8Array; sha256: boolean; giveBack?: boolean }
   | { op: 'seal'; keys: MasterKeys; name: string; data: Uint8Array; level?: number; version: SealVersion }
   /** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id. */
   | { op: 'open'; keys: MasterKeys; name: string; sealed: Uint8Array; checkId?: string }
@@ -20,7 +23,9 @@ export type Job =
    * Opens blobs lying in `span` (bytes of one pack from offset `spanStart`), checks each against its id
    * and writes it whole to each of its files (a file of one blob: a small file restored).
    */
-  | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] };
+  | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] }
+  /** Joins a pack's parts (sealed blobs, then its sealed header and length) and computes its id. */
+  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[] };
 
 /** A blob of a span and the files whose whole content it is. */
 export interface SpanBlob {
@@ -40,12 +45,13 @@ export interface FileTarget {
 }
 
 export type JobResult =
-  | { op: 'contentId'; id: string; sha256?: string }
+  | { op: 'contentId'; id: string; sha256?: string; data?: Uint8Array }
   | { op: 'seal'; header: Uint8Array; body: Uint8Array }
   | { op: 'open'; plaintext: Uint8Array }
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
-  | { op: 'writeFiles'; bytes: number; files: number };
+  | { op: 'writeFiles'; bytes: number; files: number }
+  | { op: 'joinPack'; id: string; bytes: Uint8Array };
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
 export interface JobFailure {

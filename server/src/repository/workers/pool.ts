@@ -10,7 +10,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { doneWith } from '../../common/release-memory';
 import { DecryptError } from '../sealing';
 import type { Job, JobFailure, JobResult, Reply, Request } from './jobs';
 
@@ -65,8 +64,6 @@ export class SealingPool {
 
   /** Runs a job on a worker. Buffers in `transfer` are moved to the worker: the caller must not use them again. */
   run(job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
-    // What a job moves to a worker is mostly a copy of a buffer the main thread is about to drop.
-    doneWith(transfer.reduce((sum, buffer) => sum + buffer.byteLength, 0));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, transfer, resolve, reject });
       this.dispatch();

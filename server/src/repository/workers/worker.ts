@@ -17,7 +17,7 @@ function own(bytes: Uint8Array): Uint8Array {
 function run(job: Job): JobResult {
   switch (job.op) {
     case 'contentId':
-      return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined };
+      return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined, data: job.giveBack ? job.data : undefined };
     case 'seal': {
       const [header, body] = sealSync(job.keys, job.name, job.data, job.level, job.version);
       return { op: 'seal', header: own(header), body: own(body) };
@@ -49,6 +49,10 @@ function run(job: Job): JobResult {
       }
       return { op: 'writeFiles', bytes, files };
     }
+    case 'joinPack': {
+      const bytes = Buffer.concat(job.parts);
+      return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: own(bytes) };
+    }
   }
 }
 
@@ -68,7 +72,8 @@ function writeWhole(file: FileTarget, content: Buffer): void {
 
 /** The bytes a job held: its input, and its output, which was moved to the main thread. */
 function jobBytes(job: Job, result?: JobResult): number {
-  const input = job.op === 'open' ? job.sealed.length : job.op === 'writeFiles' ? job.span.length : job.op === 'sealFile' ? 0 : job.data.length;
+  const input =
+    job.op === 'open' ? job.sealed.length : job.op === 'writeFiles' ? job.span.length : job.op === 'joinPack' ? job.parts.reduce((n, p) => n + p.length, 0) : job.op === 'sealFile' ? 0 : job.data.length;
   const output = result && result.op === 'sealFile' && !result.tooLarge ? result.body.length * 2 : 0;
   return input + output;
 }
