@@ -121,7 +121,7 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
   const owned = jobInput(span, true);
   const result = await sealingPool().run({ op: 'writeFiles', keys: keysFor(keys), span: owned, spanStart, blobs }, [owned.buffer]);
   if (result.op !== 'writeFiles') throw new Error(`sealing worker answered ${result.op} to writeFiles`);
-  return result;
+  return { bytes: result.bytes, files: result.files };
 }
 
 /**

@@ -31,7 +31,7 @@ export function packName(id: string): string {
 
 export const PACK_NAME = /^data\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/;
 
-/** The id a pack's bytes must have: HMAC-SHA256 under the id key, hex (computed on the thread pool). */
+/** The id a pack's bytes must have: HMAC-SHA256 under the id key, hex (computed on a sealing worker). */
 export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
   return contentIdAsync(keys, bytes);
 }

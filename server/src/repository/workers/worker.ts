@@ -5,7 +5,6 @@
  */
 import { closeSync, fchmodSync, fchownSync, futimesSync, openSync as openFile, readFileSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { doneWith } from '../../common/release-memory';
 import { contentId, openSync, sealSync, sha256, DecryptError } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 
@@ -70,14 +69,6 @@ function writeWhole(file: FileTarget, content: Buffer): void {
   }
 }
 
-/** The bytes a job held: its input, and its output, which was moved to the main thread. */
-function jobBytes(job: Job, result?: JobResult): number {
-  const input =
-    job.op === 'open' ? job.sealed.length : job.op === 'writeFiles' ? job.span.length : job.op === 'joinPack' ? job.parts.reduce((n, p) => n + p.length, 0) : job.op === 'sealFile' ? 0 : job.data.length;
-  const output = result && result.op === 'sealFile' && !result.tooLarge ? result.body.length * 2 : 0;
-  return input + output;
-}
-
 function transferables(result: JobResult): ArrayBuffer[] {
   const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
   return views.map((v) => v.buffer as ArrayBuffer);
@@ -92,5 +83,4 @@ parentPort!.on('message', ({ seq, job }: Request) => {
     reply = { seq, failure: { name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code } };
   }
   parentPort!.postMessage(reply, reply.result ? transferables(reply.result) : []);
-  doneWith(jobBytes(job, reply.result));
 });
