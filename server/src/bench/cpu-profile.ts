@@ -1,8 +1,7 @@
 /**
  * Reads a V8 `.cpuprofile` (written by `node --cpu-prof`) and lists where the time went: self time per
  * function, largest first. `(idle)` is time the main thread waited (on pg_dump's output, on the disk, on
- * the disk, the sealing workers), `(garbage collector)` is GC, `(program)` is native work
- * outside JavaScript.
+ * the sealing workers), `(garbage collector)` is GC, `(program)` is native work outside JavaScript.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
