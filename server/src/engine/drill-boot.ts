@@ -25,7 +25,7 @@ import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import { isolateConfig } from './drill-config';
 import { findKnownItems, type KnownItems } from './drill-known-items';
-import { restoreTree } from './tree';
+import { restoreTree } from './restore-tree';
 import type { DrillReport } from './drill';
 import { makeScratchDirectory } from './drill-scratch';
 import { judge } from './version-safety';

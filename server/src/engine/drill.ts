@@ -17,7 +17,7 @@ import { checkDrillSpace, makeScratchDirectory, removeDrillLeftovers, scratchDat
 import { checkFailed, checkTargets, type RestoreCheck } from './restore-check';
 import { bootIfInstalled, type BootReport, type DrillBootOptions } from './drill-boot';
 import { runSteps } from './steps';
-import { restoreTree } from './tree';
+import { restoreTree } from './restore-tree';
 
 export interface DrillReport {
   snapshot: string;

@@ -18,7 +18,7 @@ import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { runBackup } from './backup';
 import { copySnapshots, openCopyTarget } from './copy';
 import { runPrune } from './prune';
-import { restoreTree } from './tree';
+import { restoreTree } from './restore-tree';
 import { verifySnapshots } from './verify';
 
 const secret = passphraseSecret('format two test passphrase');

@@ -12,7 +12,7 @@ import { ExitCode, MmBackupError, systemCode } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { restoreTree } from './tree';
+import { restoreTree } from './restore-tree';
 
 /** True when the path exists and has entries (a file counts as non-empty). */
 export async function isNonEmptyDirectory(dir: string): Promise<boolean> {

@@ -28,11 +28,12 @@ export class PackRestorer {
   private batch: FileTarget[] = [];
   private ids: string[] = [];
 
-  /** `owners`: give files back to their owners (only root can). */
+  /** `owners`: give files back to their owners (only root can). `beforeWrite`: their directories exist after it. */
   constructor(
     private readonly repository: Repository,
     private readonly owners: boolean,
     private readonly reporter: Reporter,
+    private readonly beforeWrite: () => Promise<void>,
   ) {}
 
   private get blobs(): PackedBlobs {
@@ -68,6 +69,7 @@ export class PackRestorer {
       inPack.set(id, blob);
       blob.files.push(file);
     });
+    await this.beforeWrite();
     await forEachLimited(packs.entries(), PACKS_AT_ONCE, async ([pack, needed]) => {
       const written = await this.blobs.writeFiles(pack, [...needed.values()].sort((a, b) => a.offset - b.offset));
       this.reporter.bytes(written.bytes);

@@ -6,7 +6,8 @@ import { LocalDestination } from '../destinations/local';
 import { newWriteStats } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
-import { captureTree, loadParentIndex, restoreTree } from './tree';
+import { restoreTree } from './restore-tree';
+import { captureTree, loadParentIndex } from './tree';
 
 let root: string;
 let repository: Repository;

@@ -6,18 +6,16 @@
  * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
  * may have been pruned since that parent was written).
  */
-import { chmodSync, createReadStream, createWriteStream, lchownSync, lstatSync, mkdirSync, promises as fs, readdirSync, utimesSync } from 'node:fs';
+import { createReadStream, lstatSync, promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
-import { connectionsOf, forEachLimited, OrderedWindow, Semaphore } from '../destinations/sema';
+import { OrderedWindow, Semaphore } from '../destinations/sema';
 import { readBlob, writeBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { PackRestorer } from './restore-packs';
 
 export type TreeEntry =
   | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
@@ -133,74 +131,6 @@ export async function captureTree(repository: Repository, name: string, root: st
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };
-}
-
-/**
- * Writes a captured tree into `target` (which must exist and should be empty): contents byte-identical,
- * permission bits and modification times as captured. Directory times are set last, deepest first,
- * because writing into a directory changes its mtime.
- */
-export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
-  const owners = process.getuid?.() === 0;
-  const directories: Array<{ full: string; mode: number; mtime: number }> = [];
-  let lastParent = target;
-  // Format 2: files of one blob are restored pack by pack (./restore-packs.ts), the others streamed here.
-  const byPack = repository.formatVersion >= 2 ? new PackRestorer(repository, owners, reporter) : undefined;
-  // Directories and links are made in listing order (parents first); file contents are written as many at
-  // once as the destination has connections, each into a directory that already exists.
-  await forEachLimited(
-    readTree(repository, root.tree),
-    Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
-    async (entry) => {
-      const full = path.join(target, entry.p);
-      if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
-      // Listings of S3 stores have no directory entries: parents are made as files need them.
-      const parent = path.dirname(full);
-      if (entry.t !== 'd' && parent !== lastParent) {
-        lastParent = parent;
-        mkdirSync(parent, { recursive: true, mode: 0o755 });
-      }
-      // Directory and link metadata is set with synchronous calls: one syscall each, where a round trip
-      // to the thread pool per call cost more than the call (28,000 directories in the benchmark store).
-      if (entry.t === 'd') {
-        mkdirSync(full, { recursive: true, mode: 0o700 });
-        if (owners) setOwner(full, entry);
-        directories.push({ full, mode: entry.m, mtime: entry.mt });
-        lastParent = full;
-      } else if (entry.t === 'l') {
-        await fs.symlink(entry.l, full);
-        if (owners) setOwner(full, entry);
-      } else if (byPack?.takes(entry)) {
-        await byPack.add(entry, full);
-      } else {
-        await restoreFile(repository, entry, full, owners);
-        reporter.bytes(entry.s);
-      }
-    },
-  );
-  await byPack?.flush();
-  if (root.mode !== undefined) await fs.chmod(target, root.mode);
-  if (owners) setOwner(target, { u: root.uid, g: root.gid });
-  // Directory times last, deepest first: writing into a directory changes its mtime.
-  for (const dir of directories.reverse()) {
-    chmodSync(dir.full, dir.mode);
-    utimesSync(dir.full, dir.mtime / 1000, dir.mtime / 1000);
-  }
-}
-
-/** Files streamed at once by restore: each reads a few chunks ahead (up to 4 MiB each), so this bounds memory. */
-const FILES_RESTORED = 3;
-
-/** Only root can give files back to their owners (the mattermost user); others restore as themselves. */
-function setOwner(full: string, e: { u?: number; g?: number }): void {
-  if (e.u !== undefined && e.g !== undefined) lchownSync(full, e.u, e.g);
-}
-
-async function restoreFile(repository: Repository, entry: Extract<TreeEntry, { t: 'f' }>, full: string, owners: boolean): Promise<void> {
-  await pipeline(readBlob(repository, entry.b), createWriteStream(full, { mode: 0o600 }));
-  if (owners) setOwner(full, entry);
-  chmodSync(full, entry.m);
-  utimesSync(full, entry.mt / 1000, entry.mt / 1000);
 }
 
 /** All chunk ids a tree references: its listing's and every file's. */

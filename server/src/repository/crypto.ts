@@ -135,6 +135,17 @@ export async function joinPack(keys: MasterKeys, parts: Buffer[]): Promise<{ id:
   return { id: result.id, bytes: asBuffer(result.bytes) };
 }
 
+/**
+ * Opens a chunk on a worker, checks it against its id and writes it at the current position of `fd`;
+ * resolves with its size. The sealed buffer is given away. One file's chunks must be sent one at a time.
+ */
+export async function writeChunkTo(keys: MasterKeys, id: string, sealed: Buffer, fd: number): Promise<number> {
+  const input = jobInput(sealed, true);
+  const result = await sealingPool().run({ op: 'writeChunk', keys: keysFor(keys), id, sealed: input, fd }, [input.buffer]);
+  if (result.op !== 'writeChunk') throw new Error(`sealing worker answered ${result.op} to writeChunk`);
+  return result.size;
+}
+
 /** A short public fingerprint of the master keys, to tell keys apart without revealing them. */
 export function fingerprint(keys: MasterKeys): string {
   const hex = createHmac('sha256', keys.id).update('mmbackup key fingerprint').digest('hex').slice(0, 24);

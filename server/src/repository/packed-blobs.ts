@@ -13,7 +13,7 @@
 import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
-import { DecryptError, open, sealParts, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
+import { DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
 import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
@@ -149,26 +149,53 @@ export class PackedBlobs {
   }
 
   /** Loads, authenticates and checks one blob against its content address. */
-  async load(id: string, retried = false): Promise<Buffer> {
+  async load(id: string): Promise<Buffer> {
     const waiting = this.pending.get(id);
     if (waiting) return open(this.keys, id, await waiting.pack.sealedAt(waiting.at), id);
+    const { sealed, describe } = await this.loadSealed(id);
+    return this.named(describe, () => open(this.keys, id, sealed, id, true));
+  }
+
+  /**
+   * Writes the blobs `ids` in order at the current position of the open file `fd`, each opened and checked
+   * against its id on a worker (the main thread never holds their plaintext), the next one read while one
+   * is written. Resolves with the bytes written.
+   */
+  async writeBlobsTo(ids: string[], fd: number): Promise<number> {
+    let size = 0;
+    let next = ids.length > 0 ? this.loadSealed(ids[0]) : undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const { sealed, describe } = await next!;
+      next = i + 1 < ids.length ? this.loadSealed(ids[i + 1]) : undefined;
+      next?.catch(() => {}); // awaited on the next turn; a failure of this one must not leave it unhandled
+      size += await this.named(describe, () => writeChunkTo(this.keys, ids[i], sealed, fd));
+    }
+    return size;
+  }
+
+  /** Reads a stored blob's sealed bytes; where it lies, for error messages. */
+  private async loadSealed(id: string, retried = false): Promise<{ sealed: Buffer; describe: string }> {
     await this.ensureLoaded();
     const where = this.index.lookup(id);
     if (!where) throw new BlobNotIndexedError(`blob ${id} is in no index file of the repository`);
     const name = packName(where.pack.id);
-    let sealed: Buffer;
     try {
-      sealed = await this.destination.load(name, { offset: where.offset, length: where.length });
+      const sealed = await this.destination.load(name, { offset: where.offset, length: where.length });
+      return { sealed, describe: `blob ${id} at offset ${where.offset} of ${name}` };
     } catch (err) {
       // A prune in another process may have repacked it: an index read now says where it went.
       if (!this.destination.isNotFound(err) || retried || this.pending.size > 0 || this.unindexed.length > 0 || this.inFlight.size > 0) throw err;
       await this.loadIndex();
-      return this.load(id, true);
+      return this.loadSealed(id, true);
     }
+  }
+
+  /** Runs `work`; a blob that fails to open is named with where it lies. */
+  private async named<T>(describe: string, work: () => Promise<T>): Promise<T> {
     try {
-      return await open(this.keys, id, sealed, id, true);
+      return await work();
     } catch (err) {
-      if (err instanceof DecryptError) throw new DecryptError(`blob ${id} at offset ${where.offset} of ${name}: ${err.message}`);
+      if (err instanceof DecryptError) throw new DecryptError(`${describe}: ${err.message}`);
       throw err;
     }
   }

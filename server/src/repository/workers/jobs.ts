@@ -25,7 +25,24 @@ export type Job =
    */
   | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] }
   /** Joins a pack's parts (sealed blobs, then its sealed header and length) and computes its id. */
-  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[] };
+  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[] }
+  /**
+   * Opens one chunk, checks it against its id and writes it at the current position of the open file `fd`
+   * (the caller sends the chunks of one file one after the other).
+   */
+  | { op: 'writeChunk'; keys: MasterKeys; id: string; sealed: Uint8Array; fd: number }
+  /** Makes directories (and any missing parents), private until their metadata is set. */
+  | { op: 'makeDirs'; paths: string[] }
+  /** Sets owner (when given), mode and time of paths that exist (directories, once their content is written). */
+  | { op: 'setMetadata'; targets: PathMetadata[] };
+
+/** The metadata of a restored path. */
+export interface PathMetadata {
+  path: string;
+  mode: number;
+  mtimeMs: number;
+  owner?: { uid: number; gid: number };
+}
 
 /** A blob of a span and the files whose whole content it is. */
 export interface SpanBlob {
@@ -36,12 +53,8 @@ export interface SpanBlob {
 }
 
 /** A file to write: its content must be `size` bytes; then its owner (when given), mode and time are set. */
-export interface FileTarget {
-  path: string;
+export interface FileTarget extends PathMetadata {
   size: number;
-  mode: number;
-  mtimeMs: number;
-  owner?: { uid: number; gid: number };
 }
 
 export type JobResult =
@@ -51,7 +64,10 @@ export type JobResult =
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }
-  | { op: 'joinPack'; id: string; bytes: Uint8Array };
+  | { op: 'joinPack'; id: string; bytes: Uint8Array }
+  | { op: 'writeChunk'; size: number }
+  | { op: 'makeDirs' }
+  | { op: 'setMetadata' };
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
 export interface JobFailure {

@@ -3,7 +3,7 @@
  * Hashing, compression and encryption block this thread, not the main one, which keeps walking the file
  * store, chunking and writing packs. Results go back as transferred buffers: no copy on the way out.
  */
-import { closeSync, fchmodSync, fchownSync, futimesSync, openSync as openFile, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readFileSync, utimesSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256, DecryptError } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
@@ -52,6 +52,22 @@ function run(job: Job): JobResult {
       const bytes = Buffer.concat(job.parts);
       return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: own(bytes) };
     }
+    case 'writeChunk': {
+      const plaintext = openSync(job.keys, job.id, job.sealed);
+      if (contentId(job.keys, plaintext) !== job.id) throw new DecryptError(`blob ${job.id} holds content of another id`);
+      writeAll(job.fd, plaintext);
+      return { op: 'writeChunk', size: plaintext.length };
+    }
+    case 'makeDirs':
+      for (const path of job.paths) mkdirSync(path, { recursive: true, mode: 0o700 });
+      return { op: 'makeDirs' };
+    case 'setMetadata':
+      for (const target of job.targets) {
+        if (target.owner) lchownSync(target.path, target.owner.uid, target.owner.gid);
+        chmodSync(target.path, target.mode);
+        utimesSync(target.path, target.mtimeMs / 1000, target.mtimeMs / 1000);
+      }
+      return { op: 'setMetadata' };
   }
 }
 
@@ -60,13 +76,17 @@ function writeWhole(file: FileTarget, content: Buffer): void {
   if (content.length !== file.size) throw new Error(`${file.path}: its blob holds ${content.length} bytes; the listing says ${file.size}`);
   const fd = openFile(file.path, 'w', 0o600);
   try {
-    for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
+    writeAll(fd, content);
     if (file.owner) fchownSync(fd, file.owner.uid, file.owner.gid);
     fchmodSync(fd, file.mode);
     futimesSync(fd, file.mtimeMs / 1000, file.mtimeMs / 1000);
   } finally {
     closeSync(fd);
   }
+}
+
+function writeAll(fd: number, content: Buffer): void {
+  for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
 }
 
 function transferables(result: JobResult): ArrayBuffer[] {

@@ -1,0 +1,125 @@
+/**
+ * Writes a captured tree (./tree.ts) into a directory: contents byte-identical, owners (as root), modes
+ * and times as captured. The main thread reads the listing and hands the work out:
+ * - directories are made in batches on the sealing workers, before any file that needs them is written;
+ * - files of one blob go pack by pack to the workers (./restore-packs.ts);
+ * - larger files are written chunk by chunk by the workers, a few files at a time;
+ * - last, the directories' owners, modes and times are set, in batches on the workers: only now, because
+ *   writing into a directory changes its time.
+ */
+import { lchownSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Reporter } from '../common/reporter';
+import { connectionsOf, forEachLimited } from '../destinations/sema';
+import { readBlob } from '../repository/blobs';
+import { PackedBlobs } from '../repository/packed-blobs';
+import type { Repository } from '../repository/repository';
+import type { TreeRoot } from '../repository/snapshots';
+import { defaultWorkerCount } from '../repository/workers/pool';
+import { makeDirectories, setMetadata, type PathMetadata } from '../repository/workers/fs-jobs';
+import { PackRestorer } from './restore-packs';
+import { readTree, type TreeEntry } from './tree';
+
+type FileEntry = Extract<TreeEntry, { t: 'f' }>;
+
+/** Files of several chunks written at once: each has a chunk being written and the next one read. */
+const FILES_RESTORED = 3;
+/** Directories per job: few enough that files wait little for theirs, many enough to make jobs worth it. */
+const DIRECTORIES_PER_JOB = 500;
+
+/** Directories made on the workers in batches; ready() resolves when every one asked for so far exists. */
+class DirectoryMaker {
+  private batch: string[] = [];
+  private readonly jobs: Promise<void>[] = [];
+
+  add(dir: string): void {
+    this.batch.push(dir);
+    if (this.batch.length >= DIRECTORIES_PER_JOB) this.send();
+  }
+
+  async ready(): Promise<void> {
+    this.send();
+    await Promise.all(this.jobs.splice(0));
+  }
+
+  private send(): void {
+    if (this.batch.length === 0) return;
+    const job = makeDirectories(this.batch);
+    job.catch(() => {}); // ready() reports it
+    this.jobs.push(job);
+    this.batch = [];
+  }
+}
+
+/** Writes `root` into `target`, which must exist and should be empty. */
+export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
+  const owners = process.getuid?.() === 0;
+  const ownerOf = (e: { u?: number; g?: number }) => (owners && e.u !== undefined && e.g !== undefined ? { uid: e.u, gid: e.g } : undefined);
+  const directories: PathMetadata[] = [];
+  const made = new DirectoryMaker();
+  let lastParent = target;
+  const byPack = repository.blobs instanceof PackedBlobs ? new PackRestorer(repository, owners, reporter, () => made.ready()) : undefined;
+  await forEachLimited(
+    readTree(repository, root.tree),
+    Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
+    async (entry) => {
+      const full = path.join(target, entry.p);
+      if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
+      if (entry.t === 'd') {
+        made.add(full);
+        directories.push({ path: full, mode: entry.m, mtimeMs: entry.mt, owner: ownerOf(entry) });
+        lastParent = full;
+        return;
+      }
+      // Listings of S3 stores have no directory entries: parents are made as files need them.
+      const parent = path.dirname(full);
+      if (parent !== lastParent) {
+        lastParent = parent;
+        made.add(parent);
+      }
+      if (entry.t === 'l') {
+        await made.ready();
+        await fs.symlink(entry.l, full);
+        const owner = ownerOf(entry);
+        if (owner) lchownSync(full, owner.uid, owner.gid);
+      } else if (byPack?.takes(entry)) {
+        await byPack.add(entry, full);
+      } else {
+        await made.ready();
+        await restoreFile(repository, entry, full, ownerOf(entry));
+        reporter.bytes(entry.s);
+      }
+    },
+  );
+  await byPack?.flush();
+  await made.ready();
+  const batches: PathMetadata[][] = [];
+  for (let i = 0; i < directories.length; i += DIRECTORIES_PER_JOB) batches.push(directories.slice(i, i + DIRECTORIES_PER_JOB));
+  // Every file is written: no directory's time changes any more, so the order no longer matters.
+  await forEachLimited(batches, defaultWorkerCount(), (batch) => setMetadata(batch));
+  if (root.mode !== undefined) await fs.chmod(target, root.mode);
+  const top = ownerOf({ u: root.uid, g: root.gid });
+  if (top) await fs.lchown(target, top.uid, top.gid);
+}
+
+async function restoreFile(repository: Repository, entry: FileEntry, full: string, owner: PathMetadata['owner']): Promise<void> {
+  const blobs = repository.blobs;
+  const handle = await fs.open(full, 'w', 0o600);
+  try {
+    if (blobs instanceof PackedBlobs && entry.b.chunks.every((id) => blobs.index.has(id))) {
+      // Each chunk is checked against its id, the HMAC of its plaintext listed in the authenticated
+      // manifest: in order, they are exactly the bytes whose SHA-256 the manifest records.
+      const size = await blobs.writeBlobsTo(entry.b.chunks, handle.fd);
+      if (size !== entry.s) throw new Error(`${entry.p}: its chunks hold ${size} bytes; the listing says ${entry.s}`);
+    } else {
+      for await (const part of readBlob(repository, entry.b)) {
+        for (let at = 0; at < part.length; ) at += (await handle.write(part, at)).bytesWritten;
+      }
+    }
+    if (owner) await handle.chown(owner.uid, owner.gid);
+    await handle.chmod(entry.m);
+    await handle.utimes(entry.mt / 1000, entry.mt / 1000);
+  } finally {
+    await handle.close();
+  }
+}
