@@ -30,7 +30,8 @@ const DIRECTORIES_PER_JOB = 500;
 /** Directories made on the workers in batches; ready() resolves when every one asked for so far exists. */
 class DirectoryMaker {
   private batch: string[] = [];
-  private readonly jobs: Promise<void>[] = [];
+  /** Settles when every job sent so far has: callers of ready() at any moment all wait for their jobs. */
+  private sent: Promise<unknown> = Promise.resolve();
 
   add(dir: string): void {
     this.batch.push(dir);
@@ -39,15 +40,15 @@ class DirectoryMaker {
 
   async ready(): Promise<void> {
     this.send();
-    await Promise.all(this.jobs.splice(0));
+    await this.sent;
   }
 
   private send(): void {
     if (this.batch.length === 0) return;
     const job = makeDirectories(this.batch);
-    job.catch(() => {}); // ready() reports it
-    this.jobs.push(job);
     this.batch = [];
+    this.sent = Promise.all([this.sent, job]);
+    this.sent.catch(() => {}); // ready() reports it
   }
 }
 
