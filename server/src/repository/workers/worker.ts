@@ -3,7 +3,7 @@
  * Hashing, compression and encryption block this thread, not the main one, which keeps walking the file
  * store, chunking and writing packs. Results go back as transferred buffers: no copy on the way out.
  */
-import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readFileSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256, DecryptError } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
@@ -27,8 +27,8 @@ function run(job: Job): JobResult {
       return { op: 'open', plaintext: own(plaintext) };
     }
     case 'sealFile': {
-      const data = readFileSync(job.path);
-      if (data.length >= job.maxSize) return { op: 'sealFile', tooLarge: true };
+      const data = readSmallFile(job.path, job.maxSize);
+      if (!data) return { op: 'sealFile', tooLarge: true };
       const id = contentId(job.keys, data);
       const [header, body] = sealSync(job.keys, id, data, job.level, job.version);
       return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: own(header), body: own(body) };
@@ -80,6 +80,22 @@ function writeWhole(file: FileTarget, content: Buffer): void {
     if (file.owner) fchownSync(fd, file.owner.uid, file.owner.gid);
     fchmodSync(fd, file.mode);
     futimesSync(fd, file.mtimeMs / 1000, file.mtimeMs / 1000);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One read buffer per worker, reused for every small file: a file read whole allocates nothing. */
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/** A file's whole content as a view into `scratch` (valid until the next call), or undefined at maxSize or more. */
+function readSmallFile(path: string, maxSize: number): Buffer | undefined {
+  if (scratch.length < maxSize) scratch = Buffer.allocUnsafeSlow(maxSize);
+  const fd = openFile(path, 'r');
+  try {
+    let size = 0;
+    for (let n = -1; n !== 0 && size < maxSize; size += n) n = readSync(fd, scratch, size, maxSize - size, null);
+    return size < maxSize ? scratch.subarray(0, size) : undefined;
   } finally {
     closeSync(fd);
   }
