@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import type { SpanBlob } from './workers/jobs';
 import { sealingPool } from './workers/pool';
-import { contentId, DecryptError, openSync, sealSync, sha256, ZSTD_LEVEL, type MasterKeys, type SealVersion } from './sealing';
+import { contentId, openSync, sealSync, sha256, ZSTD_LEVEL, type MasterKeys, type SealVersion } from './sealing';
 
 export type { FileTarget, SpanBlob } from './workers/jobs';
 export { contentId, DecryptError, SEAL_OVERHEAD, ZSTD_LEVEL, type MasterKeys, type SealVersion } from './sealing';
@@ -46,7 +46,6 @@ export async function sealParts(keys: MasterKeys, name: string, plaintext: Buffe
   if (plaintext.length < INLINE_BELOW) return sealSync(keys, name, plaintext, level, version);
   const data = jobInput(plaintext, giveAway);
   const result = await sealingPool().run({ op: 'seal', keys: keysFor(keys), name, data, level, version }, [data.buffer]);
-  if (result.op !== 'seal') throw new Error(`sealing worker answered ${result.op} to seal`);
   return [asBuffer(result.header), asBuffer(result.body)];
 }
 
@@ -61,14 +60,9 @@ function jobInput(view: Uint8Array, giveAway: boolean): Uint8Array<ArrayBuffer> 
  * `giveAway`, the caller is done with `sealed`: its buffer may be moved to the worker instead of copied.
  */
 export async function open(keys: MasterKeys, name: string, sealed: Buffer, checkId?: string, giveAway = false): Promise<Buffer> {
-  if (sealed.length < INLINE_BELOW) {
-    const plaintext = openSync(keys, name, sealed);
-    if (checkId !== undefined && contentId(keys, plaintext) !== checkId) throw new DecryptError(`blob ${checkId} holds content of another id`);
-    return plaintext;
-  }
+  if (sealed.length < INLINE_BELOW) return openSync(keys, name, sealed, checkId);
   const input = jobInput(sealed, giveAway);
   const result = await sealingPool().run({ op: 'open', keys: keysFor(keys), name, sealed: input, checkId }, [input.buffer]);
-  if (result.op !== 'open') throw new Error(`sealing worker answered ${result.op} to open`);
   return asBuffer(result.plaintext);
 }
 
@@ -85,15 +79,13 @@ export async function contentIdOfChunk(keys: MasterKeys, chunk: Buffer): Promise
   if (chunk.length < INLINE_BELOW) return { id: contentId(keys, chunk), chunk };
   const data = jobInput(chunk, true);
   const result = await sealingPool().run({ op: 'contentId', keys: keysFor(keys), data, sha256: false, giveBack: true }, [data.buffer]);
-  if (result.op !== 'contentId' || !result.data) throw new Error(`sealing worker answered ${result.op} to contentId`);
-  return { id: result.id, chunk: asBuffer(result.data) };
+  return { id: result.id, chunk: asBuffer(result.data!) };
 }
 
 export async function hashes(keys: MasterKeys, plaintext: Buffer, withSha256: boolean): Promise<{ id: string; sha256?: string }> {
   if (plaintext.length < INLINE_BELOW) return { id: contentId(keys, plaintext), sha256: withSha256 ? sha256(plaintext) : undefined };
   const data = detached(plaintext);
   const result = await sealingPool().run({ op: 'contentId', keys: keysFor(keys), data, sha256: withSha256 }, [data.buffer]);
-  if (result.op !== 'contentId') throw new Error(`sealing worker answered ${result.op} to contentId`);
   return result;
 }
 
@@ -107,7 +99,6 @@ export type SealedFile =
  */
 export async function sealFile(keys: MasterKeys, path: string, maxSize: number, version: SealVersion): Promise<SealedFile> {
   const result = await sealingPool().run({ op: 'sealFile', keys: keysFor(keys), path, maxSize, version });
-  if (result.op !== 'sealFile') throw new Error(`sealing worker answered ${result.op} to sealFile`);
   if (result.tooLarge) return { tooLarge: true };
   return { size: result.size, sha256: result.sha256, id: result.id, sealed: [asBuffer(result.header), asBuffer(result.body)] };
 }
@@ -120,7 +111,6 @@ export async function sealFile(keys: MasterKeys, path: string, maxSize: number, 
 export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanStart: number, blobs: SpanBlob[]): Promise<{ bytes: number; files: number }> {
   const owned = jobInput(span, true);
   const result = await sealingPool().run({ op: 'writeFiles', keys: keysFor(keys), span: owned, spanStart, blobs }, [owned.buffer]);
-  if (result.op !== 'writeFiles') throw new Error(`sealing worker answered ${result.op} to writeFiles`);
   return { bytes: result.bytes, files: result.files };
 }
 
@@ -131,7 +121,6 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
 export async function joinPack(keys: MasterKeys, parts: Buffer[]): Promise<{ id: string; bytes: Buffer }> {
   const inputs = parts.map((part) => jobInput(part, true));
   const result = await sealingPool().run({ op: 'joinPack', keys: keysFor(keys), parts: inputs }, inputs.map((p) => p.buffer));
-  if (result.op !== 'joinPack') throw new Error(`sealing worker answered ${result.op} to joinPack`);
   return { id: result.id, bytes: asBuffer(result.bytes) };
 }
 
@@ -142,7 +131,6 @@ export async function joinPack(keys: MasterKeys, parts: Buffer[]): Promise<{ id:
 export async function writeChunkTo(keys: MasterKeys, id: string, sealed: Buffer, fd: number): Promise<number> {
   const input = jobInput(sealed, true);
   const result = await sealingPool().run({ op: 'writeChunk', keys: keysFor(keys), id, sealed: input, fd }, [input.buffer]);
-  if (result.op !== 'writeChunk') throw new Error(`sealing worker answered ${result.op} to writeChunk`);
   return result.size;
 }
 

@@ -95,7 +95,14 @@ export function sealSync(keys: MasterKeys, name: string, plaintext: Uint8Array, 
   return [header, out];
 }
 
-export function openSync(keys: MasterKeys, name: string, sealed: Uint8Array): Buffer {
+/** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id (a blob). */
+export function openSync(keys: MasterKeys, name: string, sealed: Uint8Array, checkId?: string): Buffer {
+  const plaintext = openUnchecked(keys, name, sealed);
+  if (checkId !== undefined && contentId(keys, plaintext) !== checkId) throw new DecryptError(`blob ${checkId} holds content of another id`);
+  return plaintext;
+}
+
+function openUnchecked(keys: MasterKeys, name: string, sealed: Uint8Array): Buffer {
   const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   const magic = bytes.subarray(0, MAGIC.length);
   const version: SealVersion | undefined = magic.equals(MAGIC) ? 1 : magic.equals(MAGIC_V2) ? 2 : undefined;

@@ -9,12 +9,10 @@ export type { PathMetadata } from './jobs';
 
 /** Makes each directory (and any missing parent) with mode 0700, in any order. */
 export async function makeDirectories(paths: string[]): Promise<void> {
-  const result = await sealingPool().run({ op: 'makeDirs', paths });
-  if (result.op !== 'makeDirs') throw new Error(`sealing worker answered ${result.op} to makeDirs`);
+  await sealingPool().run({ op: 'makeDirs', paths });
 }
 
 /** Sets owner (when given), mode and time of each path. */
 export async function setMetadata(targets: PathMetadata[]): Promise<void> {
-  const result = await sealingPool().run({ op: 'setMetadata', targets });
-  if (result.op !== 'setMetadata') throw new Error(`sealing worker answered ${result.op} to setMetadata`);
+  await sealingPool().run({ op: 'setMetadata', targets });
 }

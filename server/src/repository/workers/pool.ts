@@ -65,11 +65,13 @@ export class SealingPool {
   constructor(private readonly size = defaultWorkerCount()) {}
 
   /** Runs a job on a worker. Buffers in `transfer` are moved to the worker: the caller must not use them again. */
-  run(job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
-    return new Promise((resolve, reject) => {
+  async run<J extends Job>(job: J, transfer: ArrayBuffer[] = []): Promise<Extract<JobResult, { op: J['op'] }>> {
+    const result = await new Promise<JobResult>((resolve, reject) => {
       this.queue.push({ job, transfer, resolve, reject });
       this.dispatch();
     });
+    if (result.op !== job.op) throw new Error(`a sealing worker answered ${result.op} to ${job.op}`);
+    return result as Extract<JobResult, { op: J['op'] }>;
   }
 
   private dispatch(): void {

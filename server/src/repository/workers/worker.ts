@@ -5,7 +5,7 @@
  */
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { contentId, openSync, sealSync, sha256, DecryptError } from '../sealing';
+import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 
 /** A view that owns its whole ArrayBuffer can be transferred; any other is copied into one that does. */
@@ -22,9 +22,7 @@ function run(job: Job): JobResult {
       return { op: 'seal', header: own(header), body: own(body) };
     }
     case 'open': {
-      const plaintext = openSync(job.keys, job.name, job.sealed);
-      if (job.checkId !== undefined && contentId(job.keys, plaintext) !== job.checkId) throw new DecryptError(`blob ${job.checkId} holds content of another id`);
-      return { op: 'open', plaintext: own(plaintext) };
+      return { op: 'open', plaintext: own(openSync(job.keys, job.name, job.sealed, job.checkId)) };
     }
     case 'sealFile': {
       const data = readSmallFile(job.path, job.maxSize);
@@ -38,8 +36,7 @@ function run(job: Job): JobResult {
       let files = 0;
       for (const blob of job.blobs) {
         const at = blob.offset - job.spanStart;
-        const plaintext = openSync(job.keys, blob.id, job.span.subarray(at, at + blob.length));
-        if (contentId(job.keys, plaintext) !== blob.id) throw new DecryptError(`blob ${blob.id} holds content of another id`);
+        const plaintext = openSync(job.keys, blob.id, job.span.subarray(at, at + blob.length), blob.id);
         for (const file of blob.files) {
           writeWhole(file, plaintext);
           bytes += file.size;
@@ -53,8 +50,7 @@ function run(job: Job): JobResult {
       return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: own(bytes) };
     }
     case 'writeChunk': {
-      const plaintext = openSync(job.keys, job.id, job.sealed);
-      if (contentId(job.keys, plaintext) !== job.id) throw new DecryptError(`blob ${job.id} holds content of another id`);
+      const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
       writeAll(job.fd, plaintext);
       return { op: 'writeChunk', size: plaintext.length };
     }
