@@ -42,6 +42,7 @@ function run(job: Job): JobResult {
           bytes += file.size;
           files++;
         }
+        release(plaintext);
       }
       return { op: 'writeFiles', bytes, files };
     }
@@ -52,7 +53,9 @@ function run(job: Job): JobResult {
     case 'writeChunk': {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
       writeAll(job.fd, plaintext);
-      return { op: 'writeChunk', size: plaintext.length };
+      const size = plaintext.length;
+      release(plaintext);
+      return { op: 'writeChunk', size };
     }
     case 'makeDirs':
       for (const path of job.paths) mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -101,6 +104,37 @@ function writeAll(fd: number, content: Buffer): void {
   for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
 }
 
+/** The buffers a job brought (moved here by the main thread): this worker owns them. */
+function inputs(job: Job): Uint8Array[] {
+  switch (job.op) {
+    case 'contentId':
+    case 'seal':
+      return [job.data];
+    case 'open':
+    case 'writeChunk':
+      return [job.sealed];
+    case 'writeFiles':
+      return [job.span];
+    case 'joinPack':
+      return job.parts;
+    default:
+      return [];
+  }
+}
+
+/**
+ * Frees a buffer this worker owns and is done with, now. Left to the collector, dead buffers of MiBs
+ * piled up to 50-80 MB per worker before an external-memory collection came. Only a view of a whole
+ * buffer is freed: anything else may share it (Node's pool of small buffers); a buffer moved on is skipped.
+ */
+function release(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as Transferable;
+  if (buffer instanceof ArrayBuffer && !buffer.detached && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
+}
+
+/** ArrayBuffer's ES2024 members (Node >= 21), not in the compiler's library yet. */
+type Transferable = ArrayBufferLike & { readonly detached: boolean; transfer(length: number): ArrayBuffer };
+
 function transferables(result: JobResult): ArrayBuffer[] {
   const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
   return views.map((v) => v.buffer as ArrayBuffer);
@@ -115,4 +149,5 @@ parentPort!.on('message', ({ seq, job }: Request) => {
     reply = { seq, failure: { name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code } };
   }
   parentPort!.postMessage(reply, reply.result ? transferables(reply.result) : []);
+  for (const input of inputs(job)) release(input);
 });
