@@ -129,7 +129,12 @@ function inputs(job: Job): Uint8Array[] {
  */
 function release(bytes: Uint8Array): void {
   const buffer = bytes.buffer as Transferable;
-  if (buffer instanceof ArrayBuffer && !buffer.detached && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached || bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // a buffer Node keeps for itself cannot be detached: the collector frees it
+  }
 }
 
 /** ArrayBuffer's ES2024 members (Node >= 21), not in the compiler's library yet. */
