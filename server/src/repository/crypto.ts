@@ -37,8 +37,8 @@ function keysFor(keys: MasterKeys): MasterKeys {
   return own;
 }
 
-export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1): Promise<Buffer> {
-  return Buffer.concat(await sealParts(keys, name, plaintext, level, version));
+export async function seal(keys: MasterKeys, name: string, plaintext: Buffer, level = ZSTD_LEVEL, version: SealVersion = 1, giveAway = false): Promise<Buffer> {
+  return Buffer.concat(await sealParts(keys, name, plaintext, level, version, giveAway));
 }
 
 /** seal(), as its two parts (header; ciphertext and tag) without joining them: a pack appends both. */

@@ -44,8 +44,9 @@ export class LooseObjects {
     return this.known.has(id);
   }
 
-  save(id: string, plaintext: Buffer): Promise<number> {
-    return this.add(id, () => seal(this.keys, id, plaintext));
+  /** Stores one object unless it is stored; with `giveAway`, the plaintext's buffer may be moved to a worker, not copied. */
+  save(id: string, plaintext: Buffer, giveAway = false): Promise<number> {
+    return this.add(id, () => seal(this.keys, id, plaintext, undefined, 1, giveAway));
   }
 
   /** save() of a blob sealed already (layout 1, by a worker that read the file), under its content id. */

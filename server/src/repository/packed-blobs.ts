@@ -73,9 +73,12 @@ export class PackedBlobs {
     return this.index.has(id) || this.pending.has(id);
   }
 
-  /** Stores one blob unless it is stored. Returns the sealed bytes added (0 when deduplicated). */
-  save(id: string, plaintext: Buffer, level?: number, giveAway = false): Promise<number> {
-    return this.add(id, () => sealParts(this.keys, id, plaintext, level, 2, giveAway));
+  /**
+   * Stores one blob unless it is stored. Returns the sealed bytes added (0 when deduplicated). With
+   * `giveAway`, the plaintext's buffer may be moved to a worker, not copied.
+   */
+  save(id: string, plaintext: Buffer, giveAway = false): Promise<number> {
+    return this.add(id, () => sealParts(this.keys, id, plaintext, undefined, 2, giveAway));
   }
 
   /** save() of a blob sealed already (by a worker that read the file), under its content id. */

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, contentIdAsync, contentIdOfChunk, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
+import { DecryptError, contentId, contentIdOfChunk, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -173,11 +173,6 @@ export class Repository {
     return contentId(this.keys, plaintext);
   }
 
-  /** contentId(), computed on a sealing worker. */
-  contentIdAsync(plaintext: Buffer): Promise<string> {
-    return contentIdAsync(this.keys, plaintext);
-  }
-
   /** contentId() and the plain SHA-256, computed on a sealing worker. */
   async contentIdAndSha256(plaintext: Buffer): Promise<{ id: string; sha256: string }> {
     const { id, sha256 } = await hashes(this.keys, plaintext, true);
@@ -205,8 +200,7 @@ export class Repository {
    */
   async saveCutChunk(chunk: Buffer): Promise<{ id: string; written: number }> {
     const hashed = await contentIdOfChunk(this.keys, chunk);
-    const written = this.blobs instanceof PackedBlobs ? await this.blobs.save(hashed.id, hashed.chunk, undefined, true) : await this.blobs.save(hashed.id, hashed.chunk);
-    return { id: hashed.id, written };
+    return { id: hashed.id, written: await this.blobs.save(hashed.id, hashed.chunk, true) };
   }
 
   /** Loads, authenticates and checks one chunk against its content address. */
