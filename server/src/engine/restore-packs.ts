@@ -28,10 +28,9 @@ export class PackRestorer {
   private batch: FileTarget[] = [];
   private ids: string[] = [];
 
-  /** `owners`: give files back to their owners (only root can). `beforeWrite`: their directories exist after it. */
+  /** `beforeWrite`: the files' directories exist once it resolved. */
   constructor(
     private readonly repository: Repository,
-    private readonly owners: boolean,
     private readonly reporter: Reporter,
     private readonly beforeWrite: () => Promise<void>,
   ) {}
@@ -45,10 +44,9 @@ export class PackRestorer {
     return entry.b.chunks.length === 1 && this.blobs.index.has(entry.b.chunks[0]);
   }
 
-  /** Queues a one-blob file (its directory must exist); a full batch is restored before this resolves. */
-  async add(entry: FileEntry, full: string): Promise<void> {
-    const owner = this.owners && entry.u !== undefined && entry.g !== undefined ? { uid: entry.u, gid: entry.g } : undefined;
-    this.batch.push({ path: full, size: entry.s, mode: entry.m, mtimeMs: entry.mt, owner });
+  /** Queues a one-blob file (one that takes() accepted); a full batch is restored before this resolves. */
+  async add(entry: FileEntry, file: FileTarget): Promise<void> {
+    this.batch.push(file);
     this.ids.push(entry.b.chunks[0]);
     if (this.batch.length >= FILES_PER_BATCH) await this.flush();
   }

@@ -59,7 +59,7 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
   const directories: PathMetadata[] = [];
   const made = new DirectoryMaker();
   let lastParent = target;
-  const byPack = repository.blobs instanceof PackedBlobs ? new PackRestorer(repository, owners, reporter, () => made.ready()) : undefined;
+  const byPack = repository.blobs instanceof PackedBlobs ? new PackRestorer(repository, reporter, () => made.ready()) : undefined;
   await forEachLimited(
     readTree(repository, root.tree),
     Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
@@ -84,7 +84,7 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
         const owner = ownerOf(entry);
         if (owner) lchownSync(full, owner.uid, owner.gid);
       } else if (byPack?.takes(entry)) {
-        await byPack.add(entry, full);
+        await byPack.add(entry, { path: full, size: entry.s, mode: entry.m, mtimeMs: entry.mt, owner: ownerOf(entry) });
       } else {
         await made.ready();
         await restoreFile(repository, entry, full, ownerOf(entry));
