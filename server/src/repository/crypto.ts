@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import type { SpanBlob } from './workers/jobs';
 import { sealingPool } from './workers/pool';
+import { copyOf, owning } from './workers/transfer';
 import { contentId, openSync, sealSync, sha256, ZSTD_LEVEL, type MasterKeys, type SealVersion } from './sealing';
 
 export type { FileTarget, SpanBlob } from './workers/jobs';
@@ -15,13 +16,6 @@ export { contentId, DecryptError, SEAL_OVERHEAD, ZSTD_LEVEL, type MasterKeys, ty
 
 /** Below this many bytes a job costs more than the work: done on the main thread. */
 const INLINE_BELOW = 16 * 1024;
-
-/** A copy of `view` in an ArrayBuffer of its own, to be transferred. */
-function detached(view: Uint8Array): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(view);
-  return copy;
-}
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -33,7 +27,7 @@ const jobKeys = new WeakMap<MasterKeys, MasterKeys>();
 
 function keysFor(keys: MasterKeys): MasterKeys {
   let own = jobKeys.get(keys);
-  if (!own) jobKeys.set(keys, (own = { encryption: Buffer.from(detached(keys.encryption).buffer), id: Buffer.from(detached(keys.id).buffer) }));
+  if (!own) jobKeys.set(keys, (own = { encryption: Buffer.from(copyOf(keys.encryption).buffer), id: Buffer.from(copyOf(keys.id).buffer) }));
   return own;
 }
 
@@ -49,10 +43,9 @@ export async function sealParts(keys: MasterKeys, name: string, plaintext: Buffe
   return [asBuffer(result.header), asBuffer(result.body)];
 }
 
-/** `view` as a job's input: itself when it may be given away and owns its whole buffer, else a copy. */
+/** `view` as a job's input: itself when it may be given away and covers its whole buffer, else a copy. */
 function jobInput(view: Uint8Array, giveAway: boolean): Uint8Array<ArrayBuffer> {
-  const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer;
-  return giveAway && whole ? new Uint8Array(view.buffer as ArrayBuffer) : detached(view);
+  return giveAway ? owning(view) : copyOf(view);
 }
 
 /**
@@ -84,7 +77,7 @@ export async function contentIdOfChunk(keys: MasterKeys, chunk: Buffer): Promise
 
 export async function hashes(keys: MasterKeys, plaintext: Buffer, withSha256: boolean): Promise<{ id: string; sha256?: string }> {
   if (plaintext.length < INLINE_BELOW) return { id: contentId(keys, plaintext), sha256: withSha256 ? sha256(plaintext) : undefined };
-  const data = detached(plaintext);
+  const data = copyOf(plaintext);
   const result = await sealingPool().run({ op: 'contentId', keys: keysFor(keys), data, sha256: withSha256 }, [data.buffer]);
   return result;
 }

@@ -7,11 +7,7 @@ import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, 
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
-
-/** A view that owns its whole ArrayBuffer can be transferred; any other is copied into one that does. */
-function own(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-}
+import { owning, ownsWholeBuffer } from './transfer';
 
 function run(job: Job): JobResult {
   switch (job.op) {
@@ -19,17 +15,17 @@ function run(job: Job): JobResult {
       return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined, data: job.giveBack ? job.data : undefined };
     case 'seal': {
       const [header, body] = sealSync(job.keys, job.name, job.data, job.level, job.version);
-      return { op: 'seal', header: own(header), body: own(body) };
+      return { op: 'seal', header: owning(header), body: owning(body) };
     }
     case 'open': {
-      return { op: 'open', plaintext: own(openSync(job.keys, job.name, job.sealed, job.checkId)) };
+      return { op: 'open', plaintext: owning(openSync(job.keys, job.name, job.sealed, job.checkId)) };
     }
     case 'sealFile': {
       const data = readSmallFile(job.path, job.maxSize);
       if (!data) return { op: 'sealFile', tooLarge: true };
       const id = contentId(job.keys, data);
       const [header, body] = sealSync(job.keys, id, data, job.level, job.version);
-      return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: own(header), body: own(body) };
+      return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: owning(header), body: owning(body) };
     }
     case 'writeFiles': {
       let bytes = 0;
@@ -48,7 +44,7 @@ function run(job: Job): JobResult {
     }
     case 'joinPack': {
       const bytes = Buffer.concat(job.parts);
-      return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: own(bytes) };
+      return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: owning(bytes) };
     }
     case 'writeChunk': {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
@@ -128,8 +124,9 @@ function inputs(job: Job): Uint8Array[] {
  * buffer is freed: anything else may share it (Node's pool of small buffers); a buffer moved on is skipped.
  */
 function release(bytes: Uint8Array): void {
+  if (!ownsWholeBuffer(bytes)) return;
   const buffer = bytes.buffer as Transferable;
-  if (!(buffer instanceof ArrayBuffer) || buffer.detached || bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return;
+  if (buffer.detached) return;
   try {
     buffer.transfer(0);
   } catch {
@@ -138,7 +135,7 @@ function release(bytes: Uint8Array): void {
 }
 
 /** ArrayBuffer's ES2024 members (Node >= 21), not in the compiler's library yet. */
-type Transferable = ArrayBufferLike & { readonly detached: boolean; transfer(length: number): ArrayBuffer };
+type Transferable = ArrayBuffer & { readonly detached: boolean; transfer(length: number): ArrayBuffer };
 
 function transferables(result: JobResult): ArrayBuffer[] {
   const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
