@@ -21,7 +21,7 @@ import {
 } from '../repository/snapshots';
 import { captureConfig } from './capture-config';
 import { captureDatabase } from './capture-database';
-import { captureFiles, readFileStoreAhead } from './capture-files';
+import { captureFiles } from './capture-files';
 import { preflight } from './preflight';
 import { storageError } from './storage-errors';
 import { runSteps, withLockLoss, type Step } from './steps';
@@ -100,7 +100,7 @@ export async function runBackup(options: BackupOptions): Promise<SnapshotManifes
         context.parent = (await listSnapshots(repository, () => {})).find((s) => s.components.files || s.components.config);
         // A damaged index file only costs deduplication: its blobs are stored again (verify names it).
         const damaged = (name: string, err: Error) => reporter.warn(`the index file ${name} cannot be read (${err.message}); what it lists is stored again; run mmbackup verify --read-data`);
-        await Promise.all([repository.refreshIndex(damaged), components.includes('files') ? readFileStoreAhead(context) : undefined]);
+        await repository.refreshIndex(damaged);
       },
     },
     ...(components.includes('db') ? [{ name: 'dump-db', run: guard(context, async () => captureDatabaseInto(manifest, context)) }] : []),

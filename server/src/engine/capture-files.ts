@@ -8,25 +8,9 @@ import { MmBackupError, ExitCode } from '../common/errors';
 import type { FilesComponent, TreeRoot } from '../repository/snapshots';
 import { captureS3Store } from '../sources/s3-store/capture';
 import type { CaptureContext } from './backup';
-import { readMetadataAhead } from './read-ahead';
 import { captureTree, loadParentIndex } from './tree';
 
 export const FILE_ROOTS = ['data', 'plugins', 'client-plugins'] as const;
-
-/** Above this many files in the previous capture, the read-ahead could evict itself before the walk. */
-const READ_AHEAD_MAX_FILES = 1_000_000;
-
-/**
- * For an incremental capture of a local file store, which mostly compares metadata: reads the store's
- * metadata ahead in parallel (./read-ahead.ts), meant to overlap the repository index listing. Resolves at
- * once for a first capture (its files are read whole anyway), an S3 store, or one too big for the cache.
- */
-export function readFileStoreAhead(context: CaptureContext): Promise<void> {
-  const store = context.installation.fileStore;
-  const previous = context.parent?.components.files?.roots.find((r) => r.name === 'data');
-  if (store.driver !== 'local' || !previous || previous.files === 0 || previous.files > READ_AHEAD_MAX_FILES) return Promise.resolve();
-  return readMetadataAhead(store.directory, context.signal);
-}
 
 export async function captureFiles(context: CaptureContext): Promise<FilesComponent> {
   const { installation, repository, stats, reporter, parent, signal } = context;
@@ -62,8 +46,7 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
       reporter.info(`no ${name} directory at ${dir}; nothing to save there`);
       continue;
     }
-    const index = await loadParentIndex(repository, previous);
-    const root = await captureTree(repository, name, dir, index, stats, reporter, signal);
+    const root = await captureTree(repository, name, dir, loadParentIndex(repository, previous), stats, reporter, signal);
     reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}`);
     roots.push(root);
   }

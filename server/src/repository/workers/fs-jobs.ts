@@ -1,11 +1,18 @@
 /**
- * File-system work a restore hands to the sealing workers: making directories and setting their metadata
- * are one syscall each, tens of thousands of them in a file store, and the main thread has better to do.
+ * File-system work handed to the sealing workers: listing a tree for a backup, making directories and
+ * setting their metadata for a restore are one syscall per entry, tens of thousands of them in a file
+ * store, and the main thread has better to do.
  */
-import type { PathMetadata } from './jobs';
+import type { PathMetadata, WalkedEntry } from './jobs';
 import { sealingPool } from './pool';
 
-export type { PathMetadata } from './jobs';
+export type { PathMetadata, WalkedEntry } from './jobs';
+
+/** The tree under root/rel, depth-first (./list-tree.ts); `partial`: only the directory's own entries. */
+export async function listTree(root: string, rel: string, limit: number): Promise<{ entries: WalkedEntry[]; partial: boolean }> {
+  const { entries, partial } = await sealingPool().run({ op: 'listTree', root, rel, limit });
+  return { entries, partial };
+}
 
 /** Makes each directory (and any missing parent) with mode 0700, in any order. */
 export async function makeDirectories(paths: string[]): Promise<void> {

@@ -34,7 +34,28 @@ export type Job =
   /** Makes directories (and any missing parents), private until their metadata is set. */
   | { op: 'makeDirs'; paths: string[] }
   /** Sets owner (when given), mode and time of paths that exist (directories, once their content is written). */
-  | { op: 'setMetadata'; targets: PathMetadata[] };
+  | { op: 'setMetadata'; targets: PathMetadata[] }
+  /**
+   * Lists the tree under `root`/`rel` depth-first, names sorted, each entry with its lstat (./list-tree.ts).
+   * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
+   * caller lists each subdirectory as a job of its own.
+   */
+  | { op: 'listTree'; root: string; rel: string; limit: number };
+
+/** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
+export interface WalkedEntry {
+  rel: string;
+  /** directory, regular file, symlink, or other (a socket, fifo or device: not captured) */
+  kind: 'd' | 'f' | 'l' | 'o';
+  mode: number;
+  mtimeMs: number;
+  uid: number;
+  gid: number;
+  size: number;
+  ino: number;
+  /** a symlink's target */
+  link?: string;
+}
 
 /** The metadata of a restored path. */
 export interface PathMetadata {
@@ -67,7 +88,8 @@ export type JobResult =
   | { op: 'joinPack'; id: string; bytes: Uint8Array }
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
-  | { op: 'setMetadata' };
+  | { op: 'setMetadata' }
+  | { op: 'listTree'; entries: WalkedEntry[]; partial: boolean };
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
 export interface JobFailure {

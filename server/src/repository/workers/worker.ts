@@ -7,6 +7,7 @@ import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, 
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
+import { listTree } from './list-tree';
 import { owning, ownsWholeBuffer } from './transfer';
 
 function run(job: Job): JobResult {
@@ -63,6 +64,8 @@ function run(job: Job): JobResult {
         utimesSync(target.path, target.mtimeMs / 1000, target.mtimeMs / 1000);
       }
       return { op: 'setMetadata' };
+    case 'listTree':
+      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit) };
   }
 }
 
