@@ -6,13 +6,13 @@
  * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
  * may have been pruned since that parent was written).
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
 import { OrderedWindow, Semaphore } from '../destinations/sema';
-import { readBlob, writeBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
+import { readBlob, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { walkTree, type WalkedEntry } from './walk';
@@ -99,7 +99,7 @@ async function fileBlob(repository: Repository, full: string, stat: WalkedEntry,
   if (stat.size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
   let streams = largeFiles.get(repository);
   if (!streams) largeFiles.set(repository, (streams = new Semaphore(LARGE_FILES_AT_ONCE)));
-  return streams.run(() => writeBlob(repository, createReadStream(full, { highWaterMark: 256 * 1024 }), stats, (n) => reporter.bytes(n)));
+  return streams.run(() => writeFileBlob(repository, full, stats, (n) => reporter.bytes(n)));
 }
 
 /** A listing line for the tree blob. */

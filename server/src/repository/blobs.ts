@@ -98,11 +98,19 @@ class ChunkSaver extends Writable {
   }
 }
 
-/** Stores a stream as a blob. Rejects (after in-flight saves settle) if the source or any save fails. */
-export async function writeBlob(repository: Repository, source: Readable, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+/**
+ * Stores a stream as a blob. Rejects (after in-flight saves settle) if the source or any save fails.
+ * `ownsSource`: nothing else reads the source's buffers, so the chunker frees each once it is cut.
+ */
+export async function writeBlob(repository: Repository, source: Readable, stats: WriteStats, onBytes?: (n: number) => void, ownsSource = false): Promise<BlobRef> {
   const saver = new ChunkSaver(repository, stats, onBytes);
-  await pipeline(source, new Chunker(repository.chunkerSeed, repository.config.chunker), saver);
+  await pipeline(source, new Chunker(repository.chunkerSeed, repository.config.chunker, ownsSource), saver);
   return { size: saver.size, sha256: saver.sha256, chunks: saver.chunks };
+}
+
+/** Stores a file as a blob of content-defined chunks, read in 256 KiB pieces the chunker frees as it goes. */
+export function writeFileBlob(repository: Repository, path: string, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+  return writeBlob(repository, createReadStream(path, { highWaterMark: 256 * 1024 }), stats, onBytes, true);
 }
 
 /**
@@ -124,7 +132,7 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
  */
 export async function writeSmallFileBlob(repository: Repository, path: string, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
   const saved = await repository.saveFileChunk(path);
-  if (saved.tooLarge) return writeBlob(repository, createReadStream(path, { highWaterMark: 256 * 1024 }), stats, onBytes);
+  if (saved.tooLarge) return writeFileBlob(repository, path, stats, onBytes);
   if (saved.size === 0) return { size: 0, sha256: saved.sha256, chunks: [] };
   count(stats, saved.size, saved.written, onBytes);
   return { size: saved.size, sha256: saved.sha256, chunks: [saved.id] };

@@ -26,6 +26,20 @@ describe('Chunker', () => {
     expect(average).toBeLessThan(2 * 1024 * 1024);
   });
 
+  test('a chunker that owns its input frees each input buffer once cut, and cuts the same chunks', async () => {
+    const inputs: Buffer[] = [];
+    for (let i = 0; i < data.length; i += 256 * 1024) {
+      const piece = Buffer.allocUnsafeSlow(Math.min(256 * 1024, data.length - i));
+      data.copy(piece, 0, i, i + piece.length);
+      inputs.push(piece);
+    }
+    const out: Buffer[] = [];
+    for await (const c of Readable.from(inputs).pipe(new Chunker(seed, DEFAULT_CHUNKER, true))) out.push(c);
+    expect(out.map((c) => c.length)).toEqual((await chunk(data, seed)).map((c) => c.length));
+    expect(Buffer.concat(out).equals(data)).toBe(true);
+    expect(inputs.every((piece) => (piece.buffer as ArrayBuffer & { detached: boolean }).detached)).toBe(true);
+  });
+
   test('boundaries do not depend on how the input is split into reads', async () => {
     const a = await chunk(data, seed, 65536);
     const b = await chunk(data, seed, 1000003);

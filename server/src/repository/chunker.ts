@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { freeNow } from './workers/transfer';
 
 export interface ChunkerParams {
   minSize: number;
@@ -41,10 +42,17 @@ export class Chunker extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private hash = 0;
+  /** Input buffers with bytes still pending (with ownsInput): freed once those are copied into a chunk. */
+  private held: Buffer[] = [];
 
+  /**
+   * With `ownsInput`, the input buffers are this chunker's alone (a file read stream piped to it and
+   * nowhere else): each is freed as soon as its bytes are in chunks, not left for the collector.
+   */
   constructor(
     seed: Buffer,
     private readonly params: ChunkerParams = DEFAULT_CHUNKER,
+    private readonly ownsInput = false,
   ) {
     super({ readableObjectMode: true, readableHighWaterMark: 2 });
     this.gear = gearTable(seed);
@@ -64,6 +72,10 @@ export class Chunker extends Transform {
       this.keep(data.subarray(offset, cut));
       this.emitChunk();
       offset = cut;
+    }
+    if (this.ownsInput) {
+      if (offset < data.length) this.held.push(data); // its tail is pending
+      else freeNow(data);
     }
     done();
   }
@@ -125,6 +137,7 @@ export class Chunker extends Transform {
   private emitChunk(): void {
     const chunk = this.pending.length === 1 ? Buffer.from(this.pending[0]) : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
+    for (const input of this.held.splice(0)) freeNow(input);
     this.pendingBytes = 0;
     this.hash = 0;
     this.push(chunk);

@@ -14,6 +14,7 @@
  *   truncated or with any byte changed no longer matches its name.
  */
 import { contentIdAsync, DecryptError, joinPack, open, seal, type MasterKeys } from './crypto';
+import { freeNow } from './workers/transfer';
 
 /** Where a blob lies in its pack. */
 export interface PackedBlob {
@@ -58,6 +59,7 @@ export class PackBuilder {
     const { offset, length } = this.blobs[index];
     if (this.joining) {
       const bytes = await this.joining;
+      this.viewGiven = true;
       return bytes.subarray(offset, offset + length);
     }
     let at = 0;
@@ -70,6 +72,13 @@ export class PackBuilder {
 
   /** The pack's bytes, once finish() gave the parts to a worker to join. */
   private joining?: Promise<Buffer>;
+  /** Whether a reader was given a view into the joined bytes, which must then stay as they are. */
+  private viewGiven = false;
+
+  /** Frees the joined bytes once the pack is stored, unless a reader holds a view of them. */
+  freeStored(bytes: Buffer): void {
+    if (!this.viewGiven) freeNow(bytes);
+  }
 
   async finish(keys: MasterKeys): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));

@@ -114,6 +114,7 @@ export class PackedBlobs {
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
       for (const blob of blobs) this.pending.delete(blob.id);
+      pack.freeStored(bytes); // read from the store from now on: 8 MiB less for the collector to find
     });
     const tracked = storing.catch((err) => {
       for (const blob of pack.blobs) this.pending.delete(blob.id); // not stored: must be saved again

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree } from './list-tree';
-import { owning, ownsWholeBuffer } from './transfer';
+import { freeNow, owning } from './transfer';
 
 function run(job: Job): JobResult {
   switch (job.op) {
@@ -39,7 +39,7 @@ function run(job: Job): JobResult {
           bytes += file.size;
           files++;
         }
-        release(plaintext);
+        freeNow(plaintext);
       }
       return { op: 'writeFiles', bytes, files };
     }
@@ -51,7 +51,7 @@ function run(job: Job): JobResult {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
       writeAll(job.fd, plaintext);
       const size = plaintext.length;
-      release(plaintext);
+      freeNow(plaintext);
       return { op: 'writeChunk', size };
     }
     case 'makeDirs':
@@ -121,25 +121,6 @@ function inputs(job: Job): Uint8Array[] {
   }
 }
 
-/**
- * Frees a buffer this worker owns and is done with, now. Left to the collector, dead buffers of MiBs
- * piled up to 50-80 MB per worker before an external-memory collection came. Only a view of a whole
- * buffer is freed: anything else may share it (Node's pool of small buffers); a buffer moved on is skipped.
- */
-function release(bytes: Uint8Array): void {
-  if (!ownsWholeBuffer(bytes)) return;
-  const buffer = bytes.buffer as Transferable;
-  if (buffer.detached) return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // a buffer Node keeps for itself cannot be detached: the collector frees it
-  }
-}
-
-/** ArrayBuffer's ES2024 members (Node >= 21), not in the compiler's library yet. */
-type Transferable = ArrayBuffer & { readonly detached: boolean; transfer(length: number): ArrayBuffer };
-
 function transferables(result: JobResult): ArrayBuffer[] {
   const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
   return views.map((v) => v.buffer as ArrayBuffer);
@@ -154,5 +135,5 @@ parentPort!.on('message', ({ seq, job }: Request) => {
     reply = { seq, failure: { name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code } };
   }
   parentPort!.postMessage(reply, reply.result ? transferables(reply.result) : []);
-  for (const input of inputs(job)) release(input);
+  for (const input of inputs(job)) freeNow(input);
 });
