@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MmBackupError, asMmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
 import { TOOL_VERSION } from '../engine/version';
-import { pruneCommand, addRetentionOptions } from './commands/prune';
+import { addRetentionOptions } from './retention-flags';
 import { wasReportedOnStdout, type GlobalOptions } from './context';
 
 /**
@@ -72,7 +72,7 @@ function program(signal: AbortSignal): Command {
       .command('prune')
       .description('apply the retention policy and reclaim objects no snapshot references')
       .option('--dry-run', 'show each snapshot with the rule that keeps it or why it would go; change nothing'),
-  ).action((_o, cmd) => pruneCommand(globals(cmd)));
+  ).action(async (_o, cmd) => (await import('./commands/prune')).pruneCommand(globals(cmd)));
   cli
     .command('copy')
     .description('copy snapshots to a second repository (off-site) that does not have them yet')

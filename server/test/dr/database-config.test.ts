@@ -12,7 +12,7 @@ import { requireBuild, runCli } from '../support/cli';
 import { freePort } from '../../src/common/free-port';
 import { buildData, type Built } from './support/data-builder';
 import { observe } from './support/observe';
-import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
+import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, tearDown, uniqueDatabase, type TestServer } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -35,14 +35,7 @@ beforeAll(async () => {
   before = await observe(source.running!.url, built, source.database);
 }, 20 * 60_000);
 
-afterAll(async () => {
-  await stop(restored);
-  await stop(source);
-  for (const db of databases) await dropDatabase(db).catch(() => undefined);
-  if (work) await fs.rm(work, { recursive: true, force: true });
-  const boots = [...(source?.boots ?? []), ...(restored?.boots ?? [])];
-  process.stdout.write(`Mattermost boot times (config in the database):\n  ${boots.map((b) => `${b.label}: ${(b.ms / 1000).toFixed(1)} s`).join('\n  ')}\n`);
-});
+afterAll(() => tearDown({ title: 'Mattermost boot times (config in the database)', servers: [source, restored], databases, work }));
 
 test('3. config in the database: backup, restore onto a new database and install dir, and the restored server starts with the settings it had', async () => {
   expect(built.samlCertificate.viaApi).toBe(true);

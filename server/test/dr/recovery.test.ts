@@ -26,7 +26,7 @@ import { listVerifications, loadVerification } from '../../src/repository/verifi
 import { loadSettings } from '../../src/settings/load';
 import { freePort } from '../../src/common/free-port';
 import { observe, schemaLevel } from './support/observe';
-import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, uniqueDatabase, type TestServer } from './support/server';
+import { adminQuery, dataSourceFor, dropDatabase, makeInstallDir, mattermostBuild, newServer, start, stop, tearDown, uniqueDatabase, type TestServer } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -65,14 +65,7 @@ beforeAll(async () => {
   backupId = backup.json().snapshot.id;
 }, 20 * 60_000);
 
-afterAll(async () => {
-  await stop(restored);
-  await stop(source);
-  for (const db of databases) await dropDatabase(db).catch(() => undefined);
-  if (work) await fs.rm(work, { recursive: true, force: true });
-  if (source) for (const s of [source, restored]) for (const b of s?.boots ?? []) timings.push(`${b.label}: ${(b.ms / 1000).toFixed(1)} s`);
-  process.stdout.write(`Mattermost boot times:\n  ${timings.join('\n  ')}\n`);
-});
+afterAll(() => tearDown({ title: 'Mattermost boot times', servers: [source, restored], databases, work, timings }));
 
 test('the data set is real: files, thumbnails, emoji, plugin and SAML certificate were written by Mattermost', async () => {
   const files = before.files as Record<string, { content: { size: number }; thumbnail: unknown; preview: unknown; mime: string }>;

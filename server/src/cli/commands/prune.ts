@@ -3,21 +3,10 @@
  * applied by ../../engine/prune.ts. Prints every snapshot with KEEP or REMOVE and why, then what was (or,
  * with --dry-run, would be) reclaimed; --json prints the PruneReport.
  */
-import type { Command } from 'commander';
 import { runPrune, type PruneReport } from '../../engine/prune';
-import { retentionPolicyFrom, RETENTION_OPTIONS, type RetentionOptionValues } from '../../retention/options';
+import { retentionPolicyFrom, type RetentionOptionValues } from '../../retention/options';
 import { emit, openRepository, reporterFor, type GlobalOptions } from '../context';
 import { formatBytes, table } from '../format';
-
-/** Declares the retention options on `cmd` and returns it (for chaining .action()). */
-export function addRetentionOptions(cmd: Command): Command {
-  for (const option of RETENTION_OPTIONS) {
-    const description = `${option.description} ($${option.env})`;
-    if (option.repeatable) cmd.option(option.flags, description, (value: string, previous: string[] = []) => [...previous, value]);
-    else cmd.option(option.flags, description);
-  }
-  return cmd;
-}
 
 export async function pruneCommand(options: GlobalOptions & RetentionOptionValues & { dryRun?: boolean }): Promise<void> {
   // The policy is checked before the repository is opened: a typo fails at once, not after the key's scrypt.

@@ -116,3 +116,15 @@ export async function stop(server: TestServer | undefined): Promise<void> {
 export async function dropDatabase(database: string): Promise<void> {
   await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }
+
+/**
+ * A suite's afterAll: stops its servers, drops its databases, removes its work directory, then prints
+ * `timings` (lines the tests noted) and each server's boot times under `title`.
+ */
+export async function tearDown(suite: { title: string; servers: Array<TestServer | undefined>; databases: string[]; work?: string; timings?: string[] }): Promise<void> {
+  for (const server of suite.servers) await stop(server);
+  for (const database of suite.databases) await dropDatabase(database).catch(() => undefined);
+  if (suite.work) await fs.rm(suite.work, { recursive: true, force: true });
+  const boots = suite.servers.flatMap((server) => server?.boots ?? []).map((b) => `${b.label}: ${(b.ms / 1000).toFixed(1)} s`);
+  process.stdout.write(`${suite.title}:\n  ${[...(suite.timings ?? []), ...boots].join('\n  ')}\n`);
+}
