@@ -25,10 +25,23 @@ export interface StoredObject {
   modified?: Date;
 }
 
+export interface SaveOptions {
+  /** Fail with isAlreadyExists() when the name exists (locks). */
+  exclusive?: boolean;
+  /** The MD5 of `data`, hex, from a caller that computed it already (see `checksWithMd5`). */
+  md5?: string;
+}
+
 export interface Destination {
   /** Where it is, safe to show (no credentials). */
   readonly location: string;
-  save(name: string, data: Buffer, options?: { exclusive?: boolean }): Promise<void>;
+  save(name: string, data: Buffer, options?: SaveOptions): Promise<void>;
+  /**
+   * save() checks what the store kept against the MD5 of the data (S3: a PUT's ETag). A caller that
+   * passes over the bytes anyway (a pack joined on a sealing worker) computes it there and passes
+   * `options.md5`, so the main thread does not make a pass of its own over every byte stored.
+   */
+  readonly checksWithMd5?: boolean;
   load(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   stat(name: string): Promise<StoredObject>;
   list(prefix: string): AsyncIterable<StoredObject>;

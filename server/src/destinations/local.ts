@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { systemCode } from '../common/errors';
-import type { Destination, StoredObject } from './destination';
+import type { Destination, SaveOptions, StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -27,7 +27,7 @@ export class LocalDestination implements Destination {
     return path.join(this.root, name);
   }
 
-  async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
+  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
     const target = this.fullPath(name);
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });

@@ -10,7 +10,7 @@
  */
 import { MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
-import type { Destination, StoredObject } from './destination';
+import type { Destination, SaveOptions, StoredObject } from './destination';
 
 /** An error a destination knows to be worth another attempt (a truncated response, say). */
 export class TransientError extends Error {
@@ -70,6 +70,7 @@ class RetryingDestination implements Destination {
   readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
   readonly removeMany?: (names: string[]) => Promise<void>;
   readonly connections?: number;
+  readonly checksWithMd5?: boolean;
   private readonly attempts: number;
 
   constructor(
@@ -85,9 +86,10 @@ class RetryingDestination implements Destination {
     // Removing a name twice is harmless, so a batch that failed half-way is simply sent again.
     if (inner.removeMany) this.removeMany = (names) => this.retry(`remove ${names.length} objects`, () => inner.removeMany!(names));
     this.connections = inner.connections;
+    this.checksWithMd5 = inner.checksWithMd5;
   }
 
-  async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
+  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
     let failedBefore = false;
     await this.retry(`save "${name}"`, async () => {
       try {

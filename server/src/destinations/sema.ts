@@ -12,7 +12,7 @@
  * - OrderedWindow: starts tasks as they come, up to `limit` ahead, and gives their results back in the
  *   order they were started (a capture's listing must be written in walk order, a blob's chunks in order).
  */
-import type { Destination, StoredObject } from './destination';
+import type { Destination, SaveOptions, StoredObject } from './destination';
 
 /** A destination's parallelism when it states none. */
 export const DEFAULT_CONNECTIONS = 4;
@@ -47,6 +47,7 @@ export function withConnectionLimit(destination: Destination, connections: numbe
 class LimitedDestination implements Destination {
   readonly location: string;
   readonly connections: number;
+  readonly checksWithMd5?: boolean;
   readonly freeSpace?: () => Promise<number | undefined>;
   readonly checkImmutability?: () => Promise<void>;
   readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
@@ -59,6 +60,7 @@ class LimitedDestination implements Destination {
     this.location = inner.location;
     this.connections = connections;
     this.semaphore = new Semaphore(connections);
+    this.checksWithMd5 = inner.checksWithMd5;
     if (inner.freeSpace) this.freeSpace = () => inner.freeSpace!();
     if (inner.checkImmutability) this.checkImmutability = () => inner.checkImmutability!();
     if (inner.retainedUntil) this.retainedUntil = (name) => this.semaphore.run(() => inner.retainedUntil!(name));
@@ -67,7 +69,7 @@ class LimitedDestination implements Destination {
 
   readonly removeMany?: (names: string[]) => Promise<void>;
 
-  save(name: string, data: Buffer, options?: { exclusive?: boolean }): Promise<void> {
+  save(name: string, data: Buffer, options?: SaveOptions): Promise<void> {
     return this.semaphore.run(() => this.inner.save(name, data, options));
   }
 

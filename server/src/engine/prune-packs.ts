@@ -174,8 +174,8 @@ async function repackBlobs(repository: Repository, repack: Array<{ pack: Indexed
     const full = builder;
     builder = new PackBuilder();
     if (full.blobs.length === 0) return;
-    const { id, bytes, blobs: packed } = await blobs.finishPack(full);
-    await repository.destination.save(packName(id), bytes);
+    const { id, bytes, blobs: packed, md5 } = await blobs.finishPack(full);
+    await repository.destination.save(packName(id), bytes, { md5 });
     written.push({ id, size: bytes.length, blobs: packed });
   };
   // Packs are read a few at a time, but blobs are added one pack after the other (the builder is shared).

@@ -108,13 +108,13 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
 }
 
 /**
- * Joins a pack's parts into one buffer and computes its id (HMAC-SHA256 of every byte) on a worker. The
- * parts are given away: each must own its buffer (sealed blobs do), or it is copied.
+ * Joins a pack's parts into one buffer and computes its id (HMAC-SHA256 of every byte) on a worker, and
+ * its MD5 when `withMd5`. The parts are given away: each must own its buffer (sealed blobs do), or it is copied.
  */
-export async function joinPack(keys: MasterKeys, parts: Buffer[]): Promise<{ id: string; bytes: Buffer }> {
+export async function joinPack(keys: MasterKeys, parts: Buffer[], withMd5 = false): Promise<{ id: string; bytes: Buffer; md5?: string }> {
   const inputs = parts.map((part) => jobInput(part, true));
-  const result = await sealingPool().run({ op: 'joinPack', keys: keysFor(keys), parts: inputs }, inputs.map((p) => p.buffer));
-  return { id: result.id, bytes: asBuffer(result.bytes) };
+  const result = await sealingPool().run({ op: 'joinPack', keys: keysFor(keys), parts: inputs, md5: withMd5 }, inputs.map((p) => p.buffer));
+  return { id: result.id, bytes: asBuffer(result.bytes), md5: result.md5 };
 }
 
 /**

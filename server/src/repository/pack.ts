@@ -80,19 +80,20 @@ export class PackBuilder {
     if (!this.viewGiven) freeNow(bytes);
   }
 
-  async finish(keys: MasterKeys): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
+  /** Seals the header and joins the pack; `withMd5`: also its MD5, for a store that checks saves with it. */
+  async finish(keys: MasterKeys, withMd5 = false): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[]; md5?: string }> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
     // Joined and hashed on a worker; the parts are given to it, so reads meanwhile wait for the result and
     // then see views into the pack's bytes: the blobs are never held twice.
-    const joined = joinPack(keys, [...this.parts, header, length]);
+    const joined = joinPack(keys, [...this.parts, header, length], withMd5);
     this.parts = [];
     this.joining = joined.then(({ bytes }) => bytes);
     this.joining.catch(() => {}); // the caller of finish() gets the failure
-    const { id, bytes } = await joined;
-    return { id, bytes, blobs: this.blobs };
+    const { id, bytes, md5 } = await joined;
+    return { id, bytes, blobs: this.blobs, md5 };
   }
 }
 

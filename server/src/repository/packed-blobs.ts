@@ -108,8 +108,8 @@ export class PackedBlobs {
     if (pack.blobs.length === 0) return;
     this.current = new PackBuilder();
     const storing = this.uploads.run(async () => {
-      const { id, bytes, blobs } = await pack.finish(this.keys);
-      await this.destination.save(packName(id), bytes);
+      const { id, bytes, blobs, md5 } = await pack.finish(this.keys, this.destination.checksWithMd5);
+      await this.destination.save(packName(id), bytes, { md5 });
       const indexed: IndexedPack = { id, size: bytes.length, blobs };
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
@@ -221,8 +221,8 @@ export class PackedBlobs {
   }
 
   /** Seals the header of a pack built elsewhere (prune's repacking) and gives its bytes and id. */
-  finishPack(pack: PackBuilder): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[] }> {
-    return pack.finish(this.keys);
+  finishPack(pack: PackBuilder): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[]; md5?: string }> {
+    return pack.finish(this.keys, this.destination.checksWithMd5);
   }
 
   /** Checks a whole pack against its id and returns its header's blob list (./pack.ts readPack). */

@@ -3,7 +3,7 @@
  * a connection cut mid-upload, slow or lost answers) are retried and the data arrives byte-exact;
  * permanent ones (403) fail on the first request with a message that names the bucket and the fix.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { MmBackupError } from '../../common/errors';
 import { startS3Server, type S3TestServer } from '../../../test/support/s3';
@@ -169,6 +169,17 @@ describe('failures that are not retried', () => {
     expect(err.message).toMatch(/stored with 10045 bytes but 10000 were sent/);
     expect(retries).toEqual([]);
     expect(destination.isNotFound(await destination.stat('objects/dd/four').catch((e) => e))).toBe(true);
+  });
+
+  test('an MD5 the caller computed is what the ETag is checked against: right, no HEAD; wrong, the size is read back', async () => {
+    const { destination } = open();
+    expect(destination.checksWithMd5).toBe(true); // the wrappers say so too, so packs bring their MD5
+    const data = randomBytes(10_000);
+    await destination.save('objects/dd/six', data, { md5: createHash('md5').update(data).digest('hex') });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT']);
+    proxy.requests.length = 0;
+    await destination.save('objects/dd/seven', data, { md5: '0123456789abcdef0123456789abcdef' });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD']);
   });
 
   test('an ETag that is not the MD5 (SSE-KMS) with the right stored size is a good save', async () => {

@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { MmBackupError } from '../../common/errors';
-import type { Destination, StoredObject } from '../destination';
+import type { Destination, SaveOptions, StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
@@ -43,6 +43,7 @@ type Operation = 'save' | 'load' | 'stat' | 'list' | 'remove';
 
 export class S3Destination implements Destination {
   readonly location: string;
+  readonly checksWithMd5 = true;
   private client?: S3Client;
   /** Set when the service answered 501 to If-None-Match: exclusive saves then rely on HEAD alone. */
   private conditionalWritesUnsupported = false;
@@ -58,11 +59,11 @@ export class S3Destination implements Destination {
     return this.target.bucket;
   }
 
-  async save(name: string, data: Buffer, options: { exclusive?: boolean } = {}): Promise<void> {
+  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
     const key = this.key(name);
     const etag = options.exclusive ? await this.putExclusive(name, key, data) : await this.call('save', name, () => this.upload(name, key, data));
     // A single PUT's ETag is the MD5 of what was stored (without SSE-KMS/SSE-C): equal to ours, no HEAD needed.
-    if (etag !== undefined && etag.replace(/"/g, '') === createHash('md5').update(data).digest('hex')) return;
+    if (etag !== undefined && etag.replace(/"/g, '') === (options.md5 ?? createHash('md5').update(data).digest('hex'))) return;
     await this.checkStoredSize(name, data.length);
   }
 

@@ -24,8 +24,11 @@ export type Job =
    * and writes it whole to each of its files (a file of one blob: a small file restored).
    */
   | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] }
-  /** Joins a pack's parts (sealed blobs, then its sealed header and length) and computes its id. */
-  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[] }
+  /**
+   * Joins a pack's parts (sealed blobs, then its sealed header and length) and computes its id; with
+   * `md5`, also the MD5 a store that checks with it wants (../../destinations/destination.ts).
+   */
+  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[]; md5: boolean }
   /**
    * Opens one chunk, checks it against its id and writes it at the current position of the open file `fd`
    * (the caller sends the chunks of one file one after the other).
@@ -85,7 +88,7 @@ export type JobResult =
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }
-  | { op: 'joinPack'; id: string; bytes: Uint8Array }
+  | { op: 'joinPack'; id: string; bytes: Uint8Array; md5?: string }
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }

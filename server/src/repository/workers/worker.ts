@@ -4,6 +4,7 @@
  * store, chunking and writing packs. Results go back as transferred buffers: no copy on the way out.
  */
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
@@ -45,7 +46,7 @@ function run(job: Job): JobResult {
     }
     case 'joinPack': {
       const bytes = Buffer.concat(job.parts);
-      return { op: 'joinPack', id: contentId(job.keys, bytes), bytes: owning(bytes) };
+      return { op: 'joinPack', id: contentId(job.keys, bytes), md5: job.md5 ? createHash('md5').update(bytes).digest('hex') : undefined, bytes: owning(bytes) };
     }
     case 'writeChunk': {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
