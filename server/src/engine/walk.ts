@@ -5,6 +5,7 @@
  * subdirectories, listed SUBTREES_AHEAD at a time ahead of the one being consumed: on a cold disk both
  * workers keep a request in flight, on a warm cache both cores walk.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { listTree, type WalkedEntry } from '../repository/workers/fs-jobs';
 
 export type { WalkedEntry } from '../repository/workers/fs-jobs';
@@ -22,6 +23,8 @@ export function walkTree(root: string): AsyncGenerator<WalkedEntry> {
 
 async function* walkFrom(root: string, listing: Listing): AsyncGenerator<WalkedEntry> {
   const { entries, partial } = await listing;
+  // A listing started ahead may be ready already: the event loop (the bridge's HTTP) still gets a turn per job.
+  await yieldToEventLoop();
   if (!partial) {
     yield* entries;
     return;
