@@ -49,6 +49,15 @@ test('yields every entry with its lstat, in sorted depth-first order, across spl
   expect(links).toEqual({ link: 'deep/a' });
 });
 
+test('whatever the job size, the walk is the same: large directories in slices, subtrees split or whole', async () => {
+  const expected = plainWalk(root);
+  for (const limit of [1, 3, 50, 1100, 100_000]) {
+    const walked: string[] = [];
+    for await (const e of walkTree(root, limit)) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+    expect({ limit, walked }).toEqual({ limit, walked: expected });
+  }
+});
+
 test('a root that does not exist fails the walk with the file-system error', async () => {
   const walk = walkTree(path.join(root, 'missing'));
   await expect(walk.next()).rejects.toMatchObject({ code: 'ENOENT' });

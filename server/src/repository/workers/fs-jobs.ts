@@ -8,10 +8,18 @@ import { sealingPool } from './pool';
 
 export type { PathMetadata, WalkedEntry } from './jobs';
 
-/** The tree under root/rel, depth-first (./list-tree.ts); `partial`: only the directory's own entries. */
-export async function listTree(root: string, rel: string, limit: number): Promise<{ entries: WalkedEntry[]; partial: boolean }> {
-  const { entries, partial } = await sealingPool().run({ op: 'listTree', root, rel, limit });
-  return { entries, partial };
+/**
+ * The tree under root/rel, depth-first (./list-tree.ts); `partial`: only the directory's own entries, or,
+ * for a directory of more than `limit` entries, only its sorted `names` (statNames gives their entries).
+ */
+export async function listTree(root: string, rel: string, limit: number): Promise<{ entries: WalkedEntry[]; partial: boolean; names?: string[] }> {
+  const { entries, partial, names } = await sealingPool().run({ op: 'listTree', root, rel, limit });
+  return { entries, partial, names };
+}
+
+/** The entries `names` of the directory root/rel, in that order, each with its lstat. */
+export async function statNames(root: string, rel: string, names: string[]): Promise<WalkedEntry[]> {
+  return (await sealingPool().run({ op: 'statNames', root, rel, names })).entries;
 }
 
 /** Makes each directory (and any missing parent) with mode 0700, in any order. */

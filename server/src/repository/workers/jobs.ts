@@ -41,9 +41,12 @@ export type Job =
   /**
    * Lists the tree under `root`/`rel` depth-first, names sorted, each entry with its lstat (./list-tree.ts).
    * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
-   * caller lists each subdirectory as a job of its own.
+   * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
+   * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number };
+  | { op: 'listTree'; root: string; rel: string; limit: number }
+  /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
+  | { op: 'statNames'; root: string; rel: string; names: string[] };
 
 /** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
 export interface WalkedEntry {
@@ -92,7 +95,8 @@ export type JobResult =
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }
-  | { op: 'listTree'; entries: WalkedEntry[]; partial: boolean };
+  | { op: 'listTree'; entries: WalkedEntry[]; partial: boolean; names?: string[] }
+  | { op: 'statNames'; entries: WalkedEntry[] };
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
 export interface JobFailure {

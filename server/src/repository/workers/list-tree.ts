@@ -7,9 +7,13 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { WalkedEntry } from './jobs';
 
-/** The entries of one directory, names sorted (the order of every tree listing ever written). */
-function listDirectory(root: string, rel: string): WalkedEntry[] {
-  const names = readdirSync(rel ? path.join(root, rel) : root).sort();
+/** The names in a directory, sorted (the order of every tree listing ever written). */
+function sortedNames(root: string, rel: string): string[] {
+  return readdirSync(rel ? path.join(root, rel) : root).sort();
+}
+
+/** The entries `names` of the directory root/rel, in that order, each with its lstat. */
+export function statNames(root: string, rel: string, names: string[]): WalkedEntry[] {
   return names.map((name) => {
     const childRel = rel ? `${rel}/${name}` : name;
     const full = path.join(root, childRel);
@@ -24,19 +28,24 @@ function listDirectory(root: string, rel: string): WalkedEntry[] {
 /**
  * Everything under root/rel in depth-first order (each directory followed by its subtree), or, once that
  * passes `limit` entries, the directory's own entries with `partial` set. The work spent before giving up
- * is not lost: it left the subtree's metadata in the kernel's cache for the jobs that follow.
+ * is not lost: it left the subtree's metadata in the kernel's cache for the jobs that follow. A directory
+ * of more than `limit` entries comes back as its sorted names only: its metadata is asked for in slices,
+ * so no message (and no array on either thread) holds a huge directory's metadata whole.
  */
-export function listTree(root: string, rel: string, limit: number): { entries: WalkedEntry[]; partial: boolean } {
-  const own = listDirectory(root, rel);
+export function listTree(root: string, rel: string, limit: number): { entries: WalkedEntry[]; partial: boolean; names?: string[] } {
+  const names = sortedNames(root, rel);
+  if (names.length > limit) return { entries: [], partial: true, names };
+  const own = statNames(root, rel, names);
   const entries: WalkedEntry[] = [];
   let count = own.length;
   const descend = (list: WalkedEntry[]): boolean => {
     for (const entry of list) {
       entries.push(entry);
       if (entry.kind !== 'd') continue;
-      const children = listDirectory(root, entry.rel);
-      count += children.length;
-      if (count > limit || !descend(children)) return false;
+      const childNames = sortedNames(root, entry.rel);
+      count += childNames.length;
+      if (count > limit) return false;
+      if (!descend(statNames(root, entry.rel, childNames))) return false;
     }
     return true;
   };

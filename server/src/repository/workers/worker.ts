@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
-import { listTree } from './list-tree';
+import { listTree, statNames } from './list-tree';
 import { freeNow, owning } from './transfer';
 
 function run(job: Job): JobResult {
@@ -67,6 +67,8 @@ function run(job: Job): JobResult {
       return { op: 'setMetadata' };
     case 'listTree':
       return { op: 'listTree', ...listTree(job.root, job.rel, job.limit) };
+    case 'statNames':
+      return { op: 'statNames', entries: statNames(job.root, job.rel, job.names) };
   }
 }
 
