@@ -7,7 +7,7 @@
  * entries comes as its sorted names, and their metadata is asked for LIST_LIMIT at a time.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { listTree, statNames, type WalkedEntry } from '../repository/workers/fs-jobs';
+import { listTree, statNames, type TreeListing, type WalkedEntry } from '../repository/workers/fs-jobs';
 
 export type { WalkedEntry } from '../repository/workers/fs-jobs';
 
@@ -18,7 +18,7 @@ export type { WalkedEntry } from '../repository/workers/fs-jobs';
 const LIST_LIMIT = 1024;
 const SUBTREES_AHEAD = 8;
 
-type Listing = Promise<{ entries: WalkedEntry[]; partial: boolean; names?: string[] }>;
+type Listing = Promise<TreeListing>;
 
 /** The root's listing starts at once, before the first entry is asked for. */
 export function walkTree(root: string, limit = LIST_LIMIT): AsyncGenerator<WalkedEntry> {

@@ -23,6 +23,14 @@ export interface PackedBlob {
   length: number;
 }
 
+/** A pack ready to store (under packName(id)): its id, bytes and blobs, and its MD5 when asked for. */
+export interface FinishedPack {
+  id: string;
+  bytes: Buffer;
+  blobs: PackedBlob[];
+  md5?: string;
+}
+
 export const PACK_HEADER_NAME = 'pack-header';
 const LENGTH_BYTES = 4;
 
@@ -81,7 +89,7 @@ export class PackBuilder {
   }
 
   /** Seals the header and joins the pack; `withMd5`: also its MD5, for a store that checks saves with it. */
-  async finish(keys: MasterKeys, withMd5 = false): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[]; md5?: string }> {
+  async finish(keys: MasterKeys, withMd5 = false): Promise<FinishedPack> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);

@@ -14,7 +14,7 @@ import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
 import { DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
-import { PackBuilder, packName, readPack, type PackedBlob } from './pack';
+import { PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
 export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
@@ -221,7 +221,7 @@ export class PackedBlobs {
   }
 
   /** Seals the header of a pack built elsewhere (prune's repacking) and gives its bytes and id. */
-  finishPack(pack: PackBuilder): Promise<{ id: string; bytes: Buffer; blobs: PackedBlob[]; md5?: string }> {
+  finishPack(pack: PackBuilder): Promise<FinishedPack> {
     return pack.finish(this.keys, this.destination.checksWithMd5);
   }
 

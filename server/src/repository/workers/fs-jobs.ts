@@ -3,16 +3,13 @@
  * setting their metadata for a restore are one syscall per entry, tens of thousands of them in a file
  * store, and the main thread has better to do.
  */
-import type { PathMetadata, WalkedEntry } from './jobs';
+import type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
 import { sealingPool } from './pool';
 
-export type { PathMetadata, WalkedEntry } from './jobs';
+export type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
 
-/**
- * The tree under root/rel, depth-first (./list-tree.ts); `partial`: only the directory's own entries, or,
- * for a directory of more than `limit` entries, only its sorted `names` (statNames gives their entries).
- */
-export async function listTree(root: string, rel: string, limit: number): Promise<{ entries: WalkedEntry[]; partial: boolean; names?: string[] }> {
+/** The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing). */
+export async function listTree(root: string, rel: string, limit: number): Promise<TreeListing> {
   const { entries, partial, names } = await sealingPool().run({ op: 'listTree', root, rel, limit });
   return { entries, partial, names };
 }

@@ -48,6 +48,16 @@ export type Job =
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
   | { op: 'statNames'; root: string; rel: string; names: string[] };
 
+/**
+ * A listing job's answer: the subtree depth-first, or with `partial` only the directory's own entries, or,
+ * for a directory of more than the job's limit, only its sorted `names` (statNames then gives the entries).
+ */
+export interface TreeListing {
+  entries: WalkedEntry[];
+  partial: boolean;
+  names?: string[];
+}
+
 /** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
 export interface WalkedEntry {
   rel: string;
@@ -95,7 +105,7 @@ export type JobResult =
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }
-  | { op: 'listTree'; entries: WalkedEntry[]; partial: boolean; names?: string[] }
+  | ({ op: 'listTree' } & TreeListing)
   | { op: 'statNames'; entries: WalkedEntry[] };
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */

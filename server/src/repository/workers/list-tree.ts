@@ -5,7 +5,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WalkedEntry } from './jobs';
+import type { TreeListing, WalkedEntry } from './jobs';
 
 /** The names in a directory, sorted (the order of every tree listing ever written). */
 function sortedNames(root: string, rel: string): string[] {
@@ -32,7 +32,7 @@ export function statNames(root: string, rel: string, names: string[]): WalkedEnt
  * of more than `limit` entries comes back as its sorted names only: its metadata is asked for in slices,
  * so no message (and no array on either thread) holds a huge directory's metadata whole.
  */
-export function listTree(root: string, rel: string, limit: number): { entries: WalkedEntry[]; partial: boolean; names?: string[] } {
+export function listTree(root: string, rel: string, limit: number): TreeListing {
   const names = sortedNames(root, rel);
   if (names.length > limit) return { entries: [], partial: true, names };
   const own = statNames(root, rel, names);

@@ -1,7 +1,8 @@
 /**
  * The sealing workers: a few worker threads (./worker.ts) that hash, compress, encrypt and open for the
- * main thread, so that a backup or restore uses every core while the main thread walks, chunks and moves
- * bytes. One pool per process, started on first use; idle workers do not keep the process alive.
+ * main thread, and do the file-system work of a walk and a restore, so that a backup or restore uses every
+ * core while the main thread compares, chunks and moves bytes. One pool per process, started on first use;
+ * idle workers do not keep the process alive.
  *
  * Each worker gets at most JOBS_PER_WORKER jobs at once (the next one waits in its port, so it never
  * idles between jobs); the rest queue here in order. A worker that dies fails its jobs and is replaced on

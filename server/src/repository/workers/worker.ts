@@ -1,7 +1,8 @@
 /**
  * A sealing worker: runs jobs (./jobs.ts) one at a time with the synchronous functions of ../sealing.ts.
- * Hashing, compression and encryption block this thread, not the main one, which keeps walking the file
- * store, chunking and writing packs. Results go back as transferred buffers: no copy on the way out.
+ * Hashing, compression, encryption and file-system calls (a walk's listing, a restore's writes) block this
+ * thread, not the main one, which keeps comparing, chunking and writing packs. Results go back as
+ * transferred buffers: no copy on the way out.
  */
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
