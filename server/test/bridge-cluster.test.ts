@@ -47,6 +47,21 @@ function sharedSlots(snapshots: Array<{ startedAt: string }>): string[] {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The snapshots and the runs started, read while no bridge runs a backup: a slot can begin while the
+ * repository is being listed, so the two are read again until neither changed meanwhile.
+ */
+async function settled(xs: Array<{ running: RunningBridge; log: string[] }>): Promise<{ snapshots: Awaited<ReturnType<typeof listSnapshots>>; runs: number }> {
+  const runsStarted = () => xs.reduce((sum, x) => sum + starts(x.log), 0);
+  const busy = () => xs.some((x) => x.running.bridge.runner.isBusy());
+  for (;;) {
+    while (busy()) await sleep(100);
+    const runs = runsStarted();
+    const snapshots = await listSnapshots(repository);
+    if (!busy() && runsStarted() === runs) return { snapshots, runs };
+  }
+}
+
 beforeAll(async () => {
   inst = await createInstallation('postgres', { posts: 100 });
   repository = await Repository.init(new LocalDestination(inst.repo), passphraseSecret(PASSPHRASE));
@@ -70,10 +85,8 @@ test('two bridges on one database run each scheduled backup once, and one carrie
   const b = await startBridge('b');
   // Let four slots pass with both bridges up.
   await sleep(4 * SLOT_MS + 1_000);
-  for (const x of [a, b]) while (x.running.bridge.runner.isBusy()) await sleep(100);
 
-  const snapshots = await listSnapshots(repository);
-  const runs = starts(a.log) + starts(b.log);
+  const { snapshots, runs } = await settled([a, b]);
   // One snapshot per run, and never two runs in one slot.
   expect(snapshots).toHaveLength(runs);
   expect(sharedSlots(snapshots)).toEqual([]);
