@@ -37,8 +37,8 @@ export interface Destination {
   readonly location: string;
   save(name: string, data: Buffer, options?: SaveOptions): Promise<void>;
   /**
-   * save() checks what the store kept against the MD5 of the data (S3: a PUT's ETag). A caller that
-   * passes over the bytes anyway (a pack joined on a sealing worker) computes it there and passes
+   * save() sends the MD5 of the data for the store to check (S3: Content-MD5, then the ETag). A caller
+   * that passes over the bytes anyway (a pack joined on a sealing worker) computes it there and passes
    * `options.md5`, so the main thread does not make a pass of its own over every byte stored.
    */
   readonly checksWithMd5?: boolean;

@@ -1,7 +1,8 @@
 /**
  * A fault-injecting HTTP proxy on 127.0.0.1 for tests: it passes requests through to a real S3 server
  * (MinIO in the tests) and, when scripted, misbehaves the way networks and S3 do - an error status, a connection cut
- * mid-upload, a slow answer, an answer lost after the write landed, a size reported other than stored.
+ * mid-upload, a body byte changed, a slow answer, an answer lost after the write landed, a size reported
+ * other than stored.
  * Every request that reaches it is recorded, so a test can count what a client sent.
  */
 import * as http from 'node:http';
@@ -20,10 +21,11 @@ export type FaultAction =
   | { cutResponseAfter: number }
   /**
    * Pass the request on and add this to the Content-Length of the answer to a HEAD: a store that kept
-   * other bytes than were sent (aws-chunked framing, say). The body itself cannot be altered on the
-   * way: Content-Length is signed.
+   * other bytes than were sent (aws-chunked framing, say).
    */
   | { lengthDelta: number }
+  /** Pass the request on with the body's byte at this offset flipped: bytes changed on the way. */
+  | { flipByteAt: number }
   /** Pass the request on and answer with this ETag: a store whose object is not the MD5 of what was sent (SSE-KMS, or altered bytes). */
   | { etag: string };
 
@@ -97,6 +99,7 @@ function cutBody(req: http.IncomingMessage, after: number): void {
 
 async function forward(req: http.IncomingMessage, res: http.ServerResponse, target: URL, fault: Fault | undefined): Promise<void> {
   const body = await readAll(req);
+  if (fault && 'flipByteAt' in fault) body[fault.flipByteAt] ^= 0xff;
   const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, async (answer) => {
     const answerBody = await readAll(answer);
     if (fault && 'dropResponse' in fault) return req.socket.destroy();

@@ -171,15 +171,28 @@ describe('failures that are not retried', () => {
     expect(destination.isNotFound(await destination.stat('objects/dd/four').catch((e) => e))).toBe(true);
   });
 
-  test('an MD5 the caller computed is what the ETag is checked against: right, no HEAD; wrong, the size is read back', async () => {
-    const { destination } = open();
+  test('an MD5 the caller computed goes as Content-MD5: right, one PUT and no HEAD; wrong, the service refuses it and nothing is stored', async () => {
+    const { destination, retries } = open();
     expect(destination.checksWithMd5).toBe(true); // the wrappers say so too, so packs bring their MD5
     const data = randomBytes(10_000);
-    await destination.save('objects/dd/six', data, { md5: createHash('md5').update(data).digest('hex') });
+    const md5 = createHash('md5').update(data).digest('hex');
+    await destination.save('objects/dd/six', data, { md5 });
     expect(proxy.requests.map((r) => r.method)).toEqual(['PUT']);
-    proxy.requests.length = 0;
-    await destination.save('objects/dd/seven', data, { md5: '0123456789abcdef0123456789abcdef' });
-    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD']);
+    expect(proxy.requests[0].headers['content-md5']).toBe(Buffer.from(md5, 'hex').toString('base64'));
+    expect(proxy.requests[0].headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD'); // no SHA-256 pass on the main thread
+    const err = await destination.save('objects/dd/seven', data, { md5: '0123456789abcdef0123456789abcdef' }).catch((e) => e);
+    expect(err.message).toMatch(/BadDigest.*gave up after 3 attempts/);
+    expect(retries).toHaveLength(2);
+    expect(destination.isNotFound(await destination.stat('objects/dd/seven').catch((e) => e))).toBe(true);
+  });
+
+  test('a body byte changed on the way: the service refuses the PUT by its Content-MD5 and the retry stores the exact bytes', async () => {
+    const { destination, retries, prefix } = open();
+    proxy.inject({ method: 'PUT', flipByteAt: 5_000 });
+    await expectSavedExactly(destination, prefix, 'objects/dd/eight', randomBytes(10_000));
+    expect(puts()).toBe(2);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatch(/BadDigest/);
   });
 
   test('an ETag that is not the MD5 (SSE-KMS) with the right stored size is a good save', async () => {

@@ -27,6 +27,7 @@ import { startS3Server, type S3TestServer } from '../../../test/support/s3';
 import type { Destination } from '../destination';
 import { withRetries } from '../retry';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.testkit';
+import { SINGLE_PUT_MAX } from './parts';
 import { S3Destination } from './s3';
 import { parseS3Url } from './url';
 
@@ -133,15 +134,29 @@ test('every saved object carries the mode and a retain-until date lockDays ahead
     expect(kept.until!.getTime()).toBeLessThanOrEqual(Date.now() + 30 * DAY_MS + 1000);
   }
   for (const name of ['locks/mine', 'preflight/probe']) expect(await retention('locked', `${prefix}/${name}`)).toBeUndefined();
-  // A locked PUT carries a checksum header (S3 requires one) and its body is not aws-chunked framing.
+  // A locked PUT carries Content-MD5 (S3 requires it or a checksum) and its body is not aws-chunked framing.
   const locked = puts().find((r) => r.path.includes('data/ab/pack'))!;
-  expect(locked.headers['x-amz-checksum-crc32']).toBeDefined();
+  expect(locked.headers['content-md5']).toBeDefined();
   expect(locked.headers['content-encoding']).toBeUndefined();
   expect((await client.send(new HeadObjectCommand({ Bucket: 'locked', Key: `${prefix}/data/ab/pack` }))).ContentLength).toBe(100_000);
   // Locks and probes are removed at once, as they must be.
   await destination.remove('locks/mine');
   await destination.remove('preflight/probe');
   expect(await exists('locked', `${prefix}/locks/mine`)).toBe(false);
+});
+
+test('a multipart upload under a retention carries a CRC32 with each part and is locked whole', async () => {
+  const { destination, prefix } = open('locked', 'objectLock=governance&lockDays=1');
+  const data = randomBytes(SINGLE_PUT_MAX + 1);
+  await destination.save('data/ef/large', data);
+  const parts = puts().filter((r) => r.path.includes('data/ef/large') && /partNumber=/.test(r.path));
+  expect(parts.length).toBeGreaterThan(1);
+  for (const part of parts) {
+    expect(part.headers['x-amz-checksum-crc32']).toBeDefined();
+    expect(part.headers['content-encoding']).toBeUndefined();
+  }
+  expect((await retention('locked', `${prefix}/data/ef/large`))!.mode).toBe('GOVERNANCE');
+  expect((await destination.load('data/ef/large')).equals(data)).toBe(true);
 });
 
 test('retainedUntil: the date while held; undefined once expired, for unlocked and for missing objects', async () => {

@@ -23,15 +23,16 @@ const DAY_MS = 24 * 60 * 60_000;
 /** Deleted again within minutes by design; see the file comment. */
 const NEVER_LOCKED = ['locks/', 'preflight/'];
 
-/** The PutObject / CreateMultipartUpload parameters that lock `name`, or none. */
+/**
+ * The PutObject / CreateMultipartUpload parameters that lock `name`, or none. S3 refuses a PUT under a
+ * retention that carries neither Content-MD5 nor a checksum: S3Destination sends Content-MD5 with every
+ * single PUT and a CRC32 with each part of a multipart upload.
+ */
 export function objectLockParams(settings: ObjectLockSettings | undefined, name: string, now = new Date()) {
   if (!settings || NEVER_LOCKED.some((prefix) => name.startsWith(prefix))) return {};
   return {
     ObjectLockMode: settings.mode,
     ObjectLockRetainUntilDate: new Date(now.getTime() + settings.days * DAY_MS),
-    // S3 refuses a PUT with a retention that carries neither Content-MD5 nor a checksum header. For a
-    // Buffer body the SDK sends it as a header, not aws-chunked framing (which some stores keep as data).
-    ChecksumAlgorithm: 'CRC32' as const,
   };
 }
 

@@ -17,7 +17,8 @@
  * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
  */
 import { createHash } from 'node:crypto';
-import type { S3Client, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
+import type { ListObjectsV2CommandOutput, PutObjectCommandInput, PutObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { BuildMiddleware } from '@smithy/types';
 import { MmBackupError } from '../../common/errors';
 import type { Destination, SaveOptions, StoredObject } from '../destination';
 import { TransientError } from '../retry';
@@ -61,9 +62,15 @@ export class S3Destination implements Destination {
 
   async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
     const key = this.key(name);
-    const etag = options.exclusive ? await this.putExclusive(name, key, data) : await this.call('save', name, () => this.upload(name, key, data));
+    if (data.length > SINGLE_PUT_MAX && !options.exclusive) {
+      await this.call('save', name, () => this.upload(name, key, data));
+      await this.checkStoredSize(name, data.length); // a multipart ETag is not an MD5
+      return;
+    }
+    const md5 = options.md5 ?? createHash('md5').update(data).digest('hex');
+    const etag = options.exclusive ? await this.putExclusive(name, key, data, md5) : await this.call('save', name, () => this.put(name, key, data, md5, false));
     // A single PUT's ETag is the MD5 of what was stored (without SSE-KMS/SSE-C): equal to ours, no HEAD needed.
-    if (etag !== undefined && etag.replace(/"/g, '') === (options.md5 ?? createHash('md5').update(data).digest('hex'))) return;
+    if (etag !== undefined && etag.replace(/"/g, '') === md5) return;
     await this.checkStoredSize(name, data.length);
   }
 
@@ -188,17 +195,38 @@ export class S3Destination implements Destination {
     }
   }
 
-  /** One PUT for objects up to SINGLE_PUT_MAX, else a multipart upload with `queueSize` parts in flight. */
+  /**
+   * One PUT carrying the data's MD5 as Content-MD5, which the service checks (BadDigest: bytes changed on
+   * the way, tried again) and the signature covers. The payload is therefore sent unsigned: SigV4's
+   * payload hash would be one more SHA-256 pass over every byte on this thread, and a pack's MD5 comes
+   * from the worker that joined it.
+   */
+  private async put(name: string, key: string, data: Buffer, md5: string, conditional: boolean): Promise<string | undefined> {
+    const command = new (s3Sdk().PutObjectCommand)({
+      Bucket: this.bucket,
+      Key: key,
+      Body: data,
+      ContentLength: data.length,
+      ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+      IfNoneMatch: conditional ? '*' : undefined,
+      ...objectLockParams(this.target.objectLock, name),
+    });
+    command.middlewareStack.add(unsignedPayload, { step: 'build', name: 'mmbackupUnsignedPayload' });
+    return (await this.s3().send(command)).ETag;
+  }
+
+  /** A multipart upload with `queueSize` parts in flight, for objects above SINGLE_PUT_MAX. */
   private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
     const lock = objectLockParams(this.target.objectLock, name);
     const upload = new (uploadSdk().Upload)({
       client: this.s3(),
-      params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock },
+      // Under a retention S3 wants a checksum with each part; for a Buffer body the SDK sends it as a
+      // header, not aws-chunked framing (which some stores keep as data).
+      params: { Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream', ...lock, ...(lock.ObjectLockMode ? { ChecksumAlgorithm: 'CRC32' as const } : {}) },
       queueSize: this.options.queueSize ?? 4,
-      // One PUT up to SINGLE_PUT_MAX (lib-storage sends a body that fits in one part as a plain PutObject).
-      partSize: Math.max(partSizeFor(data.length), Math.min(data.length, SINGLE_PUT_MAX)),
-      // lib-storage's own abort replaces the upload's error with the abort's when that fails too (s3rver
-      // has no AbortMultipartUpload): abort here, best effort, and report the failure that matters.
+      partSize: partSizeFor(data.length),
+      // lib-storage's own abort replaces the upload's error with the abort's when that fails too: abort
+      // here, best effort, and report the failure that matters.
       leavePartsOnError: true,
     });
     try {
@@ -216,7 +244,7 @@ export class S3Destination implements Destination {
       .catch(() => {});
   }
 
-  private async putExclusive(name: string, key: string, data: Buffer): Promise<string | undefined> {
+  private async putExclusive(name: string, key: string, data: Buffer, md5: string): Promise<string | undefined> {
     const exists = await this.stat(name).then(
       () => true,
       (err) => {
@@ -225,15 +253,12 @@ export class S3Destination implements Destination {
       },
     );
     if (exists) throw s3Error(new Error('the name is taken'), this.context('save', name), 'already-exists');
-    const lock = objectLockParams(this.target.objectLock, name);
-    const put = (conditional: boolean) =>
-      this.s3().send(new (s3Sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: conditional ? '*' : undefined, ...lock }));
     try {
-      return (await put(!this.conditionalWritesUnsupported)).ETag;
+      return await this.put(name, key, data, md5, !this.conditionalWritesUnsupported);
     } catch (err) {
       if (this.conditionalWritesUnsupported || classifyS3Error(err) !== 'not-implemented') throw s3Error(err, this.context('save', name));
       this.conditionalWritesUnsupported = true;
-      return (await this.call('save', name, () => put(false))).ETag;
+      return this.call('save', name, () => this.put(name, key, data, md5, false));
     }
   }
 
@@ -250,6 +275,13 @@ export class S3Destination implements Destination {
     });
   }
 }
+
+/** Sends the payload unsigned (see S3Destination.put): the signer takes a payload hash header as given. */
+const unsignedPayload: BuildMiddleware<PutObjectCommandInput, PutObjectCommandOutput> = (next) => (args) => {
+  const request = args.request as { headers?: Record<string, string> };
+  if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  return next(args);
+};
 
 /** The token for the next page; a listing that claims to go on without one must not end quietly short. */
 /**
