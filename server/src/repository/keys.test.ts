@@ -1,5 +1,5 @@
 /** Key entries are checked before any scrypt work: absurd parameters are refused in no time. */
-import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, passphraseSecret } from './keys';
+import { generateMasterKeys, makeKeyEntry, newKeyFileContents, openKeyEntry, parseKeyEntry, passphraseSecret } from './keys';
 
 const secret = passphraseSecret('key entry test passphrase');
 
@@ -7,6 +7,16 @@ test('an entry made by mmbackup passes the checks and opens', async () => {
   const entry = await makeKeyEntry(generateMasterKeys(), secret);
   const parsed = parseKeyEntry(Buffer.from(JSON.stringify(entry)));
   expect(await openKeyEntry(parsed, secret)).toBeDefined();
+});
+
+test("scrypt's cost where it slows guessing: a passphrase's entry N 32768, a key file's (256 random bits) N 1024", async () => {
+  const keys = generateMasterKeys();
+  const keyFile = { kind: 'key-file' as const, path: '/k', value: newKeyFileContents().trim() };
+  const [byPassphrase, byKeyFile] = [await makeKeyEntry(keys, secret), await makeKeyEntry(keys, keyFile)];
+  expect([byPassphrase.kdf.N, byKeyFile.kdf.N]).toEqual([32768, 1024]);
+  expect((await openKeyEntry(byKeyFile, keyFile))!.encryption.equals(keys.encryption)).toBe(true);
+  expect(await openKeyEntry(byKeyFile, { ...keyFile, value: newKeyFileContents().trim() })).toBeUndefined();
+  expect(await openKeyEntry(byPassphrase, keyFile)).toBeUndefined();
 });
 
 test.each([

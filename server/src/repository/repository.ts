@@ -318,7 +318,8 @@ async function unlockKeys(destination: Destination, secret: Secret, warn: (line:
       warn(`key entry ${object.name} in ${destination.location} skipped: ${(err as Error).message}; remove it if it is not a key you made, or restore it from a copy of the repository`);
     }
   }
-  for (const entry of sound) {
+  // Entries made for this kind of secret first: a key file need not pay a passphrase entry's scrypt.
+  for (const entry of [...sound.filter((e) => e.kind === secret.kind), ...sound.filter((e) => e.kind !== secret.kind)]) {
     const keys = await openKeyEntry(entry, secret);
     if (keys) return keys;
   }
