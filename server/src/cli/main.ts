@@ -10,6 +10,11 @@ import { TOOL_VERSION } from '../engine/version';
 import { addRetentionOptions } from './retention-flags';
 import { wasReportedOnStdout, type GlobalOptions } from './context';
 
+/** The sealing workers boot while a backup or restore loads its modules (../repository/workers/pool.ts). */
+function startWorkers(): void {
+  (require('../repository/workers/pool') as typeof import('../repository/workers/pool')).sealingPool().start();
+}
+
 /**
  * Each command's module is loaded when that command runs: `serve` alone pulls in the HTTP server, the
  * scheduler and the logger, `demo` the data generators, none of which a cron job's backup needs.
@@ -37,7 +42,10 @@ function program(signal: AbortSignal): Command {
     .description('back up the database, config and file store')
     .option('--only <components>', 'comma-separated subset of db,config,files')
     .option('--tag <tag>', 'label the snapshot (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .action(async (_o, cmd) => (await import('./commands/backup')).backupCommand(globals(cmd), signal));
+    .action(async (_o, cmd) => {
+      startWorkers();
+      return (await import('./commands/backup')).backupCommand(globals(cmd), signal);
+    });
   cli.command('list').description('snapshots, newest first').action(async (_o, cmd) => (await import('./commands/list')).listCommand(globals(cmd)));
   cli
     .command('show <id>')
@@ -66,7 +74,10 @@ function program(signal: AbortSignal): Command {
     .option('--dry-run', 'print what would happen and change nothing')
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
     .option('--mattermost-binary <path>', 'the Mattermost that will run the restored data, checked against the backup\'s version (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
-    .action(async (id, _o, cmd) => (await import('./commands/restore')).restoreCommand(id, globals(cmd)));
+    .action(async (id, _o, cmd) => {
+      if (!globals(cmd).dryRun) startWorkers();
+      return (await import('./commands/restore')).restoreCommand(id, globals(cmd));
+    });
   addRetentionOptions(
     cli
       .command('prune')

@@ -7,9 +7,15 @@
  *
  * The estimate: after a first backup, three times the most any earlier backup wrote, at least 1% of the
  * data; before one, the database's size on its server plus the local file store, with zstd and
- * deduplication as the margin. A shortfall refuses the backup; less than twice the estimate warns.
+ * deduplication as the margin. A shortfall refuses the backup; less than twice the estimate warns. A store
+ * that does not know its free space (S3) is not estimated for: nothing would be compared with it.
+ *
+ * Counting a large file store's bytes is a walk of every directory, which on a cold cache costs seconds, so
+ * a first backup bounds it first: a directory holds at most what its file system has in use. When twice
+ * that bound fits, the exact figure could change nothing, and the walk is skipped.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { MmBackupError, systemCode } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { MattermostInstallation } from '../mattermost/types';
@@ -19,8 +25,9 @@ import { driverFor } from '../sources/drivers';
 import { storageError } from './storage-errors';
 import { walkTree } from './walk';
 
+/** Both absent when the store does not know its free space. */
 export interface PreflightResult {
-  estimatedBytes: number;
+  estimatedBytes?: number;
   freeBytes?: number;
 }
 
@@ -40,15 +47,40 @@ async function directoryBytes(dir: string): Promise<number> {
   return total;
 }
 
-export async function estimateWrite(installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[]): Promise<number> {
+/** At least the bytes under `dir`: what its file system has in use (0 when it does not exist). */
+async function directoryBytesBound(dir: string): Promise<number> {
+  try {
+    const st = await fs.statfs(dir);
+    return (st.blocks - st.bfree) * st.bsize;
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+/**
+ * What this backup may write. With `enoughBelow`, a first backup's directories are bounded before they are
+ * walked: when the bound is at most `enoughBelow`, it is the answer (an over-estimate that changes no
+ * verdict), else they are walked for the exact figure.
+ */
+export async function estimateWrite(installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[], enoughBelow?: number): Promise<number> {
   if (snapshots.length > 0) {
     const most = Math.max(...snapshots.map((s) => s.totals.bytesWritten));
     return Math.max(most * 3, snapshots[0].totals.size / 100);
   }
-  let total = 0;
-  if (components.includes('db')) total += await driverFor(installation.database).sizeOnServer(installation.database);
-  if (components.includes('files') && installation.fileStore.driver === 'local') total += await directoryBytes(installation.fileStore.directory);
-  if (components.includes('config') && installation.configDir) total += await directoryBytes(installation.configDir);
+  let database = 0;
+  if (components.includes('db')) database = await driverFor(installation.database).sizeOnServer(installation.database);
+  const dirs = [
+    ...(components.includes('files') && installation.fileStore.driver === 'local' ? [installation.fileStore.directory] : []),
+    ...(components.includes('config') && installation.configDir ? [installation.configDir] : []),
+  ];
+  if (enoughBelow !== undefined) {
+    let bound = database;
+    for (const dir of dirs) bound += await directoryBytesBound(dir);
+    if (bound <= enoughBelow) return bound;
+  }
+  let total = database;
+  for (const dir of dirs) total += await directoryBytes(dir);
   return total;
 }
 
@@ -70,9 +102,10 @@ async function probe(repository: Repository): Promise<void> {
 export async function preflight(repository: Repository, installation: MattermostInstallation, components: ComponentName[], snapshots: SnapshotManifest[], reporter: Reporter): Promise<PreflightResult> {
   await repository.destination.checkImmutability?.();
   await probe(repository);
-  const estimatedBytes = await estimateWrite(installation, components, snapshots);
   const freeBytes = await repository.destination.freeSpace?.();
-  if (freeBytes !== undefined && freeBytes < estimatedBytes) {
+  if (freeBytes === undefined) return {};
+  const estimatedBytes = await estimateWrite(installation, components, snapshots, freeBytes / 2);
+  if (freeBytes < estimatedBytes) {
     throw new MmBackupError({
       step: 'preflight',
       code: 'REPO_SPACE_LOW',
@@ -80,7 +113,7 @@ export async function preflight(repository: Repository, installation: Mattermost
       fix: 'free space there (mmbackup prune applies retention and reclaims unreferenced data) or move the repository to a larger disk',
     });
   }
-  if (freeBytes !== undefined && freeBytes < 2 * estimatedBytes) {
+  if (freeBytes < 2 * estimatedBytes) {
     reporter.warn(`the repository disk has ${mib(freeBytes)} free, less than twice what this backup may write (${mib(estimatedBytes)}): make room before it runs out`);
   }
   return { estimatedBytes, freeBytes };

@@ -75,6 +75,14 @@ export class SealingPool {
     return result as Extract<JobResult, { op: J['op'] }>;
   }
 
+  /**
+   * Starts every worker ahead of the first job: a worker boots in tens of milliseconds, which a command
+   * about to back up or restore spends loading its own modules instead of waiting for the workers later.
+   */
+  start(): void {
+    while (this.slots.length < this.size) this.spawn();
+  }
+
   private dispatch(): void {
     while (this.queue.length > 0) {
       const slot = this.freeSlot();
