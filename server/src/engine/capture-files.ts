@@ -27,7 +27,7 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
   for (const name of FILE_ROOTS) {
     const previous = parent?.components.files?.roots.find((r) => r.name === name);
     if (name === 'data' && store.driver === 'amazons3') {
-      const root = await captureS3Store(repository, store, await loadParentIndex(repository, previous, parent?.startedAt), stats, reporter);
+      const root = await captureS3Store(repository, store, await loadParentIndex(repository, previous), stats, reporter);
       reporter.info(`data: ${root.files} objects, ${root.bytes} bytes from ${root.path}`);
       roots.push(root);
       continue;
@@ -46,7 +46,7 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
       reporter.info(`no ${name} directory at ${dir}; nothing to save there`);
       continue;
     }
-    const root = await captureTree(repository, name, dir, loadParentIndex(repository, previous, parent?.startedAt), stats, reporter, signal);
+    const root = await captureTree(repository, name, dir, loadParentIndex(repository, previous), stats, reporter, signal);
     reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}`);
     roots.push(root);
   }

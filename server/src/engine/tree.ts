@@ -15,40 +15,14 @@ import { OrderedWindow, Semaphore } from '../destinations/sema';
 import { readBlob, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { PreviousDirectories, walkTree, type WalkedEntry } from './walk';
+import { walkTree, type WalkedEntry } from './walk';
 
 export type TreeEntry =
-  /** `i` and `c`: inode and ctime, which let the next backup skip reading an unchanged directory (absent before). */
-  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number; i?: number; c?: number }
+  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
   | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
   | { p: string; t: 'l'; l: string; u: number; g: number };
 
-export type FileEntry = Extract<TreeEntry, { t: 'f' }>;
-
-/**
- * ctimes newer than the previous backup's start less this are not trusted: covers a file system's time
- * granularity, so a change in the same tick as the previous walk's lstat is never missed.
- */
-const CTIME_MARGIN_MS = 2000;
-
-/** The previous capture of a root: its files by path, and its directories for the walk (./walk.ts). */
-export class ParentIndex {
-  readonly files = new Map<string, FileEntry>();
-  readonly dirs: PreviousDirectories;
-
-  /** `startedAt`: when the previous backup started (ms); directories changed since are read again. */
-  constructor(startedAt = 0) {
-    this.dirs = new PreviousDirectories(startedAt - CTIME_MARGIN_MS);
-  }
-
-  add(entry: TreeEntry): void {
-    const slash = entry.p.lastIndexOf('/');
-    // A directory's line comes before its entries': its names are complete once the listing is read.
-    if (slash > 0) this.dirs.get(entry.p.slice(0, slash))?.names.push(entry.p.slice(slash + 1));
-    if (entry.t === 'f') this.files.set(entry.p, entry);
-    else if (entry.t === 'd' && entry.i !== undefined && entry.c !== undefined) this.dirs.add(entry.p, { ino: entry.i, mtimeMs: entry.mt, ctimeMs: entry.c, names: [] });
-  }
-}
+export type ParentIndex = Map<string, Extract<TreeEntry, { t: 'f' }>>;
 
 /** Reads a stored tree listing entry by entry, without holding it whole. */
 export async function* readTree(repository: Repository, tree: BlobRef): AsyncGenerator<TreeEntry> {
@@ -56,11 +30,10 @@ export async function* readTree(repository: Repository, tree: BlobRef): AsyncGen
   for await (const line of lines) if (line) yield JSON.parse(line) as TreeEntry;
 }
 
-/** The previous capture `root`, made by the backup that started at `startedAt` (an ISO date). */
-export async function loadParentIndex(repository: Repository, root: TreeRoot | undefined, startedAt?: string): Promise<ParentIndex> {
-  const index = new ParentIndex(startedAt ? Date.parse(startedAt) : 0);
+export async function loadParentIndex(repository: Repository, root: TreeRoot | undefined): Promise<ParentIndex> {
+  const index: ParentIndex = new Map();
   if (!root) return index;
-  for await (const entry of readTree(repository, root.tree)) index.add(entry);
+  for await (const entry of readTree(repository, root.tree)) if (entry.t === 'f') index.set(entry.p, entry);
   return index;
 }
 
@@ -101,13 +74,13 @@ async function captureEntry(repository: Repository, root: string, walked: Walked
   switch (kind) {
     case 'd':
       counters.dirs++;
-      return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, i: ino, c: walked.ctimeMs };
+      return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid };
     case 'l':
       return { p: rel, t: 'l', l: walked.link!, u: uid, g: gid };
     case 'f': {
       counters.files++;
       counters.bytes += size;
-      const b = await fileBlob(repository, path.join(root, rel), walked, parent.files.get(rel), stats, reporter);
+      const b = await fileBlob(repository, path.join(root, rel), walked, parent.get(rel), stats, reporter);
       return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
     }
     default:
@@ -116,7 +89,7 @@ async function captureEntry(repository: Repository, root: string, walked: Walked
   }
 }
 
-async function fileBlob(repository: Repository, full: string, stat: WalkedEntry, previous: FileEntry | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
+async function fileBlob(repository: Repository, full: string, stat: WalkedEntry, previous: Extract<TreeEntry, { t: 'f' }> | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
   if (previous && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id))) {
     stats.chunksReused += previous.b.chunks.length;
     reporter.bytes(stat.size);
@@ -150,14 +123,13 @@ async function* inPieces(lines: AsyncIterable<string>): AsyncGenerator<string> {
 
 /**
  * Captures a directory into the repository. The walk starts at once; `parent` (the previous capture's
- * index, usually still being read) is awaited before the first entry is compared with it, and the walk's
- * jobs started after it is read skip the directories it shows unchanged.
+ * index, usually still being read) is awaited before the first entry is compared with it.
  */
 export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex | Promise<ParentIndex>, stats: WriteStats, reporter: Reporter, signal?: AbortSignal): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
+  const walk = walkTree(root);
   const parentIndex = Promise.resolve(parent);
   parentIndex.catch(() => {}); // awaited by captureEntries: a failure meanwhile is not an unhandled rejection
-  const walk = walkTree(root, undefined, parentIndex.then((p) => p.dirs));
   const listing = Readable.from(inPieces(captureEntries(repository, root, walk, parentIndex, stats, counters, reporter, signal)));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);

@@ -5,7 +5,7 @@
 import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PreviousDirectories, walkTree } from './walk';
+import { walkTree } from './walk';
 
 let root: string;
 
@@ -77,52 +77,6 @@ test('a directory removed while the walk runs fails it rather than being skipped
     await expect((async () => {
       for await (const _ of walk);
     })()).rejects.toMatchObject({ code: 'ENOENT' });
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
-  }
-});
-
-/** The previous walk's directories, as a backup's parent listing gives them, trusted whatever their ctime. */
-async function previousOf(dir: string, limit?: number): Promise<PreviousDirectories> {
-  const previous = new PreviousDirectories(Date.now() + 60_000);
-  for await (const e of walkTree(dir, limit)) {
-    const slash = e.rel.lastIndexOf('/');
-    if (slash > 0) previous.get(e.rel.slice(0, slash))?.names.push(e.rel.slice(slash + 1));
-    if (e.kind === 'd') previous.add(e.rel, { ino: e.ino, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, names: [] });
-  }
-  return previous;
-}
-
-test('with the previous walk\'s directories, the walk is the same for every job size, and after changes it sees them', async () => {
-  const expected = plainWalk(root);
-  for (const limit of [1, 3, 50, 1100, 100_000]) {
-    const previous = await previousOf(root, limit);
-    const walked: string[] = [];
-    const known = Promise.resolve(previous);
-    await known; // the walk's jobs are started once it is read
-    for await (const e of walkTree(root, limit, known)) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
-    expect({ limit, walked }).toEqual({ limit, walked: expected });
-  }
-  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-walk-known-'));
-  try {
-    await fs.cp(root, scratch, { recursive: true, verbatimSymlinks: true });
-    const previous = await previousOf(scratch, 50);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // past the file system's clock tick
-    await fs.writeFile(path.join(scratch, 'deep/a/b/c/d/e/new'), 'new'); // deep in a chain of unchanged directories
-    await fs.rm(path.join(scratch, 'day07/sub/file 3.jpg'));
-    await fs.rename(path.join(scratch, 'day09/sub'), path.join(scratch, 'day09/moved'));
-    await fs.writeFile(path.join(scratch, 'wide/f5'), 'changed in place: the directory is unchanged');
-    const walked: string[] = [];
-    for await (const e of walkTree(scratch, 50, Promise.resolve(previous))) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
-    expect(walked).toEqual(plainWalk(scratch));
-    expect(walked.join('\n')).toMatch(/deep\/a\/b\/c\/d\/e\/new f/);
-    // Unchanged directories are really taken as listed: one listed without a name is walked without it.
-    const trimmed = await previousOf(scratch, 50);
-    trimmed.get('day20/sub')!.names.splice(trimmed.get('day20/sub')!.names.indexOf('file 2.jpg'), 1);
-    const rels: string[] = [];
-    for await (const e of walkTree(scratch, 50, Promise.resolve(trimmed))) rels.push(e.rel);
-    expect(rels).toContain('day20/sub/file 1.jpg');
-    expect(rels).not.toContain('day20/sub/file 2.jpg');
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }

@@ -3,14 +3,14 @@
  * setting their metadata for a restore are one syscall per entry, tens of thousands of them in a file
  * store, and the main thread has better to do.
  */
-import type { KnownDirectories, PathMetadata, TreeListing, WalkedEntry } from './jobs';
+import type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
 import { sealingPool } from './pool';
 
-export type { KnownDirectories, KnownDirectory, PathMetadata, TreeListing, WalkedEntry } from './jobs';
+export type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
 
-/** The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing); `known`: unchanged directories are not read. */
-export async function listTree(root: string, rel: string, limit: number, known?: KnownDirectories): Promise<TreeListing> {
-  const { entries, partial, names } = await sealingPool().run({ op: 'listTree', root, rel, limit, known });
+/** The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing). */
+export async function listTree(root: string, rel: string, limit: number): Promise<TreeListing> {
+  const { entries, partial, names } = await sealingPool().run({ op: 'listTree', root, rel, limit });
   return { entries, partial, names };
 }
 

@@ -44,7 +44,7 @@ export type Job =
    * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
    * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number; known?: KnownDirectories }
+  | { op: 'listTree'; root: string; rel: string; limit: number }
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
   | { op: 'statNames'; root: string; rel: string; names: string[] };
 
@@ -58,26 +58,6 @@ export interface TreeListing {
   names?: string[];
 }
 
-/** What the previous listing says of a directory: the lstat fields that show it unchanged, and its names. */
-export interface KnownDirectory {
-  ino: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  /** its entries' names, sorted as a walk sorts them */
-  names: string[];
-}
-
-/**
- * Directories of the previous listing (rel -> KnownDirectory), for a walk to take their names instead of
- * reading each one again: trusted only on the walk's own file system (`dev`), with inode, mtime and ctime
- * as listed and the ctime before `trustBefore` (./list-tree.ts says why).
- */
-export interface KnownDirectories {
-  dev: number;
-  trustBefore: number;
-  dirs: Record<string, KnownDirectory>;
-}
-
 /** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
 export interface WalkedEntry {
   rel: string;
@@ -85,8 +65,6 @@ export interface WalkedEntry {
   kind: 'd' | 'f' | 'l' | 'o';
   mode: number;
   mtimeMs: number;
-  /** the inode's change time: set by the kernel on any change of the entry, never by a program */
-  ctimeMs: number;
   uid: number;
   gid: number;
   size: number;

@@ -53,7 +53,7 @@ async function* captureEntries(repository: Repository, store: S3Store, parent: P
     const etag = object.ETag ?? '';
     counters.files++;
     counters.bytes += size;
-    const previous = parent.files.get(rel);
+    const previous = parent.get(rel);
     let blob;
     if (previous && previous.s === size && previous.e === etag && etag && previous.b.chunks.every((id) => repository.has(id))) {
       counters.unchanged++;
