@@ -1,11 +1,12 @@
 /**
  * A repository under a prefix of an S3 bucket (AWS or any S3-compatible store), keeping the Destination
  * contract (../destination.ts):
- * - save() is one PUT (or one multipart upload, for objects above the part size): S3 makes an object
- *   visible whole or not at all, so no temporary names are needed. After the upload the ETag S3 answers is
- *   compared with the MD5 of the bytes sent (a single PUT's ETag is the stored bytes' MD5); where it differs
- *   (multipart uploads, SSE-KMS) the stored size is read back with a HEAD, and a size that is not the bytes
- *   sent removes the object and fails.
+ * - save() is one PUT (or one multipart upload, for objects above SINGLE_PUT_MAX): S3 makes an object
+ *   visible whole or not at all, so no temporary names are needed. A PUT carries the bytes' MD5 as
+ *   Content-MD5, which the service checks before it stores anything. After the upload the ETag S3 answers
+ *   is compared with that MD5 (a single PUT's ETag is the stored bytes' MD5); where it differs (multipart
+ *   uploads, SSE-KMS) the stored size is read back with a HEAD, and a size that is not the bytes sent
+ *   removes the object and fails.
  * - exclusive save() is a HEAD, then a PUT with If-None-Match: * where the service supports conditional
  *   writes (AWS since 2024, recent MinIO). Where it answers 501 the plain PUT is used, and some services
  *   (s3rver) ignore the header: the lock protocol lists again after writing, which keeps two writers
