@@ -12,7 +12,9 @@
  *
  * Counting a large file store's bytes is a walk of every directory, which on a cold cache costs seconds, so
  * a first backup bounds it first: a directory holds at most what its file system has in use. When twice
- * that bound fits, the exact figure could change nothing, and the walk is skipped.
+ * that bound fits, the exact figure could change nothing, and the walk is skipped. (Another file system
+ * mounted inside the store is not in the bound: a backup that outgrows the disk then fails when the disk
+ * fills, with no snapshot written, as any backup that outgrows its estimate does.)
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
