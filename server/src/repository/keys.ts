@@ -14,13 +14,20 @@ const KEY_FILE_HEADER = 'mmbackup-key-v1';
 
 export type Secret = { kind: 'passphrase'; value: string } | { kind: 'key-file'; path: string; value: string };
 
+/** scrypt's cost parameters: 128·N·r bytes of memory, N·r·p work. */
+interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
 export interface KeyEntry {
   version: 1;
   created: string;
   host: string;
   /** What opens it: "passphrase" or "key-file" (informational). */
   kind: Secret['kind'];
-  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  kdf: { name: 'scrypt'; salt: string } & ScryptCost;
   nonce: string;
   data: string;
 }
@@ -30,12 +37,12 @@ export interface KeyEntry {
  * random bits, which no number of tries finds, so its entries use a small N: opening one costs 1 MiB and
  * a few milliseconds, not 32 MiB and 0.1 s at the start of every command.
  */
-const KDF_PARAMS: Record<Secret['kind'], { N: number; r: number; p: number }> = {
+const KDF_PARAMS: Record<Secret['kind'], ScryptCost> = {
   passphrase: { N: 32768, r: 8, p: 1 },
   'key-file': { N: 1024, r: 8, p: 1 },
 };
 
-function scrypt(secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+function scrypt(secret: string, salt: Buffer, params: ScryptCost): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scryptCallback(secret, salt, 32, { ...params, maxmem: 256 * params.N * params.r }, (err, key) => (err ? reject(err) : resolve(key))),
   );
