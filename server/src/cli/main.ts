@@ -75,8 +75,9 @@ function program(signal: AbortSignal): Command {
     .option('--yes', 'replace existing data (a safety snapshot of it is taken first)')
     .option('--mattermost-binary <path>', 'the Mattermost that will run the restored data, checked against the backup\'s version (default <install dir>/bin/mattermost, $MMBACKUP_MATTERMOST_BINARY)')
     .action(async (id, _o, cmd) => {
-      if (!globals(cmd).dryRun) startWorkers();
-      return (await import('./commands/restore')).restoreCommand(id, globals(cmd));
+      const options = globals(cmd);
+      if (!options.dryRun) startWorkers();
+      return (await import('./commands/restore')).restoreCommand(id, options);
     });
   addRetentionOptions(
     cli
