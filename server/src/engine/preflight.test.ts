@@ -33,6 +33,16 @@ test('a first backup walks the store for its exact bytes unless the file system 
   expect(Math.abs(bounded - inUse)).toBeLessThan(64 * 2 ** 20); // the file system's use, read now, not a walk
 });
 
+test('a file system holding both the file store and the config dir is counted once in the bound', async () => {
+  const both = { fileStore: { driver: 'local', directory: dir }, configDir: path.join(dir, 'a') } as unknown as MattermostInstallation;
+  const st = statfsSync(dir);
+  const inUse = (st.blocks - st.bfree) * st.bsize;
+  const bounded = await estimateWrite(both, ['files', 'config'], [], Number.MAX_SAFE_INTEGER);
+  expect(bounded).toBeGreaterThanOrEqual(3345);
+  expect(Math.abs(bounded - inUse)).toBeLessThan(64 * 2 ** 20); // once, not twice
+  expect(await estimateWrite(both, ['files', 'config'], [])).toBe(3345 + 1000 + 2345); // walked: each tree's files
+});
+
 test('a missing store directory counts 0 either way', async () => {
   const missing = { fileStore: { driver: 'local', directory: path.join(dir, 'none') } } as unknown as MattermostInstallation;
   expect(await estimateWrite(missing, ['files'], [], Number.MAX_SAFE_INTEGER)).toBe(0);

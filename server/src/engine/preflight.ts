@@ -49,15 +49,21 @@ async function directoryBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** At least the bytes under `dir`: what its file system has in use (0 when it does not exist). */
-async function directoryBytesBound(dir: string): Promise<number> {
-  try {
-    const st = await fs.statfs(dir);
-    return (st.blocks - st.bfree) * st.bsize;
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') return 0;
-    throw err;
+/**
+ * At least the bytes under all of `dirs`: what their file systems have in use, each file system counted
+ * once (the config dir and the file store are often on the same disk). A missing directory adds nothing.
+ */
+async function directoriesBytesBound(dirs: string[]): Promise<number> {
+  const inUse = new Map<number, number>();
+  for (const dir of dirs) {
+    try {
+      const [{ dev }, st] = await Promise.all([fs.stat(dir), fs.statfs(dir)]);
+      inUse.set(dev, (st.blocks - st.bfree) * st.bsize);
+    } catch (err) {
+      if (systemCode(err) !== 'ENOENT') throw err;
+    }
   }
+  return [...inUse.values()].reduce((sum, bytes) => sum + bytes, 0);
 }
 
 /**
@@ -77,8 +83,7 @@ export async function estimateWrite(installation: MattermostInstallation, compon
     ...(components.includes('config') && installation.configDir ? [installation.configDir] : []),
   ];
   if (enoughBelow !== undefined) {
-    let bound = database;
-    for (const dir of dirs) bound += await directoryBytesBound(dir);
+    const bound = database + (await directoriesBytesBound(dirs));
     if (bound <= enoughBelow) return bound;
   }
   let total = database;
