@@ -13,6 +13,8 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { freeBacking, freeNow } from './workers/transfer';
+import { frameContentSize } from './zstd-frame';
 
 const MAGIC = Buffer.from('MMB1');
 const MAGIC_V2 = Buffer.from('MMB2');
@@ -52,6 +54,20 @@ function outputChunk(expected: number): number {
   return Math.min(OUTPUT_CHUNK, Math.max(16 * 1024, expected + 1024));
 }
 
+/**
+ * Options of one zstd compression of `size` bytes: an output buffer the result fits in (one buffer, freed
+ * as a whole once sealed), and the size pledged, so zstd sizes its tables to the input instead of
+ * allocating and clearing those of an unbounded stream on every call.
+ */
+function compressOptions(size: number, level: number): zlib.ZstdOptions {
+  return { chunkSize: compressBound(size), pledgedSrcSize: size, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } };
+}
+
+/** The most zstd can output for `size` bytes (ZSTD_COMPRESSBOUND), plus room for the frame header. */
+function compressBound(size: number): number {
+  return size + (size >> 8) + (size < 128 * 1024 ? (128 * 1024 - size) >> 11 : 0) + 64;
+}
+
 /** From this size on a sample decides whether compressing the whole is worth the CPU. */
 const SAMPLE_FROM = 8 * 1024;
 const SAMPLE_BYTES = 16 * 1024;
@@ -66,7 +82,10 @@ function worthCompressing(plaintext: Uint8Array): boolean {
   const size = Math.min(SAMPLE_BYTES, plaintext.length);
   const start = (plaintext.length - size) >> 1;
   const sample = plaintext.subarray(start, start + size);
-  return zlib.zstdCompressSync(sample, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }).length < size * 0.97;
+  const compressed = zlib.zstdCompressSync(sample, compressOptions(size, 1));
+  const worth = compressed.length < size * 0.97;
+  freeBacking(compressed);
+  return worth;
 }
 
 /**
@@ -77,10 +96,12 @@ export function sealSync(keys: MasterKeys, name: string, plaintext: Uint8Array, 
   let body: Uint8Array = plaintext;
   let flags = 0;
   if (plaintext.length > 64 && worthCompressing(plaintext)) {
-    const compressed = zlib.zstdCompressSync(plaintext, { chunkSize: outputChunk(plaintext.length), params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+    const compressed = zlib.zstdCompressSync(plaintext, compressOptions(plaintext.length, level));
     if (compressed.length < plaintext.length) {
       body = compressed;
       flags |= FLAG_ZSTD;
+    } else {
+      freeBacking(compressed);
     }
   }
   const nonce = randomBytes(NONCE_BYTES);
@@ -89,9 +110,14 @@ export function sealSync(keys: MasterKeys, name: string, plaintext: Uint8Array, 
   cipher.setAAD(associatedData(version, flags, name));
   // One exact-size output: the ciphertext is as long as the body, the tag follows it.
   const out = Buffer.allocUnsafeSlow(body.length + TAG_BYTES);
-  let at = cipher.update(body).copy(out, 0);
+  const encrypted = cipher.update(body);
+  let at = encrypted.copy(out, 0);
   at += cipher.final().copy(out, at);
   cipher.getAuthTag().copy(out, at);
+  // Both are garbage now, as large as the data: freed here, not left for the collector (a worker sealing
+  // at full speed otherwise held tens of MB of them between collections).
+  freeNow(encrypted);
+  if (flags & FLAG_ZSTD) freeBacking(body);
   return [header, out];
 }
 
@@ -122,8 +148,23 @@ function openUnchecked(keys: MasterKeys, name: string, sealed: Uint8Array): Buff
   } catch {
     throw new DecryptError(`${name} failed authentication: it was modified or damaged, or belongs to another key`);
   }
-  return flags & FLAG_ZSTD ? zlib.zstdDecompressSync(body, { chunkSize: outputChunk(body.length * 4) }) : body;
+  if (!(flags & FLAG_ZSTD)) return body;
+  const plaintext = zlib.zstdDecompressSync(body, { chunkSize: decompressChunk(body) });
+  freeNow(body);
+  return plaintext;
 }
+
+/**
+ * The output buffer of a decompression: the size the frame declares, and some room, so that one buffer
+ * holds it all and is never exactly full (zlib then allocates another to look for more). A frame that
+ * declares nothing, or more than a sealed object ever holds, gets buffers of outputChunk() joined at the end.
+ */
+function decompressChunk(frame: Uint8Array): number {
+  const size = frameContentSize(frame);
+  if (size === undefined || size > MAX_DECLARED_SIZE) return outputChunk(frame.length * 4);
+  return size + 64;
+}
+const MAX_DECLARED_SIZE = 256 * 1024 * 1024;
 
 function associatedData(version: SealVersion, flags: number, name: string): Buffer {
   return version === 2 ? Buffer.concat([MAGIC_V2, Buffer.from([flags]), Buffer.from(name)]) : Buffer.from(name);

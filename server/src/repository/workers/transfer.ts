@@ -39,5 +39,15 @@ export function freeNow(view: Uint8Array): void {
   }
 }
 
+/**
+ * freeNow() for a view of part of a buffer the caller knows nothing else uses: a zlib or cipher output,
+ * which Node hands out as a view into a buffer allocated for that one call. A buffer no larger than Node's
+ * pool of small buffers could be that pool, and is left to the collector.
+ */
+export function freeBacking(view: Uint8Array): void {
+  if (!(view.buffer instanceof ArrayBuffer) || view.buffer.byteLength <= Buffer.poolSize) return;
+  freeNow(new Uint8Array(view.buffer));
+}
+
 /** ArrayBuffer's ES2024 members (Node >= 21), not in the compiler's library yet. */
 type Detachable = ArrayBuffer & { readonly detached: boolean; transfer(length: number): ArrayBuffer };

@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
-import { freeNow, owning } from './transfer';
+import { freeBacking, freeNow, owning } from './transfer';
 
 function run(job: Job): JobResult {
   switch (job.op) {
@@ -21,7 +21,11 @@ function run(job: Job): JobResult {
       return { op: 'seal', header: owning(header), body: owning(body) };
     }
     case 'open': {
-      return { op: 'open', plaintext: owning(openSync(job.keys, job.name, job.sealed, job.checkId)) };
+      // A decompressed plaintext is a view into zlib's output buffer: sent as a copy, the buffer freed.
+      const plaintext = openSync(job.keys, job.name, job.sealed, job.checkId);
+      const sent = owning(plaintext);
+      if (sent !== plaintext) freeBacking(plaintext);
+      return { op: 'open', plaintext: sent };
     }
     case 'sealFile': {
       const data = readSmallFile(job.path, job.maxSize);
@@ -41,7 +45,7 @@ function run(job: Job): JobResult {
           bytes += file.size;
           files++;
         }
-        freeNow(plaintext);
+        freeBacking(plaintext);
       }
       return { op: 'writeFiles', bytes, files };
     }
@@ -53,7 +57,7 @@ function run(job: Job): JobResult {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
       writeAll(job.fd, plaintext);
       const size = plaintext.length;
-      freeNow(plaintext);
+      freeBacking(plaintext);
       return { op: 'writeChunk', size };
     }
     case 'makeDirs':
