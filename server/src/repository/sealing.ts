@@ -13,6 +13,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { isCompressedFormat } from './compressed-formats';
 import { freeBacking, freeNow } from './workers/transfer';
 import { frameContentSize } from './zstd-frame';
 
@@ -74,11 +75,13 @@ const SAMPLE_BYTES = 16 * 1024;
 
 /**
  * Attachments are mostly JPEG, PNG, PDF and zip: already compressed. zstd on such data costs a pass over
- * every byte for nothing, so a sample from the middle is compressed first (level 1: well under a
- * millisecond) and data that does not shrink by 3% there is stored as it is.
+ * every byte for nothing. A format that is always compressed is known by its first bytes and stored as it
+ * is; for anything else a sample from the middle is compressed first (level 1: well under a millisecond)
+ * and data that does not shrink by 3% there is stored as it is.
  */
 function worthCompressing(plaintext: Uint8Array): boolean {
   if (plaintext.length < SAMPLE_FROM) return true;
+  if (isCompressedFormat(plaintext)) return false;
   const size = Math.min(SAMPLE_BYTES, plaintext.length);
   const start = (plaintext.length - size) >> 1;
   const sample = plaintext.subarray(start, start + size);
