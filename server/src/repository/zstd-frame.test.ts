@@ -15,7 +15,7 @@ test('a frame streamed without a pledged size declares none, and what is not a f
   const parts: Buffer[] = [];
   stream.on('data', (part: Buffer) => parts.push(part));
   stream.write(randomBytes(1000));
-  await new Promise((resolve) => stream.flush(resolve));
+  await new Promise<void>((resolve) => stream.flush(() => resolve()));
   stream.end(randomBytes(1000));
   await once(stream, 'end');
   expect(frameContentSize(Buffer.concat(parts))).toBeUndefined();
