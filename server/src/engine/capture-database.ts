@@ -30,7 +30,8 @@ export async function captureDatabase(context: CaptureContext): Promise<{ compon
     );
     if (context.parent?.components.db) reporter.expectBytes?.(context.parent.components.db.dump.size);
     // Both are read at once: a dump tool nobody reads from stalls, and MySQL drops a stalled connection.
-    const saving = [writeBlob(repository, listing, stats), writeBlob(repository, dump.sql, stats, (n) => reporter.bytes(n))];
+    // Nothing but the chunker reads the dump's buffers, so it frees each once cut (ownsSource).
+    const saving = [writeBlob(repository, listing, stats), writeBlob(repository, dump.sql, stats, (n) => reporter.bytes(n), true)];
     const [list, sql] = await Promise.all(saving).catch(async (err) => {
       // When the dump tool itself failed, its own error (with the tool's last words) is the one to show.
       const toolError = await Promise.race([dump.finished.then(() => undefined, (e: unknown) => e), delay(2000)]);
