@@ -109,6 +109,16 @@ test('a backup stores files in a few packs with an index, reads no listing of th
   await expectSound(reopened);
 });
 
+test('verify --read-data opens every blob and counts its plaintext once, packs checked at once', async () => {
+  await addFiles(40); // blobs from 300 bytes (opened on the main thread) to 40 KiB (on the workers)
+  await fs.writeFile(path.join(store, 'large.bin'), randomBytes(200_000)); // one a worker frees once checked
+  const snapshot = await backup();
+  const root = snapshot.components.files!.roots[0];
+  const report = await verifySnapshots(await Repository.open(destination, secret), [snapshot], true, silentReporter);
+  expect(report.problems).toEqual([]);
+  expect(report.bytesRead).toBe(root.bytes + root.tree.size); // every file's bytes and the listing's
+});
+
 describe('verify --read-data names the damaged pack or index file', () => {
   test('one flipped byte in a pack, in its header or in its length', async () => {
     await addFiles(30);

@@ -186,7 +186,7 @@ async function repackBlobs(repository: Repository, repack: Array<{ pack: Indexed
     const mine = turn.then(async () => {
       for (const blob of pack.blobs.filter((b) => used.includes(b.id))) {
         const sealed = bytes.subarray(blob.offset, blob.offset + blob.length);
-        await blobs.openBlob(blob.id, sealed); // a damaged blob must not be carried into a new pack unnoticed
+        await blobs.checkBlob(blob.id, sealed); // a damaged blob must not be carried into a new pack unnoticed
         builder.add(blob.id, Buffer.from(sealed));
         if (builder.size >= packSize) await store();
       }

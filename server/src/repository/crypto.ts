@@ -59,6 +59,16 @@ export async function open(keys: MasterKeys, name: string, sealed: Buffer, check
   return asBuffer(result.plaintext);
 }
 
+/**
+ * Opens a blob and checks it against its id, on a worker, without sending its plaintext back (verify and
+ * prune only need to know it is sound). Resolves with the plaintext's size.
+ */
+export async function checkBlob(keys: MasterKeys, id: string, sealed: Buffer): Promise<number> {
+  if (sealed.length < INLINE_BELOW) return openSync(keys, id, sealed, id).length;
+  const input = jobInput(sealed, false);
+  return (await sealingPool().run({ op: 'checkBlob', keys: keysFor(keys), id, sealed: input }, [input.buffer])).size;
+}
+
 /** contentId() (and, when asked, the plain SHA-256), computed on a worker. */
 export async function contentIdAsync(keys: MasterKeys, plaintext: Buffer): Promise<string> {
   return (await hashes(keys, plaintext, false)).id;

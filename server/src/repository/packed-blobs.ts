@@ -13,7 +13,7 @@
 import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
-import { DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
+import { checkBlob, DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
 import { PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
@@ -204,9 +204,9 @@ export class PackedBlobs {
     }
   }
 
-  /** Opens a blob from sealed bytes already read (a whole pack read at once), checked against its id. */
-  openBlob(id: string, sealed: Buffer): Promise<Buffer> {
-    return open(this.keys, id, sealed, id);
+  /** Checks a blob in sealed bytes already read (a whole pack read at once) against its id: its size. */
+  checkBlob(id: string, sealed: Buffer): Promise<number> {
+    return checkBlob(this.keys, id, sealed);
   }
 
   /**

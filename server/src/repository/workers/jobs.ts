@@ -14,6 +14,8 @@ export type Job =
   | { op: 'seal'; keys: MasterKeys; name: string; data: Uint8Array; level?: number; version: SealVersion }
   /** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id. */
   | { op: 'open'; keys: MasterKeys; name: string; sealed: Uint8Array; checkId?: string }
+  /** Opens one blob and checks it against its id, for a caller that needs only to know it is sound: its size. */
+  | { op: 'checkBlob'; keys: MasterKeys; id: string; sealed: Uint8Array }
   /**
    * Reads a whole file and seals it as one blob named by its content id. A file that has grown to
    * `maxSize` or more since it was listed is not sealed: `tooLarge` says it must be chunked instead.
@@ -98,6 +100,7 @@ export type JobResult =
   | { op: 'contentId'; id: string; sha256?: string; data?: Uint8Array }
   | { op: 'seal'; header: Uint8Array; body: Uint8Array }
   | { op: 'open'; plaintext: Uint8Array }
+  | { op: 'checkBlob'; size: number }
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }

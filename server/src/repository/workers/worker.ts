@@ -27,6 +27,12 @@ function run(job: Job): JobResult {
       if (sent !== plaintext) freeBacking(plaintext);
       return { op: 'open', plaintext: sent };
     }
+    case 'checkBlob': {
+      const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
+      const size = plaintext.length;
+      freeBacking(plaintext);
+      return { op: 'checkBlob', size };
+    }
     case 'sealFile': {
       const data = readSmallFile(job.path, job.maxSize);
       if (!data) return { op: 'sealFile', tooLarge: true };
@@ -118,6 +124,7 @@ function inputs(job: Job): Uint8Array[] {
     case 'seal':
       return [job.data];
     case 'open':
+    case 'checkBlob':
     case 'writeChunk':
       return [job.sealed];
     case 'writeFiles':
