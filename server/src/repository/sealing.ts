@@ -48,8 +48,8 @@ export const ZSTD_LEVEL = 2;
 const OUTPUT_CHUNK = 1024 * 1024;
 
 /**
- * zlib's output buffer per call, sized to the data: one buffer for most chunks instead of a list of 16 KiB
- * pieces joined at the end, and small files do not allocate 1 MiB each.
+ * zlib's output buffer for a decompression whose frame declares no size (decompressChunk), sized from the
+ * data: one buffer for most chunks instead of a list of 16 KiB pieces joined at the end.
  */
 function outputChunk(expected: number): number {
   return Math.min(OUTPUT_CHUNK, Math.max(16 * 1024, expected + 1024));

@@ -217,7 +217,7 @@ export class S3Destination implements Destination {
   }
 
   /** A multipart upload with `queueSize` parts in flight, for objects above SINGLE_PUT_MAX. */
-  private async upload(name: string, key: string, data: Buffer): Promise<string | undefined> {
+  private async upload(name: string, key: string, data: Buffer): Promise<void> {
     const lock = objectLockParams(this.target.objectLock, name);
     const upload = new (uploadSdk().Upload)({
       client: this.s3(),
@@ -231,7 +231,7 @@ export class S3Destination implements Destination {
       leavePartsOnError: true,
     });
     try {
-      return (await upload.done()).ETag;
+      await upload.done();
     } catch (err) {
       if (upload.uploadId) await this.abortUpload(key, upload.uploadId);
       throw err;
