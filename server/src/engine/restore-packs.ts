@@ -15,9 +15,7 @@ import { forEachLimited } from '../destinations/sema';
 import type { FileTarget, SpanBlob } from '../repository/crypto';
 import type { PackedBlobs } from '../repository/packed-blobs';
 import type { Repository } from '../repository/repository';
-import type { TreeEntry } from './tree';
-
-type FileEntry = Extract<TreeEntry, { t: 'f' }>;
+import type { FileEntry } from './tree';
 
 /** Small files restored per batch: bounds the memory the plan takes, whatever the size of the tree. */
 export const FILES_PER_BATCH = 4000;

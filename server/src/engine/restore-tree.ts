@@ -18,9 +18,7 @@ import type { TreeRoot } from '../repository/snapshots';
 import { defaultWorkerCount } from '../repository/workers/pool';
 import { makeDirectories, setMetadata, type PathMetadata } from '../repository/workers/fs-jobs';
 import { PackRestorer } from './restore-packs';
-import { readTree, type TreeEntry } from './tree';
-
-type FileEntry = Extract<TreeEntry, { t: 'f' }>;
+import { readTree, type FileEntry } from './tree';
 
 /** Files of several chunks written at once: each has a chunk being written and the next one read. */
 const FILES_RESTORED = 3;

@@ -7,7 +7,7 @@ import { newWriteStats } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import { restoreTree } from './restore-tree';
-import { captureTree, loadParentIndex } from './tree';
+import { captureTree, loadParentIndex, treeChunkIds } from './tree';
 
 let root: string;
 let repository: Repository;
@@ -68,4 +68,21 @@ test('unchanged files are taken from the parent listing without being read again
   const second = await captureTree(repository, 'data', src, await loadParentIndex(repository, first), stats, silentReporter);
   // Only the changed file and the new listing itself went through the chunker.
   expect(stats.bytesRead).toBe(Buffer.byteLength('now changed') + second.tree.size);
+});
+
+test('the parent index holds every file and no directory, whatever quotes and keys their names spell', async () => {
+  const src = path.join(root, 'src');
+  const tricky = ['"b":{', '","t":"f","b":{"chunks":[]}', 'x\\"b":'];
+  for (const name of tricky) {
+    await fs.mkdir(path.join(src, name, 'inner'), { recursive: true });
+    await fs.writeFile(path.join(src, name, 'inner', name), `content of ${name}`);
+  }
+  const tree = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  await repository.flush();
+  const index = await loadParentIndex(repository, tree);
+  expect([...index.keys()].sort()).toEqual(tricky.map((name) => `${name}/inner/${name}`).sort());
+  for (const entry of index.values()) expect(entry.t).toBe('f');
+  const ids = new Set<string>();
+  await treeChunkIds(repository, tree, ids);
+  expect(ids.size).toBe(tree.tree.chunks.length + tricky.length);
 });

@@ -22,7 +22,9 @@ export type TreeEntry =
   | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
   | { p: string; t: 'l'; l: string; u: number; g: number };
 
-export type ParentIndex = Map<string, Extract<TreeEntry, { t: 'f' }>>;
+export type FileEntry = Extract<TreeEntry, { t: 'f' }>;
+
+export type ParentIndex = Map<string, FileEntry>;
 
 /** Reads a stored tree listing entry by entry, without holding it whole. */
 export async function* readTree(repository: Repository, tree: BlobRef): AsyncGenerator<TreeEntry> {
@@ -30,10 +32,27 @@ export async function* readTree(repository: Repository, tree: BlobRef): AsyncGen
   for await (const line of lines) if (line) yield JSON.parse(line) as TreeEntry;
 }
 
+/**
+ * Only a file's line has the key "b", and a key is the one place `"b":` can appear in a line: a quote inside
+ * a JSON string is escaped. A file store is mostly directories (Mattermost's teams/channels/users/posts
+ * layout), so the lines of the others are skipped unparsed.
+ */
+const FILE_KEY = '"b":';
+
+/** The file entries of a stored tree listing, one by one. */
+async function* readFileEntries(repository: Repository, tree: BlobRef): AsyncGenerator<FileEntry> {
+  const lines = createInterface({ input: readBlob(repository, tree), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.includes(FILE_KEY)) continue;
+    const entry = JSON.parse(line) as TreeEntry;
+    if (entry.t === 'f') yield entry;
+  }
+}
+
 export async function loadParentIndex(repository: Repository, root: TreeRoot | undefined): Promise<ParentIndex> {
   const index: ParentIndex = new Map();
   if (!root) return index;
-  for await (const entry of readTree(repository, root.tree)) if (entry.t === 'f') index.set(entry.p, entry);
+  for await (const entry of readFileEntries(repository, root.tree)) index.set(entry.p, entry);
   return index;
 }
 
@@ -80,7 +99,7 @@ async function captureEntry(repository: Repository, root: string, walked: Walked
     case 'f': {
       counters.files++;
       counters.bytes += size;
-      const b = await fileBlob(repository, path.join(root, rel), walked, parent.get(rel), stats, reporter);
+      const b = await fileBlob(repository, root, walked, parent.get(rel), stats, reporter);
       return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
     }
     default:
@@ -89,12 +108,13 @@ async function captureEntry(repository: Repository, root: string, walked: Walked
   }
 }
 
-async function fileBlob(repository: Repository, full: string, stat: WalkedEntry, previous: Extract<TreeEntry, { t: 'f' }> | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
+async function fileBlob(repository: Repository, root: string, stat: WalkedEntry, previous: FileEntry | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
   if (previous && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id))) {
     stats.chunksReused += previous.b.chunks.length;
     reporter.bytes(stat.size);
     return previous.b;
   }
+  const full = path.join(root, stat.rel);
   // Small files are read whole, on a sealing worker: the main thread never holds their bytes.
   if (stat.size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
   let streams = largeFiles.get(repository);
@@ -139,5 +159,5 @@ export async function captureTree(repository: Repository, name: string, root: st
 /** All chunk ids a tree references: its listing's and every file's. */
 export async function treeChunkIds(repository: Repository, root: TreeRoot, into: Set<string>): Promise<void> {
   for (const id of root.tree.chunks) into.add(id);
-  for await (const entry of readTree(repository, root.tree)) if (entry.t === 'f') for (const id of entry.b.chunks) into.add(id);
+  for await (const entry of readFileEntries(repository, root.tree)) for (const id of entry.b.chunks) into.add(id);
 }

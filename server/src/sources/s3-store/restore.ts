@@ -7,7 +7,7 @@ import type { Reporter } from '../../common/reporter';
 import { readBlob } from '../../repository/blobs';
 import type { Repository } from '../../repository/repository';
 import type { TreeRoot } from '../../repository/snapshots';
-import { readTree, type TreeEntry } from '../../engine/tree';
+import { readTree, type FileEntry } from '../../engine/tree';
 import { forEachLimited } from '../../destinations/sema';
 import { keyPrefix, storeClient, type S3Store } from './client';
 import { storeError } from './errors';
@@ -26,7 +26,7 @@ export function partSizeFor(size: number): number {
 export async function restoreS3Store(repository: Repository, root: TreeRoot, store: S3Store, reporter: Reporter): Promise<void> {
   const client = storeClient(store);
   const prefix = keyPrefix(store);
-  const upload = async (entry: Extract<TreeEntry, { t: 'f' }>) => {
+  const upload = async (entry: FileEntry) => {
     const transfer = new (uploadSdk().Upload)({ client, queueSize: 2, partSize: partSizeFor(entry.s), params: { Bucket: store.bucket, Key: prefix + entry.p, Body: readBlob(repository, entry.b) } });
     await transfer.done().catch((err) => {
       throw storeError(STEP, store, err);
