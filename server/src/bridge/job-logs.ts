@@ -11,6 +11,7 @@
  */
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { byCodeUnits } from '../common/order';
 import type { JobResult, LogLine } from '../schedule/runner';
 
 export const MAX_LINES = 5000;
@@ -102,7 +103,7 @@ export class JobLogStore {
     const logs = readdirSync(this.dir)
       .filter((name) => name.endsWith('.jsonl') && JOB_ID.test(name.slice(0, -6)) && name !== `${starting}.jsonl`)
       .map((name) => ({ name, mtime: statSync(join(this.dir, name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
+      .sort((a, b) => b.mtime - a.mtime || byCodeUnits(b.name, a.name));
     for (const old of logs.slice(Math.max(keep, 0))) rmSync(join(this.dir, old.name), { force: true });
   }
 

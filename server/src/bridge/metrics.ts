@@ -2,6 +2,8 @@
  * Prometheus metrics, named like Velero's and the pgBackRest exporter's so that existing dashboards and
  * alert rules translate: text exposition format 0.0.4.
  */
+import { byCodeUnits } from '../common/order';
+
 export class BridgeMetrics {
   backupAttempts = 0;
   backupFailures = 0;
@@ -44,7 +46,7 @@ export class BridgeMetrics {
     metric('mmbackup_restore_duration_seconds', 'gauge', 'Restore time measured by the newest drill.', this.restoreDurationSeconds);
     const byKind = (name: string, help: string, counts: Map<string, number>) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const [kind, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`${name}{kind="${kind}"} ${n}`);
+      for (const [kind, n] of [...counts].sort(([a], [b]) => byCodeUnits(a, b))) lines.push(`${name}{kind="${kind}"} ${n}`);
     };
     byKind('mmbackup_job_attempt_total', 'Jobs started by this bridge, by kind (backup, verify, drill, prune).', this.jobAttempts);
     byKind('mmbackup_job_failure_total', 'Jobs that failed or were cancelled, by kind.', this.jobFailures);

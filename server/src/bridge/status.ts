@@ -5,6 +5,7 @@
  * without a running bridge.
  */
 import type { BridgeStatus, LastFailure, LastVerified, RunningJob } from '../api/core';
+import { byCodeUnits } from '../common/order';
 import type { SnapshotManifest } from '../repository/snapshots';
 import type { VerificationRecord } from '../repository/verifications';
 import type { JobResult, JobStatus } from '../schedule/runner';
@@ -73,7 +74,7 @@ function passes(records: VerificationRecord[]): Array<{ snapshot: string; at: st
     ...(r.lastVerify?.ok ? [{ snapshot: r.snapshot, at: r.lastVerify.at, drill: false, restoreDurationMs: null }] : []),
     ...(r.lastDrill?.ok ? [{ snapshot: r.snapshot, at: r.lastDrill.at, drill: true, restoreDurationMs: r.lastDrill.restoreDurationMs, recoveryMs: r.lastDrill.recoveryMs }] : []),
   ]);
-  return out.sort((a, b) => b.at.localeCompare(a.at));
+  return out.sort((a, b) => byCodeUnits(b.at, a.at));
 }
 
 /** The newest passing verification; restoreDurationMs is the newest passing drill's (of any snapshot). */
@@ -114,5 +115,5 @@ export function lastFailureOf(results: JobResult[], records: VerificationRecord[
     return times.sort().pop() ?? '';
   };
   const open = failures.filter((f) => f.at > (lastSuccessAt ?? '') && f.at > newestSuccess(f.kind));
-  return open.sort((a, b) => b.at.localeCompare(a.at))[0] ?? null;
+  return open.sort((a, b) => byCodeUnits(b.at, a.at))[0] ?? null;
 }

@@ -14,6 +14,7 @@
  * backups keep running meanwhile (they only add objects and manifests).
  */
 import { ExitCode, MmBackupError } from '../common/errors';
+import { byCodeUnits } from '../common/order';
 import type { Reporter } from '../common/reporter';
 import type { Destination } from '../destinations/destination';
 import { connectionsOf, forEachLimited } from '../destinations/sema';
@@ -173,7 +174,7 @@ async function pendingSnapshots(state: CopyState): Promise<SnapshotManifest[]> {
       failSnapshot(state, id, `its manifest cannot be read: ${(err as Error).message}`);
     }
   }
-  return pending.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return pending.sort((a, b) => byCodeUnits(b.startedAt, a.startedAt));
 }
 
 async function indexObjects(state: CopyState): Promise<void> {

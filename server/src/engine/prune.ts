@@ -27,6 +27,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
+import { byCodeUnits } from '../common/order';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination, listTemporaryFiles } from '../destinations/local';
 import { connectionsOf, forEachLimited, removeInBatches } from '../destinations/sema';
@@ -192,7 +193,7 @@ async function keepLockedSnapshots(repository: Repository, verdicts: ReturnType<
     verdicts.kept.push({ id: r.id, time: r.time, tags: r.tags, reasons: [`safety: ${rule}`] });
     verdicts.savedBySafety.push({ id: r.id, rules: [rule], policyReason: r.reason });
   }
-  verdicts.kept.sort((a, b) => b.time.localeCompare(a.time));
+  verdicts.kept.sort((a, b) => byCodeUnits(b.time, a.time));
   return { ...verdicts, removed };
 }
 
@@ -256,7 +257,7 @@ export function decide(snapshots: SnapshotManifest[], policy: RetentionPolicy, v
     verdicts.kept.push({ id: r.id, time: snapshot.startedAt, tags: snapshot.tags, reasons: rules.map((rule) => `safety: ${rule}`) });
     verdicts.savedBySafety.push({ id: r.id, rules, policyReason: r.reason });
   }
-  verdicts.kept.sort((a, b) => b.time.localeCompare(a.time));
+  verdicts.kept.sort((a, b) => byCodeUnits(b.time, a.time));
   return verdicts;
 }
 

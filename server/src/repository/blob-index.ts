@@ -10,6 +10,7 @@
  * pack prune removed. A backup reads this index instead of listing every object.
  */
 import { randomBytes } from 'node:crypto';
+import { byCodeUnits } from '../common/order';
 import type { Destination } from '../destinations/destination';
 import { connectionsOf, forEachLimited } from '../destinations/sema';
 import type { PackedBlob } from './pack';
@@ -94,7 +95,7 @@ export async function loadBlobIndex(destination: Destination, open: (name: strin
   });
   const superseded = new Set([...loaded.values()].flatMap((file) => file.supersedes));
   const index = new BlobIndex();
-  for (const [name, file] of [...loaded.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, file] of [...loaded.entries()].sort(([a], [b]) => byCodeUnits(a, b))) {
     if (superseded.has(name)) continue;
     index.files.push(name);
     for (const pack of file.packs) index.addPack(pack);

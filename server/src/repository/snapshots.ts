@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
+import { byCodeUnits } from '../common/order';
 import type { BlobRef } from './blobs';
 import type { Repository } from './repository';
 
@@ -141,7 +142,7 @@ export async function readSnapshots(repository: Repository, warn: (line: string)
       warn(`snapshot ${id} skipped: its manifest ${object.name} cannot be read (${problem}); restore that file from a copy of the repository (mmbackup copy), or remove it if the snapshot is not needed; until then prune reclaims no objects`);
     }
   }
-  listing.snapshots.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  listing.snapshots.sort((a, b) => byCodeUnits(b.startedAt, a.startedAt));
   return listing;
 }
 

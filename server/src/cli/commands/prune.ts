@@ -3,6 +3,7 @@
  * applied by ../../engine/prune.ts. Prints every snapshot with KEEP or REMOVE and why, then what was (or,
  * with --dry-run, would be) reclaimed; --json prints the PruneReport.
  */
+import { byCodeUnits } from '../../common/order';
 import { runPrune, type PruneReport } from '../../engine/prune';
 import { retentionPolicyFrom, type RetentionOptionValues } from '../../retention/options';
 import { emit, openRepository, reporterFor, type GlobalOptions } from '../context';
@@ -23,7 +24,7 @@ export function describeReport(report: PruneReport): string {
   const all = [
     ...report.kept.map((k) => ({ id: k.id, time: k.time, action: 'KEEP', why: k.reasons.join('; ') })),
     ...report.removed.map((r) => ({ id: r.id, time: r.time, action: 'REMOVE', why: r.reason })),
-  ].sort((a, b) => b.time.localeCompare(a.time));
+  ].sort((a, b) => byCodeUnits(b.time, a.time));
   for (const s of all) rows.push([s.id, s.time, s.action, s.why]);
   const would = report.dryRun ? 'would be ' : '';
   const o = report.objects;
