@@ -60,7 +60,7 @@ export async function runDrill(repository: Repository, snapshot: SnapshotManifes
         run: async () => {
           if (!scratch || !db) return;
           const t = Date.now();
-          await driverFor(scratch).restore(scratch, readBlob(repository, db.dump), { replace: false }, reporter);
+          await driverFor(scratch).restore(scratch, readBlob(repository, db.dump), { replace: false, ownsInput: true }, reporter);
           report.dbRestoreMs = Date.now() - t;
         },
       },

@@ -75,7 +75,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
         name: action.component === 'db' ? 'restore-db' : `restore-${action.component === 'config' ? 'config' : action.root.name}`,
         run: async () => {
           if (action.component === 'db') {
-            await driverFor(action.target).restore(action.target, readBlob(repository, snapshot.components.db!.dump), { replace: action.nonEmpty }, reporter);
+            await driverFor(action.target).restore(action.target, readBlob(repository, snapshot.components.db!.dump), { replace: action.nonEmpty, ownsInput: true }, reporter);
           } else if (action.s3) {
             await restoreS3Store(repository, action.root, action.s3, reporter);
           } else {

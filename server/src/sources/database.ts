@@ -44,6 +44,8 @@ export interface TargetState {
 export interface RestoreOptions {
   /** The target may hold data: replace it atomically (one transaction, or a new database swapped in). */
   replace: boolean;
+  /** The input's buffers are the restore's: each is freed as soon as the client has it (a repository's blob). */
+  ownsInput?: boolean;
 }
 
 export interface DatabaseDriver {
