@@ -4,11 +4,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { MmBackupError } from '../common/errors';
 import type { Reporter } from '../common/reporter';
 import type { DbConnection } from '../mattermost/types';
-import { readBlob } from '../repository/blobs';
+import { readBlobLines } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import { driverFor } from '../sources/drivers';
@@ -54,8 +53,7 @@ export async function checkTargets(repository: Repository, snapshot: SnapshotMan
   }
   const isPresent = db ? await presenceCheck(targets) : undefined;
   if (db && isPresent) {
-    const lines = createInterface({ input: readBlob(repository, db.referencedFiles.list), crlfDelay: Infinity });
-    for await (const line of lines) {
+    for await (const line of readBlobLines(repository, db.referencedFiles.list)) {
       if (!line) continue;
       check.filesReferenced++;
       const relative = JSON.parse(line) as string;

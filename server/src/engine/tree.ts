@@ -9,10 +9,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { Reporter } from '../common/reporter';
 import { OrderedWindow, Semaphore } from '../destinations/sema';
-import { readBlob, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
+import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { walkTree, type WalkedEntry } from './walk';
@@ -28,8 +27,7 @@ export type ParentIndex = Map<string, FileEntry>;
 
 /** Reads a stored tree listing entry by entry, without holding it whole. */
 export async function* readTree(repository: Repository, tree: BlobRef): AsyncGenerator<TreeEntry> {
-  const lines = createInterface({ input: readBlob(repository, tree), crlfDelay: Infinity });
-  for await (const line of lines) if (line) yield JSON.parse(line) as TreeEntry;
+  for await (const line of readBlobLines(repository, tree)) if (line) yield JSON.parse(line) as TreeEntry;
 }
 
 /**
@@ -41,8 +39,7 @@ const FILE_KEY = '"b":';
 
 /** The file entries of a stored tree listing, one by one. */
 async function* readFileEntries(repository: Repository, tree: BlobRef): AsyncGenerator<FileEntry> {
-  const lines = createInterface({ input: readBlob(repository, tree), crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of readBlobLines(repository, tree)) {
     if (!line.includes(FILE_KEY)) continue;
     const entry = JSON.parse(line) as TreeEntry;
     if (entry.t === 'f') yield entry;

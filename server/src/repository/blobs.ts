@@ -8,6 +8,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteBudget, connectionsOf, OrderedWindow } from '../destinations/sema';
@@ -157,6 +158,11 @@ const CHUNKS_PREFETCHED = 2;
  */
 export function readBlob(repository: Repository, ref: BlobRef): Readable {
   return Readable.from(readChunks(repository, ref), { objectMode: false });
+}
+
+/** The lines of a blob written as lines (a tree listing, the referenced-files list), read as readBlob() reads. */
+export function readBlobLines(repository: Repository, ref: BlobRef): AsyncIterable<string> {
+  return createInterface({ input: readBlob(repository, ref), crlfDelay: Infinity });
 }
 
 async function* readChunks(repository: Repository, ref: BlobRef): AsyncGenerator<Buffer> {

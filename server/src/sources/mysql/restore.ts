@@ -50,7 +50,7 @@ export async function restoreMysql(conn: DbConnection, sql: Readable, options: R
     const staging = sideDatabaseName(conn.database, 'restore');
     await createDatabase(admin, conn, staging);
     try {
-      await loadInto(conn, staging, sql, mariadb, options.ownsInput ?? false, reporter);
+      await loadInto(conn, staging, sql, mariadb, options, reporter);
       if (!state.exists) await createDatabase(admin, conn, conn.database);
       await swapIn(admin, staging, conn.database, reporter);
     } finally {
@@ -78,7 +78,7 @@ async function createDatabase(c: Connection, conn: DbConnection, name: string): 
 }
 
 /** Pipes the dump into the mariadb/mysql client, connected to `database`. */
-async function loadInto(conn: DbConnection, database: string, sql: Readable, mariadb: boolean, ownsInput: boolean, reporter: Reporter): Promise<void> {
+async function loadInto(conn: DbConnection, database: string, sql: Readable, mariadb: boolean, { ownsInput }: RestoreOptions, reporter: Reporter): Promise<void> {
   const client = await selectMysqlTool('client', mariadb, STEP);
   reporter.info(redact(`loading the dump into staging database "${database}" with ${client.version.text}`));
   const defaults = await writeDefaultsFile(conn, client.maria);
@@ -88,7 +88,7 @@ async function loadInto(conn: DbConnection, database: string, sql: Readable, mar
       stdin: 'pipe',
       stdout: 'ignore',
     });
-    const { exit, inputError } = await feedTool(sql, proc, undefined, ownsInput);
+    const { exit, inputError } = await feedTool(sql, proc, { ownsInput });
     if (inputError) throw readFailure(inputError, conn);
     if (exit.spawnError) throw toolMissing(STEP, 'RESTORE_TOOL_MISSING', client.path, mysqlClientPackage(mariadb), exit.spawnError);
     if (exit.code !== 0) {

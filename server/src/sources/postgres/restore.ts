@@ -108,14 +108,14 @@ export async function restorePostgres(conn: DbConnection, sql: Readable, options
     await createDatabase(conn);
   }
   try {
-    await runPsql(conn, sql, options.replace && state.exists, options.ownsInput ?? false, reporter);
+    await runPsql(conn, sql, { ...options, replace: options.replace && state.exists }, reporter);
   } catch (err) {
     if (!state.exists) await dropPostgresDatabase(conn, STEP).catch((e) => reporter.warn(`could not drop the partly restored database: ${messageOf(e)}`));
     throw err;
   }
 }
 
-async function runPsql(conn: DbConnection, sql: Readable, replace: boolean, ownsInput: boolean, reporter: Reporter): Promise<void> {
+async function runPsql(conn: DbConnection, sql: Readable, { replace, ownsInput }: RestoreOptions, reporter: Reporter): Promise<void> {
   const { major } = await withClient(conn, STEP, serverVersion);
   const psql = await selectPsql(STEP, major);
   reporter.info(redact(`restoring into "${conn.database}" with ${psql.version.text} in one transaction${replace ? ', replacing its contents' : ''}`));
@@ -126,7 +126,7 @@ async function runPsql(conn: DbConnection, sql: Readable, replace: boolean, owns
       stdin: 'pipe',
       stdout: 'ignore',
     });
-    const { exit, inputError } = await feedTool(sql, proc, replace ? REPLACE_PREAMBLE : undefined, ownsInput);
+    const { exit, inputError } = await feedTool(sql, proc, { prefix: replace ? REPLACE_PREAMBLE : undefined, ownsInput });
     if (inputError) throw readFailure(inputError);
     if (exit.spawnError) throw toolMissing(STEP, 'RESTORE_TOOL_MISSING', psql.path, clientPackage(major), exit.spawnError);
     if (exit.code !== 0) {

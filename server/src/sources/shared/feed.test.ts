@@ -18,7 +18,7 @@ async function feedCat(ownsInput: boolean): Promise<{ chunks: Buffer[]; sent: st
   const sent = createHash('sha256').update('prefix;').update(Buffer.concat(chunks)).digest('hex');
   const out = path.join(dir, 'out');
   const proc = startTool('sh', ['-c', `cat > '${out}'`], { env: { PATH: process.env.PATH }, stdin: 'pipe', stdout: 'ignore' });
-  const { exit, inputError } = await feedTool(Readable.from(chunks), proc, 'prefix;', ownsInput);
+  const { exit, inputError } = await feedTool(Readable.from(chunks), proc, { prefix: 'prefix;', ownsInput });
   expect(inputError).toBeUndefined();
   const received = createHash('sha256').update(await fs.readFile(out)).digest('hex');
   return { chunks, sent, received, code: exit.code };

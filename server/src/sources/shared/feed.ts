@@ -33,11 +33,15 @@ function freeingEachWrite(stdin: Writable): Writable {
   });
 }
 
-/**
- * Writes `prefix` (if any) then pipes `sql` into the client's stdin and waits for the client to exit.
- * `ownsInput`: `sql`'s buffers are nobody else's, and each is freed once written.
- */
-export async function feedTool(sql: Readable, proc: ToolProcess, prefix?: string, ownsInput = false): Promise<FeedResult> {
+export interface FeedOptions {
+  /** Written before `sql`. */
+  prefix?: string;
+  /** `sql`'s buffers are nobody else's: each is freed once written. */
+  ownsInput?: boolean;
+}
+
+/** Writes the prefix (if any) then pipes `sql` into the client's stdin and waits for the client to exit. */
+export async function feedTool(sql: Readable, proc: ToolProcess, { prefix, ownsInput = false }: FeedOptions = {}): Promise<FeedResult> {
   const stdin = proc.child.stdin!;
   const sink = ownsInput ? freeingEachWrite(stdin) : stdin;
   let inputError: unknown;
