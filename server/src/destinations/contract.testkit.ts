@@ -2,6 +2,7 @@
  * The contract every Destination keeps (see ./destination.ts), as one jest suite that each implementation
  * runs against a real store: describeDestination('local', () => new LocalDestination(tmp)).
  */
+import { randomBytes } from 'node:crypto';
 import type { Destination } from './destination';
 
 export function describeDestination(label: string, make: () => Promise<{ destination: Destination; cleanup(): Promise<void> }>): void {
@@ -18,6 +19,16 @@ export function describeDestination(label: string, make: () => Promise<{ destina
       const data = Buffer.from('hello \u00e9\u{1F600} world');
       await destination.save('objects/ab/abcdef', data);
       expect((await destination.load('objects/ab/abcdef')).equals(data)).toBe(true);
+    });
+
+    test('save of parts stores them one after the other, as one object', async () => {
+      // More parts than one writev call takes, an empty one among them, and one of a few hundred KiB.
+      const parts = [Buffer.from('head'), Buffer.alloc(0), ...Array.from({ length: 1500 }, (_, i) => Buffer.from(`part ${i};`)), randomBytes(300_000)];
+      await destination.save('data/ab/parts', parts);
+      const whole = Buffer.concat(parts);
+      expect((await destination.load('data/ab/parts')).equals(whole)).toBe(true);
+      expect((await destination.stat('data/ab/parts')).size).toBe(whole.length);
+      expect((await destination.load('data/ab/parts', { offset: 4, length: 7 })).toString()).toBe('part 0;');
     });
 
     test('ranged load returns exactly the range', async () => {

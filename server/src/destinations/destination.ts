@@ -25,6 +25,21 @@ export interface StoredObject {
   modified?: Date;
 }
 
+/**
+ * What save() stores: one buffer, or parts stored one after the other as if joined (a pack's sealed blobs,
+ * which are never joined into one pack-sized buffer).
+ */
+export type ObjectBytes = Buffer | readonly Buffer[];
+
+export function byteLength(data: ObjectBytes): number {
+  return Buffer.isBuffer(data) ? data.length : data.reduce((sum, part) => sum + part.length, 0);
+}
+
+/** The bytes as one buffer, for a store that needs them so (a copy when given parts). */
+export function joined(data: ObjectBytes): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.concat(data);
+}
+
 export interface SaveOptions {
   /** Fail with isAlreadyExists() when the name exists (locks). */
   exclusive?: boolean;
@@ -35,10 +50,10 @@ export interface SaveOptions {
 export interface Destination {
   /** Where it is, safe to show (no credentials). */
   readonly location: string;
-  save(name: string, data: Buffer, options?: SaveOptions): Promise<void>;
+  save(name: string, data: ObjectBytes, options?: SaveOptions): Promise<void>;
   /**
    * save() sends the MD5 of the data for the store to check (S3: Content-MD5, then the ETag). A caller
-   * that passes over the bytes anyway (a pack joined on a sealing worker) computes it there and passes
+   * that passes over the bytes anyway (a pack hashed on a sealing worker) computes it there and passes
    * `options.md5`, so the main thread does not make a pass of its own over every byte stored.
    */
   readonly checksWithMd5?: boolean;

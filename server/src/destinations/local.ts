@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { systemCode } from '../common/errors';
-import type { Destination, SaveOptions, StoredObject } from './destination';
+import { byteLength, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -27,7 +27,7 @@ export class LocalDestination implements Destination {
     return path.join(this.root, name);
   }
 
-  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     const target = this.fullPath(name);
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
@@ -47,7 +47,7 @@ export class LocalDestination implements Destination {
    * Lock files: written whole to a temp name, then hard-linked to the name, which fails with EEXIST when
    * the name exists, so two writers can never both own it and a crash never leaves a partial file there.
    */
-  private async saveExclusive(target: string, data: Buffer): Promise<void> {
+  private async saveExclusive(target: string, data: ObjectBytes): Promise<void> {
     const dir = path.dirname(target);
     const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomBytes(6).toString('hex')}`);
     try {
@@ -116,20 +116,43 @@ export async function* listTemporaryFiles(root: string): AsyncIterable<string> {
   }
 }
 
-async function writeDurably(file: string, data: Buffer, flag: string): Promise<void> {
+async function writeDurably(file: string, data: ObjectBytes, flag: string): Promise<void> {
   const handle = await fs.open(file, flag, 0o600);
   try {
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
+    await writeAll(handle, Buffer.isBuffer(data) ? [data] : data);
     await handle.sync();
   } finally {
     await handle.close();
   }
   const st = await fs.stat(file);
-  if (st.size !== data.length) throw new Error(`short write to ${file}: ${st.size} of ${data.length} bytes`);
+  const size = byteLength(data);
+  if (st.size !== size) throw new Error(`short write to ${file}: ${st.size} of ${size} bytes`);
+}
+
+/** At most this many buffers per writev call (Linux's IOV_MAX is 1024). */
+const WRITEV_MAX = 1024;
+
+/** Writes parts one after the other with writev, going on after a short write where it stopped. */
+async function writeAll(handle: fs.FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let next = 0;
+  let rest: Buffer | undefined; // the unwritten end of a part a short write cut
+  while (rest || next < parts.length) {
+    const batch = rest ? [rest] : [];
+    while (batch.length < WRITEV_MAX && next < parts.length) batch.push(parts[next++]);
+    let { bytesWritten } = await handle.writev(batch);
+    if (bytesWritten === 0 && batch.some((part) => part.length > 0)) throw new Error('the file system wrote nothing and gave no error');
+    rest = undefined;
+    for (let i = 0; i < batch.length; i++) {
+      if (bytesWritten >= batch[i].length) {
+        bytesWritten -= batch[i].length;
+        continue;
+      }
+      // A short write: what this batch did not write goes first in the next one.
+      rest = batch[i].subarray(bytesWritten);
+      next -= batch.length - i - 1;
+      break;
+    }
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {

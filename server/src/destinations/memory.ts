@@ -4,7 +4,7 @@
  * whole contract of ./destination.ts (atomic saves, exclusive saves, ranges, listing) and counts the
  * calls made to it, so tests can assert how many requests an operation needs.
  */
-import type { Destination, SaveOptions, StoredObject } from './destination';
+import type { Destination, ObjectBytes, SaveOptions, StoredObject } from './destination';
 
 class MemoryError extends Error {
   constructor(
@@ -27,9 +27,9 @@ export class MemoryDestination implements Destination {
     this.connections = connections;
   }
 
-  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     this.calls.save++;
-    const copy = Buffer.from(data); // the caller may reuse its buffer; the stored bytes must not change
+    const copy = Buffer.concat(Buffer.isBuffer(data) ? [data] : data); // a copy: the caller may reuse its buffers
     await Promise.resolve(); // an answer never comes back in the same turn, as with a real store
     if (options.exclusive && this.objects.has(name)) throw new MemoryError(`${name} already exists in ${this.location}`, 'AlreadyExists');
     this.objects.set(name, copy);

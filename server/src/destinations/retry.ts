@@ -10,7 +10,7 @@
  */
 import { MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
-import type { Destination, SaveOptions, StoredObject } from './destination';
+import { joined, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 /** An error a destination knows to be worth another attempt (a truncated response, say). */
 export class TransientError extends Error {
@@ -89,7 +89,7 @@ class RetryingDestination implements Destination {
     this.checksWithMd5 = inner.checksWithMd5;
   }
 
-  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     let failedBefore = false;
     await this.retry(`save "${name}"`, async () => {
       try {
@@ -178,9 +178,9 @@ class RetryingDestination implements Destination {
     return new MmBackupError({ step: err.step, code: err.code, message: `${err.message} (gave up after ${attempt} attempts)`, fix: err.fix, exitCode: err.exitCode, cause: err.cause });
   }
 
-  private async holds(name: string, data: Buffer): Promise<boolean> {
+  private async holds(name: string, data: ObjectBytes): Promise<boolean> {
     try {
-      return (await this.inner.load(name)).equals(data);
+      return (await this.inner.load(name)).equals(joined(data));
     } catch {
       return false;
     }

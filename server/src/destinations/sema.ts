@@ -12,7 +12,7 @@
  * - OrderedWindow: starts tasks as they come, up to `limit` ahead, and gives their results back in the
  *   order they were started (a capture's listing must be written in walk order, a blob's chunks in order).
  */
-import type { Destination, SaveOptions, StoredObject } from './destination';
+import type { Destination, ObjectBytes, SaveOptions, StoredObject } from './destination';
 
 /** A destination's parallelism when it states none. */
 export const DEFAULT_CONNECTIONS = 4;
@@ -69,7 +69,7 @@ class LimitedDestination implements Destination {
 
   readonly removeMany?: (names: string[]) => Promise<void>;
 
-  save(name: string, data: Buffer, options?: SaveOptions): Promise<void> {
+  save(name: string, data: ObjectBytes, options?: SaveOptions): Promise<void> {
     return this.semaphore.run(() => this.inner.save(name, data, options));
   }
 

@@ -174,9 +174,9 @@ async function repackBlobs(repository: Repository, repack: Array<{ pack: Indexed
     const full = builder;
     builder = new PackBuilder();
     if (full.blobs.length === 0) return;
-    const { id, bytes, blobs: packed, md5 } = await blobs.finishPack(full);
-    await repository.destination.save(packName(id), bytes, { md5 });
-    written.push({ id, size: bytes.length, blobs: packed });
+    const { id, parts, size, blobs: packed, md5 } = await blobs.finishPack(full);
+    await repository.destination.save(packName(id), parts, { md5 });
+    written.push({ id, size, blobs: packed });
   };
   // Packs are read a few at a time, but blobs are added one pack after the other (the builder is shared).
   let turn = Promise.resolve();

@@ -118,13 +118,14 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
 }
 
 /**
- * Joins a pack's parts into one buffer and computes its id (HMAC-SHA256 of every byte) on a worker, and
- * its MD5 when `withMd5`. The parts are given away: each must own its buffer (sealed blobs do), or it is copied.
+ * Computes a pack's id (HMAC-SHA256 of every byte, its parts in order) on a worker, and its MD5 when
+ * `withMd5`, and gives the parts back unjoined: no pack-sized buffer is ever allocated. The parts are
+ * moved to the worker and back; each must own its buffer (sealed blobs do), or it is copied.
  */
-export async function joinPack(keys: MasterKeys, parts: Buffer[], withMd5 = false): Promise<{ id: string; bytes: Buffer; md5?: string }> {
+export async function hashPack(keys: MasterKeys, parts: Buffer[], withMd5 = false): Promise<{ id: string; parts: Buffer[]; md5?: string }> {
   const inputs = parts.map((part) => jobInput(part, true));
-  const result = await sealingPool().run({ op: 'joinPack', keys: keysFor(keys), parts: inputs, md5: withMd5 }, inputs.map((p) => p.buffer));
-  return { id: result.id, bytes: asBuffer(result.bytes), md5: result.md5 };
+  const result = await sealingPool().run({ op: 'hashPack', keys: keysFor(keys), parts: inputs, md5: withMd5 }, inputs.map((p) => p.buffer));
+  return { id: result.id, parts: result.parts.map(asBuffer), md5: result.md5 };
 }
 
 /**

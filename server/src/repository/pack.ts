@@ -13,7 +13,7 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
-import { contentIdAsync, DecryptError, joinPack, open, seal, type MasterKeys } from './crypto';
+import { contentIdAsync, DecryptError, hashPack, open, seal, type MasterKeys } from './crypto';
 import { freeNow } from './workers/transfer';
 
 /** Where a blob lies in its pack. */
@@ -23,10 +23,14 @@ export interface PackedBlob {
   length: number;
 }
 
-/** A pack ready to store (under packName(id)): its id, bytes and blobs, and its MD5 when asked for. */
+/**
+ * A pack ready to store (under packName(id)): its id, its bytes as the parts to write one after the other
+ * (never joined into one buffer), their total size, its blobs, and its MD5 when asked for.
+ */
 export interface FinishedPack {
   id: string;
-  bytes: Buffer;
+  parts: Buffer[];
+  size: number;
   blobs: PackedBlob[];
   md5?: string;
 }
@@ -62,47 +66,43 @@ export class PackBuilder {
     return blob;
   }
 
-  /** The sealed bytes of a blob added here, for reads before the pack is stored. */
+  /**
+   * The sealed bytes of a blob added here, for reads before the pack is stored: a copy, so the parts stay
+   * this pack's alone and can be freed once stored.
+   */
   async sealedAt(index: number): Promise<Buffer> {
     const { offset, length } = this.blobs[index];
-    if (this.joining) {
-      const bytes = await this.joining;
-      this.viewGiven = true;
-      return bytes.subarray(offset, offset + length);
-    }
+    const parts = this.hashed ? await this.hashed : this.parts;
     let at = 0;
     // Parts are in blob order; find the ones of blob `index` by offset.
-    for (let start = 0; start < offset; ) start += this.parts[at++].length;
-    const parts: Buffer[] = [];
-    for (let taken = 0; taken < length; taken += this.parts[at].length, at++) parts.push(this.parts[at]);
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    for (let start = 0; start < offset; ) start += parts[at++].length;
+    const mine: Buffer[] = [];
+    for (let taken = 0; taken < length; taken += parts[at].length, at++) mine.push(parts[at]);
+    return Buffer.concat(mine, length);
   }
 
-  /** The pack's bytes, once finish() gave the parts to a worker to join. */
-  private joining?: Promise<Buffer>;
-  /** Whether a reader was given a view into the joined bytes, which must then stay as they are. */
-  private viewGiven = false;
+  /** The parts, once finish() moved them to a worker to hash (they are back when this resolves). */
+  private hashed?: Promise<Buffer[]>;
 
-  /** Frees the joined bytes once the pack is stored, unless a reader holds a view of them. */
-  freeStored(bytes: Buffer): void {
-    if (!this.viewGiven) freeNow(bytes);
-  }
-
-  /** Seals the header and joins the pack; `withMd5`: also its MD5, for a store that checks saves with it. */
+  /** Seals the header and computes the pack's id; `withMd5`: also its MD5, for a store that checks saves with it. */
   async finish(keys: MasterKeys, withMd5 = false): Promise<FinishedPack> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
-    // Joined and hashed on a worker; the parts are given to it, so reads meanwhile wait for the result and
-    // then see views into the pack's bytes: the blobs are never held twice.
-    const joined = joinPack(keys, [...this.parts, header, length], withMd5);
+    // Hashed on a worker: the parts are moved to it and back, so reads meanwhile wait for them.
+    const hashing = hashPack(keys, [...this.parts, header, length], withMd5);
     this.parts = [];
-    this.joining = joined.then(({ bytes }) => bytes);
-    this.joining.catch(() => {}); // the caller of finish() gets the failure
-    const { id, bytes, md5 } = await joined;
-    return { id, bytes, blobs: this.blobs, md5 };
+    this.hashed = hashing.then(({ parts }) => parts);
+    this.hashed.catch(() => {}); // the caller of finish() gets the failure
+    const { id, parts, md5 } = await hashing;
+    return { id, parts, size: this.size + header.length + LENGTH_BYTES, blobs: this.blobs, md5 };
   }
+}
+
+/** Frees a stored pack's parts now rather than at a collection: nothing reads them once stored (sealedAt copies). */
+export function freeParts(pack: FinishedPack): void {
+  for (const part of pack.parts) freeNow(part);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
 import { checkBlob, DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
-import { PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
+import { freeParts, PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
 export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
@@ -108,13 +108,14 @@ export class PackedBlobs {
     if (pack.blobs.length === 0) return;
     this.current = new PackBuilder();
     const storing = this.uploads.run(async () => {
-      const { id, bytes, blobs, md5 } = await pack.finish(this.keys, this.destination.checksWithMd5);
-      await this.destination.save(packName(id), bytes, { md5 });
-      const indexed: IndexedPack = { id, size: bytes.length, blobs };
+      const finished = await pack.finish(this.keys, this.destination.checksWithMd5);
+      const { id, parts, size, blobs, md5 } = finished;
+      await this.destination.save(packName(id), parts, { md5 });
+      const indexed: IndexedPack = { id, size, blobs };
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
       for (const blob of blobs) this.pending.delete(blob.id);
-      pack.freeStored(bytes); // read from the store from now on: 8 MiB less for the collector to find
+      freeParts(finished); // read from the store from now on: 8 MiB less for the collector to find
     });
     const tracked = storing.catch((err) => {
       for (const blob of pack.blobs) this.pending.delete(blob.id); // not stored: must be saved again

@@ -18,10 +18,11 @@
  * The S3 client is created on first use, so opening a repository URL stays synchronous and cheap.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { ListObjectsV2CommandOutput, PutObjectCommandInput, PutObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware } from '@smithy/types';
 import { MmBackupError } from '../../common/errors';
-import type { Destination, SaveOptions, StoredObject } from '../destination';
+import { byteLength, joined, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
@@ -61,18 +62,19 @@ export class S3Destination implements Destination {
     return this.target.bucket;
   }
 
-  async save(name: string, data: Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     const key = this.key(name);
-    if (data.length > SINGLE_PUT_MAX && !options.exclusive) {
-      await this.call('save', name, () => this.upload(name, key, data));
-      await this.checkStoredSize(name, data.length); // a multipart ETag is not an MD5
+    const size = byteLength(data);
+    if (size > SINGLE_PUT_MAX && !options.exclusive) {
+      await this.call('save', name, () => this.upload(name, key, joined(data)));
+      await this.checkStoredSize(name, size); // a multipart ETag is not an MD5
       return;
     }
-    const md5 = options.md5 ?? createHash('md5').update(data).digest('hex');
-    const etag = options.exclusive ? await this.putExclusive(name, key, data, md5) : await this.call('save', name, () => this.put(name, key, data, md5, false));
+    const md5 = options.md5 ?? md5Of(data);
+    const etag = options.exclusive ? await this.putExclusive(name, key, joined(data), md5) : await this.call('save', name, () => this.put(name, key, data, md5, false));
     // A single PUT's ETag is the MD5 of what was stored (without SSE-KMS/SSE-C): equal to ours, no HEAD needed.
     if (etag !== undefined && etag.replace(/"/g, '') === md5) return;
-    await this.checkStoredSize(name, data.length);
+    await this.checkStoredSize(name, size);
   }
 
   async load(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
@@ -202,12 +204,13 @@ export class S3Destination implements Destination {
    * payload hash would be one more SHA-256 pass over every byte on this thread, and a pack's MD5 comes
    * from the worker that joined it.
    */
-  private async put(name: string, key: string, data: Buffer, md5: string, conditional: boolean): Promise<string | undefined> {
+  private async put(name: string, key: string, data: ObjectBytes, md5: string, conditional: boolean): Promise<string | undefined> {
     const command = new (s3Sdk().PutObjectCommand)({
       Bucket: this.bucket,
       Key: key,
-      Body: data,
-      ContentLength: data.length,
+      // Parts (a pack's blobs) are streamed one after the other, a fresh stream for each attempt.
+      Body: Buffer.isBuffer(data) ? data : Readable.from(data),
+      ContentLength: byteLength(data),
       ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
       IfNoneMatch: conditional ? '*' : undefined,
       ...objectLockParams(this.target.objectLock, name),
@@ -305,6 +308,12 @@ async function readBody(body: AsyncIterable<Uint8Array> | undefined, length: num
     at += part.length;
   }
   return at === length ? out : out.subarray(0, at);
+}
+
+function md5Of(data: ObjectBytes): string {
+  const hash = createHash('md5');
+  for (const part of Buffer.isBuffer(data) ? [data] : data) hash.update(part);
+  return hash.digest('hex');
 }
 
 function nextPage(page: ListObjectsV2CommandOutput, location: string): string | undefined {

@@ -27,10 +27,11 @@ export type Job =
    */
   | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] }
   /**
-   * Joins a pack's parts (sealed blobs, then its sealed header and length) and computes its id; with
-   * `md5`, also the MD5 a store that checks with it wants (../../destinations/destination.ts).
+   * Computes a pack's id over its parts (sealed blobs, then its sealed header and length) and gives the
+   * parts back, not joined: a store writes them one after the other. With `md5`, also the MD5 a store that
+   * checks with it wants (../../destinations/destination.ts).
    */
-  | { op: 'joinPack'; keys: MasterKeys; parts: Uint8Array[]; md5: boolean }
+  | { op: 'hashPack'; keys: MasterKeys; parts: Uint8Array[]; md5: boolean }
   /**
    * Opens one chunk, checks it against its id and writes it at the current position of the open file `fd`
    * (the caller sends the chunks of one file one after the other).
@@ -104,7 +105,7 @@ export type JobResult =
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }
-  | { op: 'joinPack'; id: string; bytes: Uint8Array; md5?: string }
+  | { op: 'hashPack'; id: string; parts: Uint8Array[]; md5?: string }
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }

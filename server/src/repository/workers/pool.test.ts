@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { contentIdOfChunk, joinPack, open, sealFile, sealParts, writeFilesFromSpan } from '../crypto';
+import { contentIdOfChunk, hashPack, open, sealFile, sealParts, writeFilesFromSpan } from '../crypto';
 import { contentId, DecryptError, openSync, sha256, type MasterKeys } from '../sealing';
 
 const keys: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
@@ -48,7 +48,7 @@ test('sealFile reads and seals a file whole, says when it has grown too large, a
   await expect(sealFile(keys, path.join(dir, 'missing'), 100_000, 2)).rejects.toMatchObject({ code: 'ENOENT' });
 });
 
-test('a chunk given to a worker for its id comes back whole; a joined pack has the id of its bytes', async () => {
+test('a chunk given to a worker for its id comes back whole; a hashed pack has the id of its bytes and its parts back', async () => {
   const chunk = randomBytes(600_000);
   const copy = Buffer.from(chunk);
   const { id, chunk: back } = await contentIdOfChunk(keys, chunk);
@@ -56,11 +56,12 @@ test('a chunk given to a worker for its id comes back whole; a joined pack has t
   expect(back.equals(copy)).toBe(true);
   const parts = [Buffer.from(randomBytes(50_000)), Buffer.from(randomBytes(30_000)), Buffer.from([1, 2, 3, 4])];
   const whole = Buffer.concat(parts);
-  const joined = await joinPack(keys, parts.map((p) => Buffer.from(p)));
-  expect(joined.bytes.equals(whole)).toBe(true);
-  expect(joined.id).toBe(contentId(keys, whole));
-  expect(joined.md5).toBeUndefined(); // a pass over the bytes only for a store that checks with it
-  const withMd5 = await joinPack(keys, parts, true);
+  const hashed = await hashPack(keys, parts.map((p) => Buffer.from(p)));
+  expect(hashed.parts.map((p) => p.length)).toEqual([50_000, 30_000, 4]); // given back as they were, not joined
+  expect(Buffer.concat(hashed.parts).equals(whole)).toBe(true);
+  expect(hashed.id).toBe(contentId(keys, whole));
+  expect(hashed.md5).toBeUndefined(); // a pass over the bytes only for a store that checks with it
+  const withMd5 = await hashPack(keys, parts, true);
   expect(withMd5.md5).toBe(createHash('md5').update(whole).digest('hex'));
 });
 

@@ -5,7 +5,7 @@
  * transferred buffers: no copy on the way out.
  */
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { contentId, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
@@ -55,9 +55,14 @@ function run(job: Job): JobResult {
       }
       return { op: 'writeFiles', bytes, files };
     }
-    case 'joinPack': {
-      const bytes = Buffer.concat(job.parts);
-      return { op: 'joinPack', id: contentId(job.keys, bytes), md5: job.md5 ? createHash('md5').update(bytes).digest('hex') : undefined, bytes: owning(bytes) };
+    case 'hashPack': {
+      const id = createHmac('sha256', job.keys.id);
+      const md5 = job.md5 ? createHash('md5') : undefined;
+      for (const part of job.parts) {
+        id.update(part);
+        md5?.update(part);
+      }
+      return { op: 'hashPack', id: id.digest('hex'), md5: md5?.digest('hex'), parts: job.parts };
     }
     case 'writeChunk': {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
@@ -129,15 +134,13 @@ function inputs(job: Job): Uint8Array[] {
       return [job.sealed];
     case 'writeFiles':
       return [job.span];
-    case 'joinPack':
-      return job.parts;
     default:
       return [];
   }
 }
 
 function transferables(result: JobResult): ArrayBuffer[] {
-  const views = Object.values(result).filter((v): v is Uint8Array => v instanceof Uint8Array);
+  const views = Object.values(result).flat().filter((v): v is Uint8Array => v instanceof Uint8Array);
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 
