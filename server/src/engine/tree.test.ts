@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentReporter } from '../common/reporter';
 import { LocalDestination } from '../destinations/local';
-import { newWriteStats } from '../repository/blobs';
+import { newWriteStats, readBlobLines } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import { restoreTree } from './restore-tree';
@@ -85,4 +85,31 @@ test('the parent index holds every file and no directory, whatever quotes and ke
   const ids = new Set<string>();
   await treeChunkIds(repository, tree, ids);
   expect(ids.size).toBe(tree.tree.chunks.length + tricky.length);
+});
+
+test('a listing of unchanged files among files read again is the one a fresh capture writes, line for line', async () => {
+  const src = path.join(root, 'many');
+  // More files to read than are captured at once, unchanged ones between them, and subdirectories.
+  for (let d = 0; d < 4; d++) {
+    await fs.mkdir(path.join(src, `d${d}`), { recursive: true });
+    for (let f = 0; f < 60; f++) await fs.writeFile(path.join(src, `d${d}`, `f${String(f).padStart(2, '0')}`), `file ${d}/${f}`);
+  }
+  const first = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  for (let d = 0; d < 4; d++) {
+    for (let f = 0; f < 60; f += 3) await fs.writeFile(path.join(src, `d${d}`, `f${String(f).padStart(2, '0')}`), `changed ${d}/${f}`);
+  }
+  await repository.flush();
+  await repository.refreshIndex();
+  const stats = newWriteStats();
+  const again = await captureTree(repository, 'data', src, await loadParentIndex(repository, first), stats, silentReporter);
+  expect(stats.chunksNew).toBe(80 + again.tree.chunks.length);
+  const fresh = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const lines = async (ref: typeof again) => {
+    const out: string[] = [];
+    for await (const line of readBlobLines(repository, ref.tree)) out.push(line);
+    return out;
+  };
+  const expected = await lines(fresh);
+  expect(expected).toHaveLength(4 + 240);
+  expect(await lines(again)).toEqual(expected);
 });

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Reporter } from '../common/reporter';
-import { OrderedWindow, Semaphore } from '../destinations/sema';
+import { Semaphore } from '../destinations/sema';
 import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
@@ -60,11 +60,14 @@ interface CaptureCounters {
 }
 
 /**
- * Entries captured at once. Most files are small: each is one job for a sealing worker, and a finished one
+ * Files captured at once. Most files are small: each is one job for a sealing worker, and a finished one
  * only waits here for those before it to finish. Enough of them keep every worker busy while a large file
- * at the head of the window is being chunked.
+ * at the head of the listing is being chunked.
  */
 const FILES_IN_FLIGHT = 64;
+
+/** Entries held behind a file still being captured (directories and unchanged files are known at once). */
+const ENTRIES_AHEAD = 4096;
 
 /**
  * Files of several chunks streamed at once: each holds a read buffer and a chunk being cut (up to 4 MiB),
@@ -73,19 +76,95 @@ const FILES_IN_FLIGHT = 64;
 const LARGE_FILES_AT_ONCE = 2;
 const largeFiles = new WeakMap<Repository, Semaphore>();
 
-/** Entries are started in walk order and yielded in the same order, FILES_IN_FLIGHT ahead. */
-async function* captureEntries(repository: Repository, root: string, walk: AsyncIterable<WalkedEntry>, parentIndex: Promise<ParentIndex>, stats: WriteStats, counters: CaptureCounters, reporter: Reporter, signal?: AbortSignal): AsyncGenerator<string> {
-  const window = new OrderedWindow<TreeEntry | undefined>(FILES_IN_FLIGHT);
-  const parent = await parentIndex;
-  for await (const entry of walk) {
-    signal?.throwIfAborted();
-    const ready = await window.push(captureEntry(repository, root, entry, parent, stats, counters, reporter));
-    if (ready?.value) yield treeLine(ready.value);
-  }
-  for await (const entry of window.drain()) if (entry) yield treeLine(entry);
+/** Listing lines are written in pieces of about this many characters: one stream write each, not one per entry. */
+const LISTING_PIECE = 64 * 1024;
+
+/** What every entry of one capture shares. */
+interface Capture {
+  repository: Repository;
+  root: string;
+  stats: WriteStats;
+  counters: CaptureCounters;
+  reporter: Reporter;
 }
 
-async function captureEntry(repository: Repository, root: string, walked: WalkedEntry, parent: ParentIndex, stats: WriteStats, counters: CaptureCounters, reporter: Reporter): Promise<TreeEntry | undefined> {
+/** An entry's place in the listing: known at once, or once the capture of its file settles. */
+interface Place {
+  entry?: TreeEntry;
+  capturing?: Promise<void>;
+}
+
+/**
+ * The listing, in pieces of lines in walk order. A directory, a symlink or an unchanged file is known
+ * at once and costs no await; a file to read is captured FILES_IN_FLIGHT at a time ahead of the line
+ * being written. On a failure, captures still running are awaited before it rejects.
+ */
+async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry[]>, parentIndex: Promise<ParentIndex>, signal?: AbortSignal): AsyncGenerator<string> {
+  const parent = await parentIndex;
+  const places: Place[] = [];
+  let head = 0; // places before it are written
+  let capturing = 0;
+  let piece = '';
+  const writeReady = () => {
+    for (; head < places.length && !places[head].capturing; head++) {
+      const entry = places[head].entry;
+      if (entry) piece += treeLine(entry);
+    }
+    if (head === places.length || head > ENTRIES_AHEAD) {
+      places.splice(0, head);
+      head = 0;
+    }
+  };
+  try {
+    for await (const batch of walk) {
+      signal?.throwIfAborted();
+      for (const walked of batch) {
+        const known = entryOf(capture, walked, parent.get(walked.rel));
+        if (known !== CAPTURE) {
+          if (head === places.length) {
+            if (known) piece += treeLine(known);
+          } else {
+            places.push({ entry: known });
+          }
+          continue;
+        }
+        while (capturing >= FILES_IN_FLIGHT || places.length - head >= ENTRIES_AHEAD) {
+          await places[head].capturing;
+          writeReady();
+        }
+        const place: Place = {};
+        capturing++;
+        place.capturing = captureFile(capture, walked)
+          .then((entry) => void (place.entry = entry))
+          .finally(() => {
+            place.capturing = undefined;
+            capturing--;
+          });
+        place.capturing.catch(() => {}); // awaited in order above or below; no unhandled rejection meanwhile
+        places.push(place);
+      }
+      writeReady();
+      if (piece.length >= LISTING_PIECE) {
+        yield piece;
+        piece = '';
+      }
+    }
+    while (head < places.length) {
+      await places[head].capturing;
+      writeReady();
+    }
+    if (piece) yield piece;
+  } finally {
+    await Promise.allSettled(places.map((place) => place.capturing));
+  }
+}
+
+/** What entryOf() answers for a file that must be read: its entry comes from captureFile(). */
+const CAPTURE = Symbol('capture');
+
+/** The entry of a walked path when known without reading (undefined: not captured), else CAPTURE. */
+function entryOf(capture: Capture, walked: WalkedEntry, previous: FileEntry | undefined): TreeEntry | undefined | typeof CAPTURE {
+  const { repository, counters, stats, reporter } = capture;
   const { rel, kind, mode, mtimeMs, uid, gid, size, ino } = walked;
   switch (kind) {
     case 'd':
@@ -96,24 +175,31 @@ async function captureEntry(repository: Repository, root: string, walked: Walked
     case 'f': {
       counters.files++;
       counters.bytes += size;
-      const b = await fileBlob(repository, root, walked, parent.get(rel), stats, reporter);
-      return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
+      if (!unchanged(repository, walked, previous)) return CAPTURE;
+      stats.chunksReused += previous.b.chunks.length;
+      reporter.bytes(size);
+      return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b: previous.b };
     }
     default:
-      reporter.warn(`skipped ${path.join(root, rel)}: not a regular file, directory or symlink`);
+      reporter.warn(`skipped ${path.join(capture.root, rel)}: not a regular file, directory or symlink`);
       return undefined;
   }
 }
 
-async function fileBlob(repository: Repository, root: string, stat: WalkedEntry, previous: FileEntry | undefined, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
-  if (previous && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id))) {
-    stats.chunksReused += previous.b.chunks.length;
-    reporter.bytes(stat.size);
-    return previous.b;
-  }
-  const full = path.join(root, stat.rel);
+/** Same size, mtime and inode as in the previous capture, and its chunks still stored: not read again. */
+function unchanged(repository: Repository, stat: WalkedEntry, previous: FileEntry | undefined): previous is FileEntry {
+  return previous !== undefined && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id));
+}
+
+async function captureFile({ repository, root, stats, reporter }: Capture, walked: WalkedEntry): Promise<TreeEntry> {
+  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
+  const b = await fileBlob(repository, path.join(root, rel), size, stats, reporter);
+  return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
+}
+
+async function fileBlob(repository: Repository, full: string, size: number, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
   // Small files are read whole, on a sealing worker: the main thread never holds their bytes.
-  if (stat.size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
+  if (size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
   let streams = largeFiles.get(repository);
   if (!streams) largeFiles.set(repository, (streams = new Semaphore(LARGE_FILES_AT_ONCE)));
   return streams.run(() => writeFileBlob(repository, full, stats, (n) => reporter.bytes(n)));
@@ -122,20 +208,6 @@ async function fileBlob(repository: Repository, root: string, stat: WalkedEntry,
 /** A listing line for the tree blob. */
 export function treeLine(entry: TreeEntry): string {
   return `${JSON.stringify(entry)}\n`;
-}
-
-/** Listing lines are written in pieces of about this many characters: one stream write each, not one per entry. */
-const LISTING_PIECE = 64 * 1024;
-
-async function* inPieces(lines: AsyncIterable<string>): AsyncGenerator<string> {
-  let piece = '';
-  for await (const line of lines) {
-    piece += line;
-    if (piece.length < LISTING_PIECE) continue;
-    yield piece;
-    piece = '';
-  }
-  if (piece) yield piece;
 }
 
 /**
@@ -147,7 +219,7 @@ export async function captureTree(repository: Repository, name: string, root: st
   const walk = walkTree(root);
   const parentIndex = Promise.resolve(parent);
   parentIndex.catch(() => {}); // awaited by captureEntries: a failure meanwhile is not an unhandled rejection
-  const listing = Readable.from(inPieces(captureEntries(repository, root, walk, parentIndex, stats, counters, reporter, signal)));
+  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter }, walk, parentIndex, signal));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };

@@ -40,11 +40,17 @@ function plainWalk(dir: string, rel = ''): string[] {
 test('yields every entry with its lstat, in sorted depth-first order, across split subtrees', async () => {
   const walked: string[] = [];
   const links: Record<string, string | undefined> = {};
-  for await (const e of walkTree(root)) {
-    walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
-    if (e.kind === 'l') links[e.rel] = e.link;
+  const batchSizes: number[] = [];
+  for await (const batch of walkTree(root)) {
+    batchSizes.push(batch.length);
+    for (const e of batch) {
+      walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+      if (e.kind === 'l') links[e.rel] = e.link;
+    }
   }
   expect(walked.length).toBeGreaterThan(1024 + 100); // more than one job's worth: the walk was split
+  expect(Math.min(...batchSizes)).toBeGreaterThan(0);
+  expect(Math.max(...batchSizes)).toBeGreaterThan(1); // batches, not an entry at a time
   expect(walked).toEqual(plainWalk(root));
   expect(links).toEqual({ link: 'deep/a' });
 });
@@ -53,7 +59,7 @@ test('whatever the job size, the walk is the same: large directories in slices, 
   const expected = plainWalk(root);
   for (const limit of [1, 3, 50, 1100, 100_000]) {
     const walked: string[] = [];
-    for await (const e of walkTree(root, limit)) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+    for await (const batch of walkTree(root, limit)) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
     expect({ limit, walked }).toEqual({ limit, walked: expected });
   }
 });
@@ -72,7 +78,7 @@ test('a directory removed while the walk runs fails it rather than being skipped
   const walk = walkTree(scratch);
   try {
     const first = await walk.next(); // the root's own listing (split: 1,640 entries)
-    expect(first.value.rel).toBe('d0');
+    expect(first.value[0].rel).toBe('d0');
     await fs.rm(path.join(scratch, 'd39'), { recursive: true });
     await expect((async () => {
       for await (const _ of walk);
