@@ -4,7 +4,7 @@
  * Nothing here runs a collection, so every byte still counted afterwards is one sealing left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { openSync, sealSync, type MasterKeys } from './sealing';
+import { contentId, openSync, sealSync, secretKey, type MasterKeys } from './sealing';
 import { freeBacking, freeNow } from './workers/transfer';
 
 const keys: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
@@ -51,4 +51,16 @@ test('opening leaves almost none of the bytes it processed as garbage either', (
     }
   }
   expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(processed * 0.05);
+});
+
+test('a key is made a KeyObject once and matched by content, never mistaken for another', () => {
+  const raw = randomBytes(32);
+  expect(secretKey(Buffer.from(raw))).toBe(secretKey(new Uint8Array(raw) as Buffer)); // a job's copy finds the same
+  const many = Array.from({ length: 12 }, () => randomBytes(32)); // more than are kept
+  for (const key of many) expect(secretKey(key).export().equals(key)).toBe(true);
+  for (const key of many) expect(secretKey(key).export().equals(key)).toBe(true);
+  const other: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
+  const [header, body] = sealSync(keys, 'name', randomBytes(100), undefined, 2);
+  expect(() => openSync(other, 'name', Buffer.concat([header, body]))).toThrow(/failed authentication/);
+  expect(contentId(other, Buffer.from('x'))).not.toBe(contentId(keys, Buffer.from('x')));
 });

@@ -11,7 +11,7 @@
  * Magic "MMB2" (format 2): the associated data is magic and flags, then the name: every byte of the object
  * but the nonce (which the tag covers anyway) is authenticated. openSync() reads both.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { isCompressedFormat } from './compressed-formats';
 import { freeBacking, freeNow } from './workers/transfer';
@@ -33,6 +33,24 @@ export interface MasterKeys {
   encryption: Buffer;
   /** HMAC-SHA256 key that names content-addressed objects, so ids reveal nothing about content */
   id: Buffer;
+}
+
+/** KeyObjects of the keys met lately, newest first: a process uses one key set, two during a copy. */
+const secretKeys: Array<{ raw: Buffer; key: KeyObject }> = [];
+const SECRET_KEYS_KEPT = 8;
+
+/**
+ * A key as a KeyObject, made once. Given a Buffer, Node's createHmac and createCipheriv first try it as a
+ * KeyObject and as a CryptoKey, and each failed try builds a TypeError with its stack trace: seven times
+ * the cost of a small blob's HMAC, and 4% of a first backup's CPU. Jobs bring their keys as fresh Buffers,
+ * so they are matched by content.
+ */
+export function secretKey(raw: Buffer): KeyObject {
+  for (const known of secretKeys) if (known.raw.equals(raw)) return known.key;
+  const key = createSecretKey(raw);
+  secretKeys.unshift({ raw: Buffer.from(raw), key });
+  if (secretKeys.length > SECRET_KEYS_KEPT) secretKeys.pop();
+  return key;
 }
 
 export class DecryptError extends Error {
@@ -109,7 +127,7 @@ export function sealSync(keys: MasterKeys, name: string, plaintext: Uint8Array, 
   }
   const nonce = randomBytes(NONCE_BYTES);
   const header = Buffer.concat([version === 2 ? MAGIC_V2 : MAGIC, Buffer.from([flags]), nonce]);
-  const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', secretKey(keys.encryption), nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(version, flags, name));
   // One exact-size output: the ciphertext is as long as the body, the tag follows it.
   const out = Buffer.allocUnsafeSlow(body.length + TAG_BYTES);
@@ -142,7 +160,7 @@ function openUnchecked(keys: MasterKeys, name: string, sealed: Uint8Array): Buff
   const nonce = bytes.subarray(MAGIC.length + 1, HEADER_BYTES);
   let body: Buffer;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', secretKey(keys.encryption), nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(version, flags, name));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     const head = decipher.update(bytes.subarray(HEADER_BYTES, bytes.length - TAG_BYTES));
@@ -175,7 +193,7 @@ function associatedData(version: SealVersion, flags: number, name: string): Buff
 
 /** The content address of a chunk: HMAC-SHA256 under the repository's id key, hex. */
 export function contentId(keys: MasterKeys, plaintext: Uint8Array): string {
-  return createHmac('sha256', keys.id).update(plaintext).digest('hex');
+  return createHmac('sha256', secretKey(keys.id)).update(plaintext).digest('hex');
 }
 
 export function sha256(data: Uint8Array): string {

@@ -7,7 +7,7 @@
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
 import { createHash, createHmac } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { contentId, openSync, sealSync, sha256 } from '../sealing';
+import { contentId, openSync, sealSync, secretKey, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
 import { freeBacking, freeNow, owning } from './transfer';
@@ -56,7 +56,7 @@ function run(job: Job): JobResult {
       return { op: 'writeFiles', bytes, files };
     }
     case 'hashPack': {
-      const id = createHmac('sha256', job.keys.id);
+      const id = createHmac('sha256', secretKey(job.keys.id));
       const md5 = job.md5 ? createHash('md5') : undefined;
       for (const part of job.parts) {
         id.update(part);
