@@ -72,17 +72,29 @@ export class PackBuilder {
    */
   async sealedAt(index: number): Promise<Buffer> {
     const { offset, length } = this.blobs[index];
-    const parts = this.hashed ? await this.hashed : this.parts;
-    let at = 0;
-    // Parts are in blob order; find the ones of blob `index` by offset.
-    for (let start = 0; start < offset; ) start += parts[at++].length;
-    const mine: Buffer[] = [];
-    for (let taken = 0; taken < length; taken += parts[at].length, at++) mine.push(parts[at]);
-    return Buffer.concat(mine, length);
+    this.reading++;
+    try {
+      const parts = this.hashed ? await this.hashed : this.parts;
+      let at = 0;
+      // Parts are in blob order; find the ones of blob `index` by offset.
+      for (let start = 0; start < offset; ) start += parts[at++].length;
+      const mine: Buffer[] = [];
+      for (let taken = 0; taken < length; taken += parts[at].length, at++) mine.push(parts[at]);
+      return Buffer.concat(mine, length);
+    } finally {
+      this.reading--;
+    }
   }
 
   /** The parts, once finish() moved them to a worker to hash (they are back when this resolves). */
   private hashed?: Promise<Buffer[]>;
+  /** sealedAt() calls between their start and their copy: the parts must not be freed under them. */
+  private reading = 0;
+
+  /** Frees the stored pack's parts now rather than at a collection, unless a read is copying from them. */
+  freeStored(pack: FinishedPack): void {
+    if (this.reading === 0) for (const part of pack.parts) freeNow(part);
+  }
 
   /** Seals the header and computes the pack's id; `withMd5`: also its MD5, for a store that checks saves with it. */
   async finish(keys: MasterKeys, withMd5 = false): Promise<FinishedPack> {
@@ -98,11 +110,6 @@ export class PackBuilder {
     const { id, parts, md5 } = await hashing;
     return { id, parts, size: this.size + header.length + LENGTH_BYTES, blobs: this.blobs, md5 };
   }
-}
-
-/** Frees a stored pack's parts now rather than at a collection: nothing reads them once stored (sealedAt copies). */
-export function freeParts(pack: FinishedPack): void {
-  for (const part of pack.parts) freeNow(part);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Destination } from '../destinations/destination';
 import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
 import { checkBlob, DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
-import { freeParts, PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
+import { PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
 
 /** Default target size of a pack. */
 export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
@@ -115,7 +115,7 @@ export class PackedBlobs {
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
       for (const blob of blobs) this.pending.delete(blob.id);
-      freeParts(finished); // read from the store from now on: 8 MiB less for the collector to find
+      pack.freeStored(finished); // read from the store from now on: 8 MiB less for the collector to find
     });
     const tracked = storing.catch((err) => {
       for (const blob of pack.blobs) this.pending.delete(blob.id); // not stored: must be saved again
