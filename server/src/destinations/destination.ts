@@ -43,20 +43,26 @@ export function joined(data: ObjectBytes): Buffer {
 export interface SaveOptions {
   /** Fail with isAlreadyExists() when the name exists (locks). */
   exclusive?: boolean;
-  /** The MD5 of `data`, hex, from a caller that computed it already (see `checksWithMd5`). */
+  /** The MD5 of `data`, hex, from a caller that computed it already (see `checksWith`). */
   md5?: string;
+  /** The CRC-32 of `data`, from a caller that computed it already (see `checksWith`). */
+  crc32?: number;
 }
+
+/** A checksum a store checks saves with (./s3/s3.ts): CRC-32 where the service verifies it, else MD5. */
+export type SaveChecksum = 'md5' | 'crc32';
 
 export interface Destination {
   /** Where it is, safe to show (no credentials). */
   readonly location: string;
   save(name: string, data: ObjectBytes, options?: SaveOptions): Promise<void>;
   /**
-   * save() sends the MD5 of the data for the store to check (S3: Content-MD5, then the ETag). A caller
-   * that passes over the bytes anyway (a pack hashed on a sealing worker) computes it there and passes
-   * `options.md5`, so the main thread does not make a pass of its own over every byte stored.
+   * The checksum save() sends for the store to check (S3: x-amz-checksum-crc32, or Content-MD5 and then
+   * the ETag). A caller that passes over the bytes anyway (a pack hashed on a sealing worker) computes it
+   * there and passes it in `options`, so the main thread does not make a pass of its own over every byte
+   * stored. It may change once (a service found not to verify CRC-32 is sent MD5 from then on).
    */
-  readonly checksWithMd5?: boolean;
+  readonly checksWith?: SaveChecksum;
   load(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   stat(name: string): Promise<StoredObject>;
   list(prefix: string): AsyncIterable<StoredObject>;

@@ -10,7 +10,7 @@
  */
 import { MmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
-import { joined, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
+import { joined, type Destination, type ObjectBytes, type SaveChecksum, type SaveOptions, type StoredObject } from './destination';
 
 /** An error a destination knows to be worth another attempt (a truncated response, say). */
 export class TransientError extends Error {
@@ -35,7 +35,7 @@ export interface RetryOptions {
 
 const TRANSIENT_CODES = new Set([
   'SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded',
-  'OperationAborted', 'ConditionalRequestConflict', 'IncompleteBody', 'BadDigest',
+  'OperationAborted', 'ConditionalRequestConflict', 'IncompleteBody', 'BadDigest', 'XAmzContentChecksumMismatch',
   'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EAI_AGAIN', 'TimeoutError', 'TransientError',
 ]);
 const TRANSIENT_MESSAGE = /socket hang up|\baborted\b|ECONNRESET|EPIPE|ETIMEDOUT|timed out/i;
@@ -70,7 +70,9 @@ class RetryingDestination implements Destination {
   readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
   readonly removeMany?: (names: string[]) => Promise<void>;
   readonly connections?: number;
-  readonly checksWithMd5?: boolean;
+  get checksWith(): SaveChecksum | undefined {
+    return this.inner.checksWith;
+  }
   private readonly attempts: number;
 
   constructor(
@@ -86,7 +88,6 @@ class RetryingDestination implements Destination {
     // Removing a name twice is harmless, so a batch that failed half-way is simply sent again.
     if (inner.removeMany) this.removeMany = (names) => this.retry(`remove ${names.length} objects`, () => inner.removeMany!(names));
     this.connections = inner.connections;
-    this.checksWithMd5 = inner.checksWithMd5;
   }
 
   async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {

@@ -12,7 +12,7 @@
  * - OrderedWindow: starts tasks as they come, up to `limit` ahead, and gives their results back in the
  *   order they were started (a capture's listing must be written in walk order, a blob's chunks in order).
  */
-import type { Destination, ObjectBytes, SaveOptions, StoredObject } from './destination';
+import type { Destination, ObjectBytes, SaveChecksum, SaveOptions, StoredObject } from './destination';
 
 /** A destination's parallelism when it states none. */
 export const DEFAULT_CONNECTIONS = 4;
@@ -47,7 +47,9 @@ export function withConnectionLimit(destination: Destination, connections: numbe
 class LimitedDestination implements Destination {
   readonly location: string;
   readonly connections: number;
-  readonly checksWithMd5?: boolean;
+  get checksWith(): SaveChecksum | undefined {
+    return this.inner.checksWith;
+  }
   readonly freeSpace?: () => Promise<number | undefined>;
   readonly checkImmutability?: () => Promise<void>;
   readonly retainedUntil?: (name: string) => Promise<Date | undefined>;
@@ -60,7 +62,6 @@ class LimitedDestination implements Destination {
     this.location = inner.location;
     this.connections = connections;
     this.semaphore = new Semaphore(connections);
-    this.checksWithMd5 = inner.checksWithMd5;
     if (inner.freeSpace) this.freeSpace = () => inner.freeSpace!();
     if (inner.checkImmutability) this.checkImmutability = () => inner.checkImmutability!();
     if (inner.retainedUntil) this.retainedUntil = (name) => this.semaphore.run(() => inner.retainedUntil!(name));

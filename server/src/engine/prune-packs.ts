@@ -174,8 +174,8 @@ async function repackBlobs(repository: Repository, repack: Array<{ pack: Indexed
     const full = builder;
     builder = new PackBuilder();
     if (full.blobs.length === 0) return;
-    const { id, parts, size, blobs: packed, md5 } = await blobs.finishPack(full);
-    await repository.destination.save(packName(id), parts, { md5 });
+    const { id, parts, size, blobs: packed, md5, crc32 } = await blobs.finishPack(full);
+    await repository.destination.save(packName(id), parts, { md5, crc32 });
     written.push({ id, size, blobs: packed });
   };
   // Packs are read a few at a time, but blobs are added one pack after the other (the builder is shared).

@@ -6,6 +6,7 @@
  * away; results come back without a copy.
  */
 import { createHmac } from 'node:crypto';
+import type { SaveChecksum } from '../destinations/destination';
 import type { SpanBlob } from './workers/jobs';
 import { sealingPool } from './workers/pool';
 import { copyOf, owning } from './workers/transfer';
@@ -118,14 +119,15 @@ export async function writeFilesFromSpan(keys: MasterKeys, span: Buffer, spanSta
 }
 
 /**
- * Computes a pack's id (HMAC-SHA256 of every byte, its parts in order) on a worker, and its MD5 when
- * `withMd5`, and gives the parts back unjoined: no pack-sized buffer is ever allocated. The parts are
- * moved to the worker and back; each must own its buffer (sealed blobs do), or it is copied.
+ * Computes a pack's id (HMAC-SHA256 of every byte, its parts in order) on a worker, and the `checksum` a
+ * store checks saves with when asked, and gives the parts back unjoined: no pack-sized buffer is ever
+ * allocated. The parts are moved to the worker and back; each must own its buffer (sealed blobs do), or it
+ * is copied.
  */
-export async function hashPack(keys: MasterKeys, parts: Buffer[], withMd5 = false): Promise<{ id: string; parts: Buffer[]; md5?: string }> {
+export async function hashPack(keys: MasterKeys, parts: Buffer[], checksum?: SaveChecksum): Promise<{ id: string; parts: Buffer[]; md5?: string; crc32?: number }> {
   const inputs = parts.map((part) => jobInput(part, true));
-  const result = await sealingPool().run({ op: 'hashPack', keys: keysFor(keys), parts: inputs, md5: withMd5 }, inputs.map((p) => p.buffer));
-  return { id: result.id, parts: result.parts.map(asBuffer), md5: result.md5 };
+  const result = await sealingPool().run({ op: 'hashPack', keys: keysFor(keys), parts: inputs, checksum }, inputs.map((p) => p.buffer));
+  return { id: result.id, parts: result.parts.map(asBuffer), md5: result.md5, crc32: result.crc32 };
 }
 
 /**

@@ -13,6 +13,7 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
+import type { SaveChecksum } from '../destinations/destination';
 import { contentIdAsync, DecryptError, hashPack, open, seal, type MasterKeys } from './crypto';
 import { freeNow } from './workers/transfer';
 
@@ -25,7 +26,7 @@ export interface PackedBlob {
 
 /**
  * A pack ready to store (under packName(id)): its id, its bytes as the parts to write one after the other
- * (never joined into one buffer), their total size, its blobs, and its MD5 when asked for.
+ * (never joined into one buffer), their total size, its blobs, and the checksum the store asked for.
  */
 export interface FinishedPack {
   id: string;
@@ -33,6 +34,7 @@ export interface FinishedPack {
   size: number;
   blobs: PackedBlob[];
   md5?: string;
+  crc32?: number;
 }
 
 export const PACK_HEADER_NAME = 'pack-header';
@@ -96,19 +98,19 @@ export class PackBuilder {
     if (this.reading === 0) for (const part of pack.parts) freeNow(part);
   }
 
-  /** Seals the header and computes the pack's id; `withMd5`: also its MD5, for a store that checks saves with it. */
-  async finish(keys: MasterKeys, withMd5 = false): Promise<FinishedPack> {
+  /** Seals the header and computes the pack's id, and the `checksum` of a store that checks saves with one. */
+  async finish(keys: MasterKeys, checksum?: SaveChecksum): Promise<FinishedPack> {
     const table = JSON.stringify(this.blobs.map((b) => [b.id, b.offset, b.length]));
     const header = await seal(keys, PACK_HEADER_NAME, Buffer.from(table), undefined, 2);
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
     // Hashed on a worker: the parts are moved to it and back, so reads meanwhile wait for them.
-    const hashing = hashPack(keys, [...this.parts, header, length], withMd5);
+    const hashing = hashPack(keys, [...this.parts, header, length], checksum);
     this.parts = [];
     this.hashed = hashing.then(({ parts }) => parts);
     this.hashed.catch(() => {}); // the caller of finish() gets the failure
-    const { id, parts, md5 } = await hashing;
-    return { id, parts, size: this.size + header.length + LENGTH_BYTES, blobs: this.blobs, md5 };
+    const { id, parts, md5, crc32 } = await hashing;
+    return { id, parts, size: this.size + header.length + LENGTH_BYTES, blobs: this.blobs, md5, crc32 };
   }
 }
 

@@ -108,9 +108,9 @@ export class PackedBlobs {
     if (pack.blobs.length === 0) return;
     this.current = new PackBuilder();
     const storing = this.uploads.run(async () => {
-      const finished = await pack.finish(this.keys, this.destination.checksWithMd5);
-      const { id, parts, size, blobs, md5 } = finished;
-      await this.destination.save(packName(id), parts, { md5 });
+      const finished = await pack.finish(this.keys, this.destination.checksWith);
+      const { id, parts, size, blobs, md5, crc32 } = finished;
+      await this.destination.save(packName(id), parts, { md5, crc32 });
       const indexed: IndexedPack = { id, size, blobs };
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
@@ -223,7 +223,7 @@ export class PackedBlobs {
 
   /** Seals the header of a pack built elsewhere (prune's repacking) and gives its bytes and id. */
   finishPack(pack: PackBuilder): Promise<FinishedPack> {
-    return pack.finish(this.keys, this.destination.checksWithMd5);
+    return pack.finish(this.keys, this.destination.checksWith);
   }
 
   /** Checks a whole pack against its id and returns its header's blob list (./pack.ts readPack). */

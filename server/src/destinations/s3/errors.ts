@@ -78,6 +78,7 @@ const SERVICE_CODES: Record<string, S3FailureKind> = {
   ConditionalRequestConflict: 'failed',
   IncompleteBody: 'failed',
   BadDigest: 'failed',
+  XAmzContentChecksumMismatch: 'failed',
 };
 
 /** The S3 error code (or Node/SDK error name) and the HTTP status of a raw failure. */

@@ -27,7 +27,9 @@ export type FaultAction =
   /** Pass the request on with the body's byte at this offset flipped: bytes changed on the way. */
   | { flipByteAt: number }
   /** Pass the request on and answer with this ETag: a store whose object is not the MD5 of what was sent (SSE-KMS, or altered bytes). */
-  | { etag: string };
+  | { etag: string }
+  /** Pass the request on and leave this header out of the answer: a service that does not echo a checksum it ignored. */
+  | { dropHeader: string };
 
 export type Fault = FaultAction & {
   /** Which requests: method and a test on the path (default: every request). */
@@ -108,6 +110,7 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse, targ
     const headers = { ...answer.headers };
     if (fault && 'lengthDelta' in fault) headers['content-length'] = String(Number(headers['content-length']) + fault.lengthDelta);
     if (fault && 'etag' in fault) headers.etag = `"${fault.etag}"`;
+    if (fault && 'dropHeader' in fault) delete headers[fault.dropHeader.toLowerCase()];
     res.writeHead(answer.statusCode ?? 502, headers);
     if (fault && 'cutResponseAfter' in fault) {
       res.write(answerBody.subarray(0, fault.cutResponseAfter));

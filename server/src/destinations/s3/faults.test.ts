@@ -4,6 +4,7 @@
  * permanent ones (403) fail on the first request with a message that names the bucket and the fix.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { MmBackupError } from '../../common/errors';
 import { startS3Server, type S3TestServer } from '../../../test/support/s3';
@@ -173,7 +174,6 @@ describe('failures that are not retried', () => {
 
   test('an MD5 the caller computed goes as Content-MD5: right, one PUT and no HEAD; wrong, the service refuses it and nothing is stored', async () => {
     const { destination, retries } = open();
-    expect(destination.checksWithMd5).toBe(true); // the wrappers say so too, so packs bring their MD5
     const data = randomBytes(10_000);
     const md5 = createHash('md5').update(data).digest('hex');
     await destination.save('objects/dd/six', data, { md5 });
@@ -184,6 +184,43 @@ describe('failures that are not retried', () => {
     expect(err.message).toMatch(/BadDigest.*gave up after 3 attempts/);
     expect(retries).toHaveLength(2);
     expect(destination.isNotFound(await destination.stat('objects/dd/seven').catch((e) => e))).toBe(true);
+  });
+
+  test('a CRC-32 the caller computed goes as x-amz-checksum-crc32: echoed, one PUT and no HEAD; wrong, the service refuses it and nothing is stored', async () => {
+    const { destination, retries } = open();
+    expect(destination.checksWith).toBe('crc32'); // the wrappers say so too, so packs bring their CRC-32
+    const data = randomBytes(10_000);
+    await destination.save('objects/dd/crc', [data.subarray(0, 3000), data.subarray(3000)], { crc32: crc32(data) });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT']);
+    expect(proxy.requests[0].headers['x-amz-checksum-crc32']).toBeDefined();
+    expect(proxy.requests[0].headers['content-md5']).toBeUndefined(); // no MD5 pass over the bytes
+    expect(await destination.load('objects/dd/crc')).toEqual(data);
+    const err = await destination.save('objects/dd/crc-wrong', data, { crc32: (crc32(data) + 1) >>> 0 }).catch((e) => e);
+    expect(err.message).toMatch(/XAmzContentChecksumMismatch|BadDigest/);
+    expect(retries).toHaveLength(2); // bytes changed on the way are worth another attempt
+    expect(destination.isNotFound(await destination.stat('objects/dd/crc-wrong').catch((e) => e))).toBe(true);
+  });
+
+  test('a body byte changed on the way under a CRC-32: the service refuses the PUT and the retry stores the exact bytes', async () => {
+    const { destination, retries, prefix } = open();
+    const data = randomBytes(10_000);
+    proxy.inject({ method: 'PUT', flipByteAt: 5_000 });
+    await destination.save('objects/dd/crc-flip', data, { crc32: crc32(data) });
+    expect(puts()).toBe(2);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatch(/XAmzContentChecksumMismatch|BadDigest/);
+    expect((await storedBytes(`${prefix}/objects/dd/crc-flip`)).equals(data)).toBe(true);
+  });
+
+  test('a service that does not echo the CRC-32 gets the object again with Content-MD5, and MD5 from then on', async () => {
+    const { destination } = open();
+    const data = randomBytes(10_000);
+    proxy.inject({ method: 'PUT', dropHeader: 'x-amz-checksum-crc32' });
+    await destination.save('objects/dd/no-echo', data, { crc32: crc32(data) });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT', 'PUT']);
+    expect(proxy.requests[1].headers['content-md5']).toBe(createHash('md5').update(data).digest('base64'));
+    expect(destination.checksWith).toBe('md5');
+    expect(await destination.load('objects/dd/no-echo')).toEqual(data);
   });
 
   test('a body byte changed on the way: the service refuses the PUT by its Content-MD5 and the retry stores the exact bytes', async () => {

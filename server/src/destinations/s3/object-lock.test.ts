@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { GetObjectRetentionCommand, HeadObjectCommand, PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
 import { initCommand } from '../../cli/commands/init';
 import { MmBackupError } from '../../common/errors';
@@ -139,6 +140,16 @@ test('every saved object carries the mode and a retain-until date lockDays ahead
   expect(locked.headers['content-md5']).toBeDefined();
   expect(locked.headers['content-encoding']).toBeUndefined();
   expect((await client.send(new HeadObjectCommand({ Bucket: 'locked', Key: `${prefix}/data/ab/pack` }))).ContentLength).toBe(100_000);
+  // A pack comes as parts with the CRC-32 its worker computed: it goes instead of Content-MD5, named, unframed.
+  const parts = [randomBytes(40_000), randomBytes(60_000)];
+  await destination.save('data/cd/pack', parts, { crc32: crc32(Buffer.concat(parts)) });
+  const packPut = puts().find((r) => r.path.includes('data/cd/pack'))!;
+  expect(packPut.headers['x-amz-checksum-crc32']).toBeDefined();
+  expect(packPut.headers['x-amz-sdk-checksum-algorithm']).toBe('CRC32');
+  expect(packPut.headers['content-md5']).toBeUndefined();
+  expect(packPut.headers['content-encoding']).toBeUndefined();
+  expect((await retention('locked', `${prefix}/data/cd/pack`))!.mode).toBe('COMPLIANCE');
+  expect(await destination.load('data/cd/pack')).toEqual(Buffer.concat(parts));
   // Locks and probes are removed at once, as they must be.
   await destination.remove('locks/mine');
   await destination.remove('preflight/probe');

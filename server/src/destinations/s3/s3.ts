@@ -2,11 +2,13 @@
  * A repository under a prefix of an S3 bucket (AWS or any S3-compatible store), keeping the Destination
  * contract (../destination.ts):
  * - save() is one PUT (or one multipart upload, for objects above SINGLE_PUT_MAX): S3 makes an object
- *   visible whole or not at all, so no temporary names are needed. A PUT carries the bytes' MD5 as
- *   Content-MD5, which the service checks before it stores anything. After the upload the ETag S3 answers
- *   is compared with that MD5 (a single PUT's ETag is the stored bytes' MD5); where it differs (multipart
- *   uploads, SSE-KMS) the stored size is read back with a HEAD, and a size that is not the bytes sent
- *   removes the object and fails.
+ *   visible whole or not at all, so no temporary names are needed. A PUT carries a checksum the service
+ *   checks before it stores anything: the CRC-32 a pack's worker computed (x-amz-checksum-crc32, six
+ *   times cheaper than MD5), whose echo in the answer says the service checked it; else, or on a service
+ *   that does not echo it (which then gets MD5 from there on), the bytes' MD5 as Content-MD5, and the
+ *   ETag S3 answers is compared with that MD5 (a single PUT's ETag is the stored bytes' MD5). Where
+ *   neither confirms the bytes (multipart uploads, SSE-KMS) the stored size is read back with a HEAD, and
+ *   a size that is not the bytes sent removes the object and fails.
  * - exclusive save() is a HEAD, then a PUT with If-None-Match: * where the service supports conditional
  *   writes (AWS since 2024, recent MinIO). Where it answers 501 the plain PUT is used, and some services
  *   (s3rver) ignore the header: the lock protocol lists again after writing, which keeps two writers
@@ -22,7 +24,7 @@ import { Readable } from 'node:stream';
 import type { ListObjectsV2CommandOutput, PutObjectCommandInput, PutObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware } from '@smithy/types';
 import { MmBackupError } from '../../common/errors';
-import { byteLength, joined, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from '../destination';
+import { byteLength, joined, type Destination, type ObjectBytes, type SaveChecksum, type SaveOptions, type StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
@@ -46,8 +48,9 @@ type Operation = 'save' | 'load' | 'stat' | 'list' | 'remove';
 
 export class S3Destination implements Destination {
   readonly location: string;
-  readonly checksWithMd5 = true;
   private client?: S3Client;
+  /** Set when a PUT's answer did not echo its CRC-32: the service does not check it, so MD5 is sent instead. */
+  private crc32Unchecked = false;
   /** Set when the service answered 501 to If-None-Match: exclusive saves then rely on HEAD alone. */
   private conditionalWritesUnsupported = false;
 
@@ -62,6 +65,10 @@ export class S3Destination implements Destination {
     return this.target.bucket;
   }
 
+  get checksWith(): SaveChecksum {
+    return this.crc32Unchecked ? 'md5' : 'crc32';
+  }
+
   async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     const key = this.key(name);
     const size = byteLength(data);
@@ -70,8 +77,16 @@ export class S3Destination implements Destination {
       await this.checkStoredSize(name, size); // a multipart ETag is not an MD5
       return;
     }
+    const { crc32 } = options;
+    if (crc32 !== undefined && !options.exclusive && !this.crc32Unchecked) {
+      const answer = await this.call('save', name, () => this.put(name, key, data, { crc32 }, false));
+      if (answer.ChecksumCRC32 === crc32Header(crc32)) return;
+      // No echo: the service stored the bytes without checking them. They are sent again with Content-MD5,
+      // which every S3 service checks, and so is everything after.
+      this.crc32Unchecked = true;
+    }
     const md5 = options.md5 ?? md5Of(data);
-    const etag = options.exclusive ? await this.putExclusive(name, key, joined(data), md5) : await this.call('save', name, () => this.put(name, key, data, md5, false));
+    const etag = options.exclusive ? await this.putExclusive(name, key, joined(data), md5) : (await this.call('save', name, () => this.put(name, key, data, { md5 }, false))).ETag;
     // A single PUT's ETag is the MD5 of what was stored (without SSE-KMS/SSE-C): equal to ours, no HEAD needed.
     if (etag !== undefined && etag.replace(/"/g, '') === md5) return;
     await this.checkStoredSize(name, size);
@@ -199,24 +214,26 @@ export class S3Destination implements Destination {
   }
 
   /**
-   * One PUT carrying the data's MD5 as Content-MD5, which the service checks (BadDigest: bytes changed on
-   * the way, tried again) and the signature covers. The payload is therefore sent unsigned: SigV4's
-   * payload hash would be one more SHA-256 pass over every byte on this thread, and a pack's MD5 comes
-   * from the worker that joined it.
+   * One PUT carrying the data's checksum, which the service checks (BadDigest, XAmzContentChecksumMismatch:
+   * bytes changed on the way, tried again) and the signature covers. The payload is therefore sent
+   * unsigned: SigV4's payload hash would be one more SHA-256 pass over every byte on this thread, and a
+   * pack's checksum comes from the worker that hashed it.
    */
-  private async put(name: string, key: string, data: ObjectBytes, md5: string, conditional: boolean): Promise<string | undefined> {
+  private async put(name: string, key: string, data: ObjectBytes, checksum: { md5: string } | { crc32: number }, conditional: boolean): Promise<PutObjectCommandOutput> {
     const command = new (s3Sdk().PutObjectCommand)({
       Bucket: this.bucket,
       Key: key,
       // Parts (a pack's blobs) are streamed one after the other, a fresh stream for each attempt.
       Body: Buffer.isBuffer(data) ? data : Readable.from(data),
       ContentLength: byteLength(data),
-      ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+      // With the algorithm named (x-amz-sdk-checksum-algorithm, which S3 wants under Object Lock) and the
+      // value given, the SDK computes nothing and frames nothing: the header goes as it is.
+      ...('md5' in checksum ? { ContentMD5: Buffer.from(checksum.md5, 'hex').toString('base64') } : { ChecksumAlgorithm: 'CRC32' as const, ChecksumCRC32: crc32Header(checksum.crc32) }),
       IfNoneMatch: conditional ? '*' : undefined,
       ...objectLockParams(this.target.objectLock, name),
     });
     command.middlewareStack.add(unsignedPayload, { step: 'build', name: 'mmbackupUnsignedPayload' });
-    return (await this.s3().send(command)).ETag;
+    return this.s3().send(command);
   }
 
   /** A multipart upload with `queueSize` parts in flight, for objects above SINGLE_PUT_MAX. */
@@ -258,11 +275,11 @@ export class S3Destination implements Destination {
     );
     if (exists) throw s3Error(new Error('the name is taken'), this.context('save', name), 'already-exists');
     try {
-      return await this.put(name, key, data, md5, !this.conditionalWritesUnsupported);
+      return (await this.put(name, key, data, { md5 }, !this.conditionalWritesUnsupported)).ETag;
     } catch (err) {
       if (this.conditionalWritesUnsupported || classifyS3Error(err) !== 'not-implemented') throw s3Error(err, this.context('save', name));
       this.conditionalWritesUnsupported = true;
-      return this.call('save', name, () => this.put(name, key, data, md5, false));
+      return (await this.call('save', name, () => this.put(name, key, data, { md5 }, false))).ETag;
     }
   }
 
@@ -308,6 +325,13 @@ async function readBody(body: AsyncIterable<Uint8Array> | undefined, length: num
     at += part.length;
   }
   return at === length ? out : out.subarray(0, at);
+}
+
+/** A CRC-32 as S3's x-amz-checksum-crc32 carries it: the four bytes big-endian, in base64. */
+function crc32Header(crc32: number): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32 >>> 0);
+  return bytes.toString('base64');
 }
 
 function md5Of(data: ObjectBytes): string {

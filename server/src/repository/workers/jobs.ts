@@ -3,6 +3,7 @@
  * the messages between them (./pool.ts sends them). Keys travel with every job, so a worker holds no
  * state and one pool serves every repository a process has open (a copy has two).
  */
+import type { SaveChecksum } from '../../destinations/destination';
 import type { MasterKeys, SealVersion } from '../sealing';
 
 export type Job =
@@ -28,10 +29,10 @@ export type Job =
   | { op: 'writeFiles'; keys: MasterKeys; span: Uint8Array; spanStart: number; blobs: SpanBlob[] }
   /**
    * Computes a pack's id over its parts (sealed blobs, then its sealed header and length) and gives the
-   * parts back, not joined: a store writes them one after the other. With `md5`, also the MD5 a store that
-   * checks with it wants (../../destinations/destination.ts).
+   * parts back, not joined: a store writes them one after the other. With `checksum`, also the checksum a
+   * store checks saves with (../../destinations/destination.ts).
    */
-  | { op: 'hashPack'; keys: MasterKeys; parts: Uint8Array[]; md5: boolean }
+  | { op: 'hashPack'; keys: MasterKeys; parts: Uint8Array[]; checksum?: SaveChecksum }
   /**
    * Opens one chunk, checks it against its id and writes it at the current position of the open file `fd`
    * (the caller sends the chunks of one file one after the other).
@@ -105,7 +106,7 @@ export type JobResult =
   | { op: 'sealFile'; tooLarge: true }
   | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }
-  | { op: 'hashPack'; id: string; parts: Uint8Array[]; md5?: string }
+  | { op: 'hashPack'; id: string; parts: Uint8Array[]; md5?: string; crc32?: number }
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }

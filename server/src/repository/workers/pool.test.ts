@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { contentIdOfChunk, hashPack, open, sealFile, sealParts, writeFilesFromSpan } from '../crypto';
 import { contentId, DecryptError, openSync, sha256, type MasterKeys } from '../sealing';
 
@@ -61,8 +62,12 @@ test('a chunk given to a worker for its id comes back whole; a hashed pack has t
   expect(Buffer.concat(hashed.parts).equals(whole)).toBe(true);
   expect(hashed.id).toBe(contentId(keys, whole));
   expect(hashed.md5).toBeUndefined(); // a pass over the bytes only for a store that checks with it
-  const withMd5 = await hashPack(keys, parts, true);
+  expect(hashed.crc32).toBeUndefined();
+  const withMd5 = await hashPack(keys, parts.map((p) => Buffer.from(p)), 'md5');
   expect(withMd5.md5).toBe(createHash('md5').update(whole).digest('hex'));
+  const withCrc32 = await hashPack(keys, parts, 'crc32');
+  expect(withCrc32.crc32).toBe(crc32(whole));
+  expect(withCrc32.md5).toBeUndefined();
 });
 
 test('writeFiles writes each blob of a span to its files with mode and time, and refuses a blob of the wrong size', async () => {

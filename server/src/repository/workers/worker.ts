@@ -7,6 +7,7 @@
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
 import { createHash, createHmac } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { contentId, openSync, sealSync, secretKey, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
@@ -57,12 +58,14 @@ function run(job: Job): JobResult {
     }
     case 'hashPack': {
       const id = createHmac('sha256', secretKey(job.keys.id));
-      const md5 = job.md5 ? createHash('md5') : undefined;
+      const md5 = job.checksum === 'md5' ? createHash('md5') : undefined;
+      let crc32 = job.checksum === 'crc32' ? 0 : undefined;
       for (const part of job.parts) {
         id.update(part);
         md5?.update(part);
+        if (crc32 !== undefined) crc32 = zlibCrc32(part, crc32);
       }
-      return { op: 'hashPack', id: id.digest('hex'), md5: md5?.digest('hex'), parts: job.parts };
+      return { op: 'hashPack', id: id.digest('hex'), md5: md5?.digest('hex'), crc32, parts: job.parts };
     }
     case 'writeChunk': {
       const plaintext = openSync(job.keys, job.id, job.sealed, job.id);
