@@ -113,3 +113,18 @@ test('a listing of unchanged files among files read again is the one a fresh cap
   expect(expected).toHaveLength(4 + 240);
   expect(await lines(again)).toEqual(expected);
 });
+
+test('a file that fails to be captured fails the capture, wherever it is among the files in flight', async () => {
+  const src = path.join(root, 'failing');
+  await fs.mkdir(src);
+  for (let f = 0; f < 20; f++) await fs.writeFile(path.join(src, `f${String(f).padStart(2, '0')}`), `file ${f}`);
+  // The first file is slow and the eighth fails at once: its failure settles while the first is still at
+  // the head of the listing, and must not be passed over once the first is written.
+  const save = repository.saveFileChunk.bind(repository);
+  jest.spyOn(repository, 'saveFileChunk').mockImplementation(async (file) => {
+    if (file.endsWith('f00')) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (file.endsWith('f07')) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT' });
+    return save(file);
+  });
+  await expect(captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter)).rejects.toThrow(/f07/);
+});

@@ -91,7 +91,10 @@ interface Capture {
 /** An entry's place in the listing: known at once, or once the capture of its file settles. */
 interface Place {
   entry?: TreeEntry;
+  /** Set while the file is captured; it never rejects: a failure is kept in `failure`. */
   capturing?: Promise<void>;
+  /** Why the capture failed: thrown when the listing reaches this place, so no failure is passed over. */
+  failure?: unknown;
 }
 
 /**
@@ -107,7 +110,8 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry
   let piece = '';
   const writeReady = () => {
     for (; head < places.length && !places[head].capturing; head++) {
-      const entry = places[head].entry;
+      const { entry, failure } = places[head];
+      if (failure !== undefined) throw failure;
       if (entry) piece += treeLine(entry);
     }
     if (head === places.length || head > ENTRIES_AHEAD) {
@@ -135,12 +139,14 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry
         const place: Place = {};
         capturing++;
         place.capturing = captureFile(capture, walked)
-          .then((entry) => void (place.entry = entry))
+          .then(
+            (entry) => void (place.entry = entry),
+            (err: unknown) => void (place.failure = err ?? new Error(`capturing ${walked.rel} failed`)),
+          )
           .finally(() => {
             place.capturing = undefined;
             capturing--;
           });
-        place.capturing.catch(() => {}); // awaited in order above or below; no unhandled rejection meanwhile
         places.push(place);
       }
       writeReady();
