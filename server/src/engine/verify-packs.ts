@@ -6,6 +6,7 @@
  * file is a problem of every snapshot verified, named by its file. Problems name the pack or index file,
  * so an admin knows which object to restore from a copy.
  */
+import { freeNow } from '../common/free-now';
 import type { Reporter } from '../common/reporter';
 import { forEachLimited } from '../destinations/sema';
 import { loadBlobIndex, type BlobIndex, type IndexedPack } from '../repository/blob-index';
@@ -13,7 +14,6 @@ import { PACK_NAME, packName } from '../repository/pack';
 import { PackedBlobs } from '../repository/packed-blobs';
 import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
-import { freeNow } from '../repository/workers/transfer';
 import type { VerifyProblem, VerifyReport } from './verify';
 
 /** Whole packs held in memory at once while they are checked. */

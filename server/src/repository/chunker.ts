@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { freeNow } from './workers/transfer';
+import { freeNow } from '../common/free-now';
 
 export interface ChunkerParams {
   minSize: number;

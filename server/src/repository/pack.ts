@@ -13,9 +13,9 @@
  *   pack: reading a pack whole authenticates it whole, header, flags and length included. A pack renamed,
  *   truncated or with any byte changed no longer matches its name.
  */
+import { freeNow } from '../common/free-now';
 import type { SaveChecksum } from '../destinations/destination';
 import { contentIdAsync, DecryptError, hashPack, open, seal, type MasterKeys } from './crypto';
-import { freeNow } from './workers/transfer';
 
 /** Where a blob lies in its pack. */
 export interface PackedBlob {

@@ -4,8 +4,9 @@
  * Nothing here runs a collection, so every byte still counted afterwards is one sealing left behind.
  */
 import { randomBytes } from 'node:crypto';
+import { freeNow } from '../common/free-now';
 import { contentId, openSync, sealSync, secretKey, type MasterKeys } from './sealing';
-import { freeBacking, freeNow } from './workers/transfer';
+import { freeBacking } from './workers/transfer';
 
 const keys: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
 

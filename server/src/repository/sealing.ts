@@ -13,8 +13,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { freeNow } from '../common/free-now';
 import { isCompressedFormat } from './compressed-formats';
-import { freeBacking, freeNow } from './workers/transfer';
+import { freeBacking } from './workers/transfer';
 import { frameContentSize } from './zstd-frame';
 
 const MAGIC = Buffer.from('MMB1');

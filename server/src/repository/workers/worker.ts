@@ -8,10 +8,11 @@ import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, 
 import { createHash, createHmac } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { freeNow } from '../../common/free-now';
 import { contentId, openSync, sealSync, secretKey, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
-import { freeBacking, freeNow, owning } from './transfer';
+import { freeBacking, owning } from './transfer';
 
 function run(job: Job): JobResult {
   switch (job.op) {

@@ -4,7 +4,7 @@
  * EOF. So an input error SIGKILLs the client first and never ends its stdin.
  */
 import { Writable, type Readable } from 'node:stream';
-import { freeNow } from '../../repository/workers/transfer';
+import { freeNow } from '../../common/free-now';
 import type { ToolExit, ToolProcess } from './tool-process';
 
 export interface FeedResult {
