@@ -223,6 +223,18 @@ describe('failures that are not retried', () => {
     expect(await destination.load('objects/dd/no-echo')).toEqual(data);
   });
 
+  test('a service that refuses the CRC-32 (400) gets the object again with Content-MD5, and MD5 from then on', async () => {
+    const { destination, retries } = open();
+    const data = randomBytes(10_000);
+    proxy.inject({ method: 'PUT', status: 400, code: 'InvalidRequest' });
+    await destination.save('objects/dd/refused', data, { crc32: crc32(data) });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['PUT', 'PUT']);
+    expect(proxy.requests[1].headers['content-md5']).toBe(createHash('md5').update(data).digest('base64'));
+    expect(retries).toEqual([]);
+    expect(destination.checksWith).toBe('md5');
+    expect(await destination.load('objects/dd/refused')).toEqual(data);
+  });
+
   test('a body byte changed on the way: the service refuses the PUT by its Content-MD5 and the retry stores the exact bytes', async () => {
     const { destination, retries, prefix } = open();
     proxy.inject({ method: 'PUT', flipByteAt: 5_000 });

@@ -80,10 +80,9 @@ export class S3Destination implements Destination {
     }
     const { crc32 } = options;
     if (crc32 !== undefined && !options.exclusive && !this.crc32Unchecked) {
-      const answer = await this.call('save', name, () => this.put(name, key, data, { crc32 }, false));
-      if (answer.ChecksumCRC32 === crc32Header(crc32)) return;
-      // No echo: the service stored the bytes without checking them. They are sent again with Content-MD5,
-      // which every S3 service checks, and so is everything after.
+      if ((await this.putWithCrc32(name, key, data, crc32)) === 'checked') return;
+      // The service stored the bytes without checking them, or refused the checksum: they are sent again
+      // with Content-MD5, which every S3 service checks, and so is everything after.
       this.crc32Unchecked = true;
     }
     const md5 = options.md5 ?? md5Of(data);
@@ -235,6 +234,21 @@ export class S3Destination implements Destination {
     });
     command.middlewareStack.add(unsignedPayload, { step: 'build', name: 'mmbackupUnsignedPayload' });
     return this.s3().send(command);
+  }
+
+  /**
+   * A PUT with the CRC-32: 'checked' when the answer echoes it. A service that does not know the header
+   * stores the bytes unchecked (no echo); one that wants Content-MD5 (under Object Lock) refuses the
+   * request as such (400): both are 'unchecked', and the caller falls back to MD5.
+   */
+  private async putWithCrc32(name: string, key: string, data: ObjectBytes, crc32: number): Promise<'checked' | 'unchecked'> {
+    try {
+      const answer = await this.call('save', name, () => this.put(name, key, data, { crc32 }, false));
+      return answer.ChecksumCRC32 === crc32Header(crc32) ? 'checked' : 'unchecked';
+    } catch (err) {
+      if (classifyS3Error(err) === 'rejected') return 'unchecked';
+      throw err;
+    }
   }
 
   /** A multipart upload with `queueSize` parts in flight, for objects above SINGLE_PUT_MAX. */
