@@ -25,8 +25,9 @@ const NEVER_LOCKED = ['locks/', 'preflight/'];
 
 /**
  * The PutObject / CreateMultipartUpload parameters that lock `name`, or none. S3 refuses a PUT under a
- * retention that carries neither Content-MD5 nor a checksum: S3Destination sends Content-MD5 with every
- * single PUT and a CRC32 with each part of a multipart upload.
+ * retention that carries neither Content-MD5 nor a checksum: S3Destination sends a pack's CRC-32 (named
+ * by x-amz-sdk-checksum-algorithm) or Content-MD5 with every single PUT, and a CRC32 with each part of a
+ * multipart upload.
  */
 export function objectLockParams(settings: ObjectLockSettings | undefined, name: string, now = new Date()) {
   if (!settings || NEVER_LOCKED.some((prefix) => name.startsWith(prefix))) return {};
