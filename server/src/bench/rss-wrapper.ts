@@ -1,7 +1,8 @@
 /**
- * Runs the mmbackup CLI exactly as bin/mmbackup does (one malloc arena included), then prints the process's peak resident set size and
- * CPU time on stderr so the benchmark can read them. The marker line comes after everything the CLI wrote; stderr is a
- * pipe, and pipe writes are synchronous on Linux, so it is out before process.exit().
+ * Runs the mmbackup CLI exactly as bin/mmbackup does (one malloc arena included), then prints the process's
+ * peak resident set size and CPU time on stderr so the benchmark can read them. The marker line comes after
+ * everything the CLI wrote; stderr is a pipe, and pipe writes are synchronous on Linux, so it is out before
+ * process.exit().
  *
  * Usage: node rss-wrapper.js <mmbackup arguments...>
  */

@@ -31,8 +31,13 @@ export interface StoredObject {
  */
 export type ObjectBytes = Buffer | readonly Buffer[];
 
+/** The bytes as parts, one part when given one buffer. */
+export function partsOf(data: ObjectBytes): readonly Buffer[] {
+  return Buffer.isBuffer(data) ? [data] : data;
+}
+
 export function byteLength(data: ObjectBytes): number {
-  return Buffer.isBuffer(data) ? data.length : data.reduce((sum, part) => sum + part.length, 0);
+  return partsOf(data).reduce((sum, part) => sum + part.length, 0);
 }
 
 /** The bytes as one buffer, for a store that needs them so (a copy when given parts). */

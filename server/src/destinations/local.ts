@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { systemCode } from '../common/errors';
-import { byteLength, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
+import { byteLength, partsOf, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -119,7 +119,7 @@ export async function* listTemporaryFiles(root: string): AsyncIterable<string> {
 async function writeDurably(file: string, data: ObjectBytes, flag: string): Promise<void> {
   const handle = await fs.open(file, flag, 0o600);
   try {
-    await writeAll(handle, Buffer.isBuffer(data) ? [data] : data);
+    await writeAll(handle, partsOf(data));
     await handle.sync();
   } finally {
     await handle.close();

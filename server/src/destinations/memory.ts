@@ -4,7 +4,7 @@
  * whole contract of ./destination.ts (atomic saves, exclusive saves, ranges, listing) and counts the
  * calls made to it, so tests can assert how many requests an operation needs.
  */
-import type { Destination, ObjectBytes, SaveOptions, StoredObject } from './destination';
+import { partsOf, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 class MemoryError extends Error {
   constructor(
@@ -29,7 +29,7 @@ export class MemoryDestination implements Destination {
 
   async save(name: string, data: ObjectBytes, options: SaveOptions = {}): Promise<void> {
     this.calls.save++;
-    const copy = Buffer.concat(Buffer.isBuffer(data) ? [data] : data); // a copy: the caller may reuse its buffers
+    const copy = Buffer.concat(partsOf(data)); // a copy: the caller may reuse its buffers
     await Promise.resolve(); // an answer never comes back in the same turn, as with a real store
     if (options.exclusive && this.objects.has(name)) throw new MemoryError(`${name} already exists in ${this.location}`, 'AlreadyExists');
     this.objects.set(name, copy);

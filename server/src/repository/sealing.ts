@@ -11,7 +11,7 @@
  * Magic "MMB2" (format 2): the associated data is magic and flags, then the name: every byte of the object
  * but the nonce (which the tag covers anyway) is authenticated. openSync() reads both.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, type Hmac, type KeyObject } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { freeNow } from '../common/free-now';
 import { isCompressedFormat } from './compressed-formats';
@@ -194,7 +194,12 @@ function associatedData(version: SealVersion, flags: number, name: string): Buff
 
 /** The content address of a chunk: HMAC-SHA256 under the repository's id key, hex. */
 export function contentId(keys: MasterKeys, plaintext: Uint8Array): string {
-  return createHmac('sha256', secretKey(keys.id)).update(plaintext).digest('hex');
+  return idHmac(keys).update(plaintext).digest('hex');
+}
+
+/** The HMAC every content address and pack id is computed with, for data fed to it in parts. */
+export function idHmac(keys: MasterKeys): Hmac {
+  return createHmac('sha256', secretKey(keys.id));
 }
 
 export function sha256(data: Uint8Array): string {

@@ -25,7 +25,7 @@ import type { ListObjectsV2CommandOutput, PutObjectCommandInput, PutObjectComman
 import type { BuildMiddleware } from '@smithy/types';
 import { MmBackupError } from '../../common/errors';
 import { freeNow } from '../../common/free-now';
-import { byteLength, joined, type Destination, type ObjectBytes, type SaveChecksum, type SaveOptions, type StoredObject } from '../destination';
+import { byteLength, joined, partsOf, type Destination, type ObjectBytes, type SaveChecksum, type SaveOptions, type StoredObject } from '../destination';
 import { TransientError } from '../retry';
 import { classifyS3Error, isPermanentS3Error, s3Error } from './errors';
 import { objectLockParams, requireObjectLock, retentionOf, type BucketTarget } from './object-lock';
@@ -353,7 +353,7 @@ function crc32Header(crc32: number): string {
 
 function md5Of(data: ObjectBytes): string {
   const hash = createHash('md5');
-  for (const part of Buffer.isBuffer(data) ? [data] : data) hash.update(part);
+  for (const part of partsOf(data)) hash.update(part);
   return hash.digest('hex');
 }
 

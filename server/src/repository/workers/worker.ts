@@ -5,11 +5,11 @@
  * transferred buffers: no copy on the way out.
  */
 import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { freeNow } from '../../common/free-now';
-import { contentId, openSync, sealSync, secretKey, sha256 } from '../sealing';
+import { contentId, idHmac, openSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
 import { freeBacking, owning } from './transfer';
@@ -58,7 +58,7 @@ function run(job: Job): JobResult {
       return { op: 'writeFiles', bytes, files };
     }
     case 'hashPack': {
-      const id = createHmac('sha256', secretKey(job.keys.id));
+      const id = idHmac(job.keys);
       const md5 = job.checksum === 'md5' ? createHash('md5') : undefined;
       let crc32 = job.checksum === 'crc32' ? 0 : undefined;
       for (const part of job.parts) {
