@@ -13,6 +13,7 @@ import type { MattermostInstallation } from '../mattermost/types';
 import { INDEX_PREFIX, loadBlobIndex } from '../repository/blob-index';
 import { passphraseSecret } from '../repository/keys';
 import { PACK_NAME } from '../repository/pack';
+import { SPAN_PIECE_BYTES } from '../repository/packed-blobs';
 import { Repository } from '../repository/repository';
 import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { runBackup } from './backup';
@@ -107,6 +108,32 @@ test('a backup stores files in a few packs with an index, reads no listing of th
   const original = path.join(store, '20250101/teams/t/channels/c/users/u/f17/image.png');
   expect((await fs.readFile(path.join(target, '20250101/teams/t/channels/c/users/u/f17/image.png'))).equals(await fs.readFile(original))).toBe(true);
   await expectSound(reopened);
+});
+
+test('a restore reads a large pack in pieces of at most SPAN_PIECE_BYTES, never splitting a blob', async () => {
+  const big = await Repository.init(new MemoryDestination('format2-big-packs'), secret, { packSize: 8 * 1024 * 1024 });
+  const dir = path.join(store, '20250102/teams/t/channels/c/users/u/p');
+  await fs.mkdir(dir, { recursive: true });
+  for (let i = 0; i < 48; i++) await fs.writeFile(path.join(dir, `f${i}.bin`), randomBytes(100_000 + i * 1000)); // one blob each
+  const manifest = await backup(big);
+  const packs: string[] = [];
+  for await (const o of big.destination.list('data/')) packs.push(o.name);
+  expect(packs).toHaveLength(1); // 5.3 MB of files in one pack
+
+  const reads: number[] = [];
+  const reopened = await Repository.open(big.destination, secret);
+  const load = reopened.destination.load.bind(reopened.destination);
+  reopened.destination.load = (name, range) => (name.startsWith('data/') && reads.push(range?.length ?? Infinity), load(name, range));
+  const target = path.join(root, 'restored');
+  await fs.mkdir(target);
+  await restoreTree(reopened, manifest.components.files!.roots[0], target, silentReporter);
+  const fileReads = reads.filter((n) => n > 50_000); // the listing's own blob is small
+  expect(fileReads.length).toBeGreaterThanOrEqual(3);
+  for (const n of fileReads) expect(n).toBeLessThanOrEqual(SPAN_PIECE_BYTES);
+  for (let i = 0; i < 48; i++) {
+    const name = `20250102/teams/t/channels/c/users/u/p/f${i}.bin`;
+    expect((await fs.readFile(path.join(target, name))).equals(await fs.readFile(path.join(store, name)))).toBe(true);
+  }
 });
 
 test('verify --read-data opens every blob and counts its plaintext once, packs checked at once', async () => {

@@ -1,14 +1,15 @@
 /**
  * Restoring small files from a format-2 repository pack by pack (restic's restorer). A file under the
- * chunker's minimum size is one blob; one ranged read per such file would make 100,000 attachments
- * 100,000 requests. Instead the small files of a batch are grouped by the pack that holds their blob, each
- * pack is read once (the span from its first needed blob to its last, one request), a few packs at a time,
- * and a sealing worker opens its blobs in position order and writes each to every file that has that
- * content (../repository/workers/worker.ts): each blob is authenticated and checked against its id, each
- * file's size is checked, then its owner, mode and time are set. Files of several chunks (512 KiB and more) are streamed chunk by chunk
- * by the caller: their chunks are large, so their reads are few.
+ * chunker's minimum size is one blob; one ranged read per such file would make 100,000 attachments 100,000
+ * requests. Instead the small files of a batch are grouped by the pack that holds their blob, each pack is
+ * read once (the span from its first needed blob to its last, in pieces of a few MiB: one request each), a
+ * few packs at a time, and a sealing worker opens its blobs in position order and writes each to every file
+ * that has that content (../repository/workers/worker.ts): each blob is authenticated and checked against its
+ * id, each file's size is checked, then its owner, mode and time are set. Files of several chunks (512 KiB
+ * and more) are streamed chunk by chunk by the caller: their chunks are large, so their reads are few.
  *
- * Memory: one batch of file entries, and PACKS_AT_ONCE pack spans.
+ * Memory: one batch of file entries, and two pieces of a span for each of PACKS_AT_ONCE packs
+ * (../repository/packed-blobs.ts SPAN_PIECE_BYTES).
  */
 import type { Reporter } from '../common/reporter';
 import { forEachLimited } from '../destinations/sema';
@@ -21,9 +22,9 @@ import type { FileEntry } from './tree';
 /** Small files restored per batch: bounds the memory the plan takes, whatever the size of the tree. */
 export const FILES_PER_BATCH = 4000;
 /**
- * Packs read and written at once: one per sealing worker, each span held in memory until its files are
- * written. A third pack on two workers only held 8 MiB more: a cold restore of the 1 GiB bench store peaked
- * at 192-199 MB resident with three and 184-188 MB with two, from S3 at 248-264 and 232-248 MB, no slower.
+ * Packs read and written at once: one per sealing worker. Measured when each pack's span was read whole, a
+ * third pack on two workers only held 8 MiB more: a cold restore of the 1 GiB bench store peaked at 192-199
+ * MB resident with three and 184-188 MB with two, from S3 at 248-264 and 232-248 MB, no slower.
  */
 const PACKS_AT_ONCE = defaultWorkerCount();
 
