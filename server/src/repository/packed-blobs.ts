@@ -24,7 +24,7 @@ const PACK_UPLOADS = 2;
  * Most bytes of a pack read at once when restoring small files: a pack's restore holds two such pieces
  * (one written, the next being read) whatever the pack size. Reading each pack's span whole, a cold
  * restore of 1 GiB of files from S3 peaked at 192-214 MB (210 median, 4 runs), and in pieces of 2 MiB
- * at 185-195 (189), no slower; from disk 173-176 against 162-168 MB.
+ * at 185-195 (189), no slower; from disk at 162-168 MB against 173-176.
  */
 export const SPAN_PIECE_BYTES = 2 * 1024 * 1024;
 /** Packs named per index file written during a backup (so a killed run loses little). */
@@ -243,7 +243,6 @@ export class PackedBlobs {
   readPack(id: string, bytes: Buffer): Promise<PackedBlob[]> {
     return readPack(this.keys, id, bytes);
   }
-
 }
 
 /** Runs `use` on each item in order, with what `read` gave for it; the next item is read while one is used. */
