@@ -204,8 +204,8 @@ async function captureFile({ repository, root, stats, reporter }: Capture, walke
 }
 
 async function fileBlob(repository: Repository, full: string, size: number, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
-  // Small files are read whole, on a sealing worker: the main thread never holds their bytes.
-  if (size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, stats, (n) => reporter.bytes(n));
+  // Small files are read whole and sealed on a sealing worker, where their bytes move without a copy.
+  if (size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, size, stats, (n) => reporter.bytes(n));
   let streams = largeFiles.get(repository);
   if (!streams) largeFiles.set(repository, (streams = new Semaphore(LARGE_FILES_AT_ONCE)));
   return streams.run(() => writeFileBlob(repository, full, stats, (n) => reporter.bytes(n)));

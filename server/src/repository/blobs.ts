@@ -128,11 +128,20 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
 }
 
 /**
- * Stores a file under the chunker's minimum size as one chunk, read, hashed and sealed on a sealing
- * worker: the path of most attachments. A file that grew past the minimum meanwhile is chunked instead.
+ * Stores a file under the chunker's minimum size (`size`, as listed) as one chunk, read on the thread pool
+ * and hashed and sealed on a sealing worker: the path of most attachments. Its bytes count against the
+ * budget of chunk bytes in flight, so files read ahead of the workers stay bounded. A file that grew past
+ * the minimum meanwhile is chunked instead.
  */
-export async function writeSmallFileBlob(repository: Repository, path: string, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
-  const saved = await repository.saveFileChunk(path);
+export async function writeSmallFileBlob(repository: Repository, path: string, size: number, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
+  const budget = budgetOf(repository);
+  await budget.acquire(size);
+  let saved: Awaited<ReturnType<Repository['saveFileChunk']>>;
+  try {
+    saved = await repository.saveFileChunk(path);
+  } finally {
+    budget.release(size);
+  }
   if (saved.tooLarge) return writeFileBlob(repository, path, stats, onBytes);
   if (saved.size === 0) return { size: 0, sha256: saved.sha256, chunks: [] };
   count(stats, saved.size, saved.written, onBytes);

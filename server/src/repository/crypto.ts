@@ -93,17 +93,17 @@ export async function hashes(keys: MasterKeys, plaintext: Buffer, withSha256: bo
   return result;
 }
 
-export type SealedFile =
-  | { tooLarge: true }
-  | { tooLarge?: false; size: number; sha256: string; id: string; sealed: [Buffer, Buffer] };
+export interface SealedFile {
+  size: number;
+  sha256: string;
+  id: string;
+  sealed: [Buffer, Buffer];
+}
 
-/**
- * Reads a whole file on a worker and seals it as one blob named by its content id: the main thread never
- * holds its plaintext. `tooLarge` when the file has grown to maxSize since it was listed.
- */
-export async function sealFile(keys: MasterKeys, path: string, maxSize: number, version: SealVersion): Promise<SealedFile> {
-  const result = await sealingPool().run({ op: 'sealFile', keys: keysFor(keys), path, maxSize, version });
-  if (result.tooLarge) return { tooLarge: true };
+/** Seals a whole file's content as one blob named by its content id, on a worker; `data` is moved there. */
+export async function sealFile(keys: MasterKeys, data: Buffer, version: SealVersion): Promise<SealedFile> {
+  const moved = owning(data);
+  const result = await sealingPool().run({ op: 'sealFile', keys: keysFor(keys), data: moved, version }, [moved.buffer]);
   return { size: result.size, sha256: result.sha256, id: result.id, sealed: [asBuffer(result.header), asBuffer(result.body)] };
 }
 

@@ -18,6 +18,7 @@ import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
 import { DecryptError, contentId, contentIdOfChunk, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
+import { readWholeFile } from './read-whole';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
@@ -180,12 +181,14 @@ export class Repository {
   }
 
   /**
-   * Stores a file smaller than the chunker's minimum as one chunk, read and sealed on a sealing worker.
-   * `tooLarge` when it has grown to the minimum since it was listed: it must then be chunked.
+   * Stores a file smaller than the chunker's minimum as one chunk, read here (./read-whole.ts) and sealed
+   * on a sealing worker. `tooLarge` when it has grown to the minimum since it was listed, or while it was
+   * read: it must then be chunked.
    */
   async saveFileChunk(path: string): Promise<{ tooLarge: true } | { tooLarge?: false; id: string; size: number; sha256: string; written: number }> {
-    const file = await sealFile(this.keys, path, this.config.chunker.minSize, this.formatVersion);
-    if (file.tooLarge) return file;
+    const data = await readWholeFile(path, this.config.chunker.minSize);
+    if (!data) return { tooLarge: true };
+    const file = await sealFile(this.keys, data, this.formatVersion);
     return { id: file.id, size: file.size, sha256: file.sha256, written: await this.blobs.saveSealedBlob(file.id, file.sealed) };
   }
 

@@ -17,11 +17,8 @@ export type Job =
   | { op: 'open'; keys: MasterKeys; name: string; sealed: Uint8Array; checkId?: string }
   /** Opens one blob and checks it against its id, for a caller that needs only to know it is sound: its size. */
   | { op: 'checkBlob'; keys: MasterKeys; id: string; sealed: Uint8Array }
-  /**
-   * Reads a whole file and seals it as one blob named by its content id. A file that has grown to
-   * `maxSize` or more since it was listed is not sealed: `tooLarge` says it must be chunked instead.
-   */
-  | { op: 'sealFile'; keys: MasterKeys; path: string; maxSize: number; level?: number; version: SealVersion }
+  /** Seals a small file's whole content as one blob named by its content id, with its SHA-256. */
+  | { op: 'sealFile'; keys: MasterKeys; data: Uint8Array; level?: number; version: SealVersion }
   /**
    * Opens blobs lying in `span` (bytes of one pack from offset `spanStart`), checks each against its id
    * and writes it whole to each of its files (a file of one blob: a small file restored).
@@ -103,8 +100,7 @@ export type JobResult =
   | { op: 'seal'; header: Uint8Array; body: Uint8Array }
   | { op: 'open'; plaintext: Uint8Array }
   | { op: 'checkBlob'; size: number }
-  | { op: 'sealFile'; tooLarge: true }
-  | { op: 'sealFile'; tooLarge?: false; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
+  | { op: 'sealFile'; size: number; sha256: string; id: string; header: Uint8Array; body: Uint8Array }
   | { op: 'writeFiles'; bytes: number; files: number }
   | { op: 'hashPack'; id: string; parts: Uint8Array[]; md5?: string; crc32?: number }
   | { op: 'writeChunk'; size: number }

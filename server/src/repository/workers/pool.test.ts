@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { contentIdOfChunk, hashPack, open, sealFile, sealParts, writeFilesFromSpan } from '../crypto';
+import { readWholeFile } from '../read-whole';
 import { contentId, DecryptError, openSync, sha256, type MasterKeys } from '../sealing';
 
 const keys: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
@@ -37,16 +38,24 @@ test('a worker failure comes back as the error it was: another key, another name
   await expect(open(keys, contentId(keys, data), flipped)).rejects.toBeInstanceOf(DecryptError);
 });
 
-test('sealFile reads and seals a file whole, says when it has grown too large, and keeps the code of an fs error', async () => {
+test('sealFile seals a whole file on a worker, which frees the moved bytes', async () => {
+  const data = randomBytes(70_000);
+  const moved = Buffer.from(data);
+  const sealed = await sealFile(keys, moved, 2);
+  expect(sealed).toMatchObject({ size: data.length, sha256: sha256(data), id: contentId(keys, data) });
+  expect(openSync(keys, sealed.id, Buffer.concat(sealed.sealed)).equals(data)).toBe(true);
+  expect(moved.length).toBe(0); // moved to the worker, not copied
+});
+
+test('readWholeFile reads a small file whole, says when it is too large, and keeps the code of an fs error', async () => {
   const file = path.join(dir, 'small.bin');
   const data = randomBytes(70_000);
   await fs.writeFile(file, data);
-  const sealed = await sealFile(keys, file, 100_000, 2);
-  if (sealed.tooLarge) throw new Error('not too large');
-  expect(sealed).toMatchObject({ size: data.length, sha256: sha256(data), id: contentId(keys, data) });
-  expect(openSync(keys, sealed.id, Buffer.concat(sealed.sealed)).equals(data)).toBe(true);
-  expect(await sealFile(keys, file, 70_000, 2)).toEqual({ tooLarge: true });
-  await expect(sealFile(keys, path.join(dir, 'missing'), 100_000, 2)).rejects.toMatchObject({ code: 'ENOENT' });
+  expect((await readWholeFile(file, 100_000))!.equals(data)).toBe(true);
+  expect(await readWholeFile(file, 70_000)).toBeUndefined();
+  await fs.writeFile(path.join(dir, 'empty'), '');
+  expect((await readWholeFile(path.join(dir, 'empty'), 100_000))!.length).toBe(0);
+  await expect(readWholeFile(path.join(dir, 'missing'), 100_000)).rejects.toMatchObject({ code: 'ENOENT' });
 });
 
 test('a chunk given to a worker for its id comes back whole; a hashed pack has the id of its bytes and its parts back', async () => {

@@ -4,7 +4,7 @@
  * thread, not the main one, which keeps comparing, chunking and writing packs. Results go back as
  * transferred buffers: no copy on the way out.
  */
-import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, readSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, mkdirSync, openSync as openFile, utimesSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -36,8 +36,7 @@ function run(job: Job): JobResult {
       return { op: 'checkBlob', size };
     }
     case 'sealFile': {
-      const data = readSmallFile(job.path, job.maxSize);
-      if (!data) return { op: 'sealFile', tooLarge: true };
+      const { data } = job;
       const id = contentId(job.keys, data);
       const [header, body] = sealSync(job.keys, id, data, job.level, job.version);
       return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: owning(header), body: owning(body) };
@@ -106,22 +105,6 @@ function writeWhole(file: FileTarget, content: Buffer): void {
   }
 }
 
-/** One read buffer per worker, reused for every small file: a file read whole allocates nothing. */
-let scratch = Buffer.allocUnsafeSlow(0);
-
-/** A file's whole content as a view into `scratch` (valid until the next call), or undefined at maxSize or more. */
-function readSmallFile(path: string, maxSize: number): Buffer | undefined {
-  if (scratch.length < maxSize) scratch = Buffer.allocUnsafeSlow(maxSize);
-  const fd = openFile(path, 'r');
-  try {
-    let size = 0;
-    for (let n = -1; n !== 0 && size < maxSize; size += n) n = readSync(fd, scratch, size, maxSize - size, null);
-    return size < maxSize ? scratch.subarray(0, size) : undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function writeAll(fd: number, content: Buffer): void {
   for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
 }
@@ -131,6 +114,7 @@ function inputs(job: Job): Uint8Array[] {
   switch (job.op) {
     case 'contentId':
     case 'seal':
+    case 'sealFile':
       return [job.data];
     case 'open':
     case 'checkBlob':
