@@ -204,7 +204,7 @@ async function captureFile({ repository, root, stats, reporter }: Capture, walke
 }
 
 async function fileBlob(repository: Repository, full: string, size: number, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
-  // Small files are read whole and sealed on a sealing worker, where their bytes move without a copy.
+  // Small files are read whole on the thread pool and sealed on a sealing worker (their bytes move, not copied).
   if (size < repository.config.chunker.minSize) return writeSmallFileBlob(repository, full, size, stats, (n) => reporter.bytes(n));
   let streams = largeFiles.get(repository);
   if (!streams) largeFiles.set(repository, (streams = new Semaphore(LARGE_FILES_AT_ONCE)));
