@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MmBackupError } from '../common/errors';
 import { LocalDestination } from '../destinations/local';
-import { newWriteStats, readBlobToBuffer, writeBlob, writeBufferBlob } from './blobs';
+import { newWriteStats, readBlobToBuffer, writeBlob, writeBufferBlob, writeSmallFileBlob } from './blobs';
 import { passphraseSecret } from './keys';
 import { objectName, Repository } from './repository';
 
@@ -81,6 +81,25 @@ describe.each([1, 2] as const)('Repository of format %i', (formatVersion) => {
     expect(stored.includes(Buffer.from('secret_marker'))).toBe(false);
     const other = await Repository.init(new LocalDestination(path.join(dir, 'other')), secret, { formatVersion });
     expect(other.contentId(text)).not.toBe(ref.chunks[0]);
+  });
+
+  test('a small file is stored as one chunk; one that grew past the minimum since it was listed is chunked', async () => {
+    const repo = await Repository.init(new LocalDestination(path.join(dir, 'repo')), secret, { formatVersion });
+    const small = path.join(dir, 'small.bin');
+    const smallData = randomBytes(30_000);
+    await fs.writeFile(small, smallData);
+    const smallRef = await writeSmallFileBlob(repo, small, smallData.length, newWriteStats());
+    expect(smallRef.chunks).toHaveLength(1);
+    expect((await readBlobToBuffer(repo, smallRef)).equals(smallData)).toBe(true);
+
+    const grown = path.join(dir, 'grown.bin');
+    const grownData = randomBytes(repo.config.chunker.minSize * 3);
+    await fs.writeFile(grown, grownData);
+    const grownRef = await writeSmallFileBlob(repo, grown, 1000, newWriteStats()); // listed at 1000 bytes
+    expect(grownRef.size).toBe(grownData.length);
+    expect(grownRef.chunks.length).toBeGreaterThan(1);
+    await repo.flush();
+    expect((await readBlobToBuffer(await Repository.open(new LocalDestination(path.join(dir, 'repo')), secret), grownRef)).equals(grownData)).toBe(true);
   });
 
   test('one flipped byte in the stored data fails authentication on read', async () => {
