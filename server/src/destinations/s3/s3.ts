@@ -322,9 +322,9 @@ const unsignedPayload: BuildMiddleware<PutObjectCommandInput, PutObjectCommandOu
 /**
  * A response body read into one buffer of the announced length. The SDK's transformToByteArray() keeps
  * the chunks, joins them into a second array and Buffer.from() copied that a third time: three copies of
- * every pack span a restore reads, where this keeps one. Each chunk (the HTTP parser's own copy of a few
- * KB, read by nothing else) is freed once copied: thousands of them waited for a collection, 15-20 MB at
- * a restore's peak.
+ * every pack span a restore reads, where this keeps one. Each chunk (one socket read, up to 64 KiB, read
+ * by nothing else) is freed once copied: thousands of them waited for a collection, 15-20 MB at a
+ * restore's peak.
  */
 async function readBody(body: AsyncIterable<Uint8Array> | undefined, length: number | undefined, name: string): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
