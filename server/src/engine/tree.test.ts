@@ -121,10 +121,10 @@ test('a file that fails to be captured fails the capture, wherever it is among t
   // The first file is slow and the eighth fails at once: its failure settles while the first is still at
   // the head of the listing, and must not be passed over once the first is written.
   const save = repository.saveFileChunk.bind(repository);
-  jest.spyOn(repository, 'saveFileChunk').mockImplementation(async (file) => {
+  jest.spyOn(repository, 'saveFileChunk').mockImplementation(async (file, listed) => {
     if (file.endsWith('f00')) await new Promise((resolve) => setTimeout(resolve, 100));
     if (file.endsWith('f07')) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT' });
-    return save(file);
+    return save(file, listed);
   });
   await expect(captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter)).rejects.toThrow(/f07/);
 });

@@ -138,7 +138,7 @@ export async function writeSmallFileBlob(repository: Repository, path: string, s
   await budget.acquire(size);
   let saved: Awaited<ReturnType<Repository['saveFileChunk']>>;
   try {
-    saved = await repository.saveFileChunk(path);
+    saved = await repository.saveFileChunk(path, size);
   } finally {
     budget.release(size);
   }

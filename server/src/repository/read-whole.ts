@@ -1,16 +1,15 @@
 import { promises as fs } from 'node:fs';
 
 /**
- * A small file's whole content, read on Node's thread pool, or undefined when it holds `maxSize` bytes or
- * more, or grew while it was read (the caller then streams it through the chunker instead). Read here
- * rather than on a sealing worker: a worker blocked on a cold disk leaves its core idle, and the main
- * thread only waits for these reads.
+ * A small file's whole content, read on Node's thread pool, or undefined when its size as listed
+ * (`listed`, the walk's lstat: not asked for again) is `maxSize` or more, or it grew since (the caller then
+ * streams it through the chunker instead). Read here rather than on a sealing worker: a worker blocked on
+ * a cold disk leaves its core idle, and the main thread only waits for these reads.
  */
-export async function readWholeFile(path: string, maxSize: number): Promise<Buffer | undefined> {
+export async function readWholeFile(path: string, listed: number, maxSize: number): Promise<Buffer | undefined> {
+  if (listed >= maxSize) return undefined;
   const handle = await fs.open(path, 'r');
   try {
-    const { size: listed } = await handle.stat();
-    if (listed >= maxSize) return undefined;
     const data = Buffer.allocUnsafeSlow(listed); // a buffer of its own: it moves to a worker whole
     let size = 0;
     while (size < listed) {

@@ -181,12 +181,12 @@ export class Repository {
   }
 
   /**
-   * Stores a file smaller than the chunker's minimum as one chunk, read here (./read-whole.ts) and sealed
-   * on a sealing worker. `tooLarge` when it has grown to the minimum since it was listed, or while it was
-   * read: it must then be chunked.
+   * Stores a file smaller than the chunker's minimum (`listed` bytes when it was listed) as one chunk, read
+   * here (./read-whole.ts) and sealed on a sealing worker. `tooLarge` when it has grown since it was
+   * listed: it must then be chunked.
    */
-  async saveFileChunk(path: string): Promise<{ tooLarge: true } | { tooLarge?: false; id: string; size: number; sha256: string; written: number }> {
-    const data = await readWholeFile(path, this.config.chunker.minSize);
+  async saveFileChunk(path: string, listed: number): Promise<{ tooLarge: true } | { tooLarge?: false; id: string; size: number; sha256: string; written: number }> {
+    const data = await readWholeFile(path, listed, this.config.chunker.minSize);
     if (!data) return { tooLarge: true };
     const file = await sealFile(this.keys, data, this.formatVersion);
     return { id: file.id, size: file.size, sha256: file.sha256, written: await this.blobs.saveSealedBlob(file.id, file.sealed) };

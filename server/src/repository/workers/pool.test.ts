@@ -47,15 +47,16 @@ test('sealFile seals a whole file on a worker, which frees the moved bytes', asy
   expect(moved.length).toBe(0); // moved to the worker, not copied
 });
 
-test('readWholeFile reads a small file whole, says when it is too large, and keeps the code of an fs error', async () => {
+test('readWholeFile reads a small file whole, says when it is too large or grew, and keeps the code of an fs error', async () => {
   const file = path.join(dir, 'small.bin');
   const data = randomBytes(70_000);
   await fs.writeFile(file, data);
-  expect((await readWholeFile(file, 100_000))!.equals(data)).toBe(true);
-  expect(await readWholeFile(file, 70_000)).toBeUndefined();
+  expect((await readWholeFile(file, data.length, 100_000))!.equals(data)).toBe(true);
+  expect(await readWholeFile(file, data.length, 70_000)).toBeUndefined();
+  expect(await readWholeFile(file, 60_000, 100_000)).toBeUndefined(); // grew since it was listed
   await fs.writeFile(path.join(dir, 'empty'), '');
-  expect((await readWholeFile(path.join(dir, 'empty'), 100_000))!.length).toBe(0);
-  await expect(readWholeFile(path.join(dir, 'missing'), 100_000)).rejects.toMatchObject({ code: 'ENOENT' });
+  expect((await readWholeFile(path.join(dir, 'empty'), 0, 100_000))!.length).toBe(0);
+  await expect(readWholeFile(path.join(dir, 'missing'), 10, 100_000)).rejects.toMatchObject({ code: 'ENOENT' });
 });
 
 test('a chunk given to a worker for its id comes back whole; a hashed pack has the id of its bytes and its parts back', async () => {
