@@ -2,11 +2,13 @@
  * A repository in a local directory (or any mounted file system: NFS, a USB disk).
  * Atomic writes: a temporary file in the same directory, fsync, rename, fsync of the directory. Temporary
  * names start with ".tmp-" so that list() skips them and prune can reclaim those left by a killed run.
+ * Packs are written mostly past the page cache (./direct-write.ts), so a backup does not evict the host's.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { systemCode } from '../common/errors';
+import { DIRECT_ALIGNMENT, DirectIoUnsupported, O_DIRECT, partsFrom, writeDirectPrefix } from './direct-write';
 import { byteLength, partsOf, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
@@ -14,9 +16,15 @@ export const TEMP_PREFIX = '.tmp-';
 /** Writes in flight to a local repository: each waits on its own fsync, so a few overlap well. */
 export const LOCAL_CONNECTIONS = 8;
 
+/** Objects from this size on (packs) are written past the page cache; smaller ones are not worth a second open. */
+const DIRECT_MIN = 1 << 20;
+
 export class LocalDestination implements Destination {
   readonly location: string;
   readonly connections = LOCAL_CONNECTIONS;
+
+  /** Large objects are written past the page cache (./direct-write.ts) until the file system refuses. */
+  private directWrites = O_DIRECT !== undefined;
 
   constructor(private readonly root: string) {
     this.location = path.resolve(root);
@@ -34,7 +42,7 @@ export class LocalDestination implements Destination {
     if (options.exclusive) return this.saveExclusive(target, data);
     const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomBytes(6).toString('hex')}`);
     try {
-      await writeDurably(temp, data, 'wx');
+      await this.writeDurably(temp, data);
       await fs.rename(temp, target);
     } catch (err) {
       await fs.rm(temp, { force: true }).catch(() => {});
@@ -51,12 +59,39 @@ export class LocalDestination implements Destination {
     const dir = path.dirname(target);
     const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomBytes(6).toString('hex')}`);
     try {
-      await writeDurably(temp, data, 'wx');
+      await this.writeDurably(temp, data);
       await fs.link(temp, target);
     } finally {
       await fs.rm(temp, { force: true }).catch(() => {});
     }
     await syncDirectory(dir);
+  }
+
+  private async writeDurably(file: string, data: ObjectBytes): Promise<void> {
+    const parts = partsOf(data);
+    const size = byteLength(data);
+    const handle = await fs.open(file, 'wx', 0o600);
+    try {
+      const direct = await this.writeDirectly(file, parts, size);
+      await writeAll(handle, partsFrom(parts, direct), direct);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const st = await fs.stat(file);
+    if (st.size !== size) throw new Error(`short write to ${file}: ${st.size} of ${size} bytes`);
+  }
+
+  /** Writes the aligned start of a large object with O_DIRECT; returns how many bytes that wrote. */
+  private async writeDirectly(file: string, parts: readonly Buffer[], size: number): Promise<number> {
+    if (!this.directWrites || size < DIRECT_MIN) return 0;
+    try {
+      return await writeDirectPrefix(file, parts, size - (size % DIRECT_ALIGNMENT));
+    } catch (err) {
+      if (!(err instanceof DirectIoUnsupported)) throw err;
+      this.directWrites = false;
+      return 0;
+    }
   }
 
   async load(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
@@ -116,30 +151,18 @@ export async function* listTemporaryFiles(root: string): AsyncIterable<string> {
   }
 }
 
-async function writeDurably(file: string, data: ObjectBytes, flag: string): Promise<void> {
-  const handle = await fs.open(file, flag, 0o600);
-  try {
-    await writeAll(handle, partsOf(data));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  const st = await fs.stat(file);
-  const size = byteLength(data);
-  if (st.size !== size) throw new Error(`short write to ${file}: ${st.size} of ${size} bytes`);
-}
-
 /** At most this many buffers per writev call (Linux's IOV_MAX is 1024). */
 const WRITEV_MAX = 1024;
 
-/** Writes parts one after the other with writev, going on after a short write where it stopped. */
-async function writeAll(handle: fs.FileHandle, parts: readonly Buffer[]): Promise<void> {
+/** Writes parts one after the other with writev from `position`, going on after a short write where it stopped. */
+async function writeAll(handle: fs.FileHandle, parts: readonly Buffer[], position: number): Promise<void> {
   let next = 0;
   let rest: Buffer | undefined; // the unwritten end of a part a short write cut
   while (rest || next < parts.length) {
     const batch = rest ? [rest] : [];
     while (batch.length < WRITEV_MAX && next < parts.length) batch.push(parts[next++]);
-    let { bytesWritten } = await handle.writev(batch);
+    let { bytesWritten } = await handle.writev(batch, position);
+    position += bytesWritten;
     if (bytesWritten === 0 && batch.some((part) => part.length > 0)) throw new Error('the file system wrote nothing and gave no error');
     rest = undefined;
     for (let i = 0; i < batch.length; i++) {
