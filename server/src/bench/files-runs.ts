@@ -2,7 +2,8 @@
  * The file store measurements, each after emptying the page cache, because a real backup reads a store far
  * larger than memory and so reads it from disk: `tar -cf - DIR | zstd -1 -T2 > /dev/null` (what an admin
  * would script), `restic backup DIR` into a fresh local repository, `mmbackup backup --only files`; then
- * both restores into empty directories; then mmbackup's second backup of the unchanged store. The objects
+ * both restores into empty directories; then mmbackup's second backup of the unchanged store; then each
+ * tool's check that reads every byte back (`verify --read-data`, `restic check --read-data`). The objects
  * each repository holds afterwards are counted: every one is a PUT on S3, an fsync on a disk.
  */
 import { randomBytes } from 'node:crypto';
@@ -59,6 +60,14 @@ async function mmbackupRestore(store: FileStore, target: MmbackupTarget, snapsho
   return { id: 'mm_restore_files', label: `mmbackup restore --only files (${temperature(cold)})`, seconds: run.seconds, mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds };
 }
 
+/** verify --read-data of the files snapshot: every pack it needs read back and every blob checked. */
+async function mmbackupVerify(store: FileStore, target: MmbackupTarget, snapshot: string, log: Log): Promise<Measurement> {
+  const cold = await dropCaches();
+  log(`mmbackup verify ${snapshot} --read-data (${temperature(cold)} cache)`);
+  const run = await runMmbackup(target, ['verify', snapshot, '--read-data']);
+  return { id: 'mm_verify_files', label: `mmbackup verify --read-data, files snapshot (${temperature(cold)})`, seconds: run.seconds, mibPerSecond: store.bytes / MIB / run.seconds, peakRssMB: run.peakRssMB, cpuSeconds: run.cpuSeconds };
+}
+
 /** restic into a fresh local repository, then its restore into an empty directory. */
 async function resticFiles(store: FileStore, scratch: string, log: Log): Promise<Measurement[]> {
   const restic: ResticTarget = { repository: path.join(scratch, 'restic-repo'), password: randomBytes(16).toString('hex') };
@@ -73,12 +82,16 @@ async function resticFiles(store: FileStore, scratch: string, log: Log): Promise
   const coldAgain = await dropCaches();
   log(`restic restore latest into an empty directory (${temperature(coldAgain)} cache)`);
   const restore = await runRestic(restic, ['restore', 'latest', '--target', target]);
-  const bytes = await diskUsage(restic.repository);
   await fs.rm(target, { recursive: true, force: true });
+  const coldCheck = await dropCaches();
+  log(`restic check --read-data (${temperature(coldCheck)} cache)`);
+  const check = await runRestic(restic, ['check', '--read-data']);
+  const bytes = await diskUsage(restic.repository);
   await fs.rm(restic.repository, { recursive: true, force: true });
   return [
     { id: 'restic_backup_files', label: `restic backup (${temperature(cold)})`, seconds: backup.seconds, bytes, mibPerSecond: store.bytes / MIB / backup.seconds, peakRssMB: backup.peakRssMB, objects },
     { id: 'restic_restore_files', label: `restic restore latest (${temperature(coldAgain)})`, seconds: restore.seconds, mibPerSecond: store.bytes / MIB / restore.seconds, peakRssMB: restore.peakRssMB },
+    { id: 'restic_check_files', label: `restic check --read-data (${temperature(coldCheck)})`, seconds: check.seconds, mibPerSecond: store.bytes / MIB / check.seconds, peakRssMB: check.peakRssMB },
   ];
 }
 
@@ -87,5 +100,6 @@ export async function measureFileStore(store: FileStore, target: MmbackupTarget,
   const restic = await resticFiles(store, scratch, log);
   const mm = await mmbackupFiles(store, target, log);
   const restore = await mmbackupRestore(store, target, mm.snapshot, scratch, log);
-  return { measurements: [tar.m, ...restic, mm.first, mm.again, restore], coldCache: tar.cold && mm.cold };
+  const verify = await mmbackupVerify(store, target, mm.snapshot, log);
+  return { measurements: [tar.m, ...restic, mm.first, mm.again, restore, verify], coldCache: tar.cold && mm.cold };
 }

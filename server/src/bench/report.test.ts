@@ -50,6 +50,8 @@ describe('restic comparisons', () => {
     { id: 'mm_backup_files_unchanged', label: 'mm again', seconds: 0.5, peakRssMB: 90 },
     { id: 'restic_restore_files', label: 'restic restore', seconds: 8, mibPerSecond: 128 },
     { id: 'mm_restore_files', label: 'mm restore', seconds: 6, mibPerSecond: 170.7, peakRssMB: 210 },
+    { id: 'restic_check_files', label: 'restic check', seconds: 12, mibPerSecond: 85.3 },
+    { id: 'mm_verify_files', label: 'mm verify', seconds: 8, mibPerSecond: 128, peakRssMB: 150 },
   ];
   it('states the targets of the issue: 1.5x restic both ways, 128 objects per GiB, a tenth for an unchanged store, RSS of every command', () => {
     expect(verdicts(restic)).toEqual([
@@ -60,6 +62,7 @@ describe('restic comparisons', () => {
       ['file store restore, cold: mmbackup / restic throughput', 1.334, 'MISS'],
       ['objects stored per GiB of file store: mmbackup', 59.988, 'PASS'],
       ['objects stored per GiB of file store: restic', 79, 'info'],
+      ['file store read-back check, cold: verify --read-data / restic check --read-data throughput', 1.501, 'info'],
       ['file store backup time, unchanged store: 2nd / 1st', 0.083, 'PASS'],
       ['peak RSS, every mmbackup command (highest: mm restore)', 210, 'MISS'],
     ]);

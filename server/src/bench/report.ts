@@ -10,7 +10,7 @@ export type MeasurementId =
   | 'pg_dump_fc' | 'pg_dump_floor' | 'mm_backup_db' | 'pg_restore' | 'mm_restore_db' | 'tar_zstd' | 'mm_backup_files'
   | 's3_upload_raw' | 's3_mm_backup_files' | 's3_mm_backup_unchanged' | 's3_mm_backup_unchanged_warm'
   | 'restic_backup_db' | 'restic_backup_files' | 'restic_restore_files' | 'mm_restore_files' | 'mm_backup_files_unchanged'
-  | 's3_restic_backup_files' | 's3_restic_restore_files' | 's3_mm_restore_files';
+  | 's3_restic_backup_files' | 's3_restic_restore_files' | 's3_mm_restore_files' | 'mm_verify_files' | 'restic_check_files';
 
 export interface Measurement {
   id: MeasurementId;
@@ -83,6 +83,9 @@ function compareRestic(m: ById): Comparison[] {
   const perGiB = (x: Measurement) => (x.objects! / (x.mibPerSecond! * x.seconds)) * 1024;
   if (mmf?.objects !== undefined && mmf.mibPerSecond) out.push(line('objects stored per GiB of file store: mmbackup', perGiB(mmf), '', { op: '<=', limit: OBJECTS_PER_GIB_TARGET }));
   if (rf?.objects !== undefined && rf.mibPerSecond) out.push(line('objects stored per GiB of file store: restic', perGiB(rf), ''));
+  if (m.mm_verify_files?.mibPerSecond && m.restic_check_files?.mibPerSecond) {
+    out.push(line('file store read-back check, cold: verify --read-data / restic check --read-data throughput', m.mm_verify_files.mibPerSecond / m.restic_check_files.mibPerSecond, 'x'));
+  }
   if (mmf && again) out.push(line('file store backup time, unchanged store: 2nd / 1st', again.seconds / mmf.seconds, 'x', { op: '<', limit: 0.1 }));
   return out;
 }
