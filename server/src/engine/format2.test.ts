@@ -13,7 +13,7 @@ import type { MattermostInstallation } from '../mattermost/types';
 import { INDEX_PREFIX, loadBlobIndex } from '../repository/blob-index';
 import { passphraseSecret } from '../repository/keys';
 import { PACK_NAME } from '../repository/pack';
-import { SPAN_PIECE_BYTES } from '../repository/packed-blobs';
+import { SPAN_PIECE_BYTES } from '../repository/pack-pieces';
 import { Repository } from '../repository/repository';
 import { listSnapshots, type SnapshotManifest } from '../repository/snapshots';
 import { runBackup } from './backup';

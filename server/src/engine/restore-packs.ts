@@ -9,7 +9,7 @@
  * and more) are streamed chunk by chunk by the caller: their chunks are large, so their reads are few.
  *
  * Memory: one batch of file entries, and two pieces of a span for each of PACKS_AT_ONCE packs
- * (../repository/packed-blobs.ts SPAN_PIECE_BYTES).
+ * (../repository/pack-pieces.ts SPAN_PIECE_BYTES).
  */
 import type { Reporter } from '../common/reporter';
 import { forEachLimited } from '../destinations/sema';

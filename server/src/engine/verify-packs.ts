@@ -1,12 +1,11 @@
 /**
  * verify on a format-2 repository. Every blob a snapshot references must be in an index file, in a pack
- * that is stored with the size the index gives. With readData, each such pack is read whole, once, and
- * checked as a whole: its bytes against its id (an HMAC over every byte, header included), its header
+ * that is stored with the size the index gives. With readData, each such pack is read once, in pieces,
+ * and checked as a whole: its bytes against its id (an HMAC over every byte, header included), its header
  * against the index, and every blob in it opened and checked against its content address. A damaged index
  * file is a problem of every snapshot verified, named by its file. Problems name the pack or index file,
  * so an admin knows which object to restore from a copy.
  */
-import { freeNow } from '../common/free-now';
 import type { Reporter } from '../common/reporter';
 import { forEachLimited } from '../destinations/sema';
 import { loadBlobIndex, type BlobIndex, type IndexedPack } from '../repository/blob-index';
@@ -16,7 +15,7 @@ import type { Repository } from '../repository/repository';
 import type { SnapshotManifest } from '../repository/snapshots';
 import type { VerifyProblem, VerifyReport } from './verify';
 
-/** Whole packs held in memory at once while they are checked. */
+/** Packs read at once, each in pieces (../repository/pack-pieces.ts). */
 const PACK_READS = 4;
 
 interface PackCheck {
@@ -86,11 +85,16 @@ function locate(snapshot: SnapshotManifest, ids: Set<string>, index: BlobIndex, 
 
 async function checkPack(repository: Repository, pack: IndexedPack, report: VerifyReport, reporter: Reporter): Promise<PackCheck> {
   const check: PackCheck = { blobs: new Map() };
-  let bytes: Buffer;
+  const blobs = repository.blobs as PackedBlobs;
   try {
-    bytes = await repository.destination.load(packName(pack.id));
-    reporter.bytes(bytes.length);
-    const header = await (repository.blobs as PackedBlobs).readPack(pack.id, bytes);
+    const header = await blobs.scanPack(pack, async (blob, sealed) => {
+      try {
+        const size = await blobs.checkBlob(blob.id, sealed);
+        report.bytesRead += size; // added after the await: packs are checked concurrently
+      } catch (err) {
+        check.blobs.set(blob.id, (err as Error).message);
+      }
+    }, (count) => reporter.bytes(count));
     const inHeader = new Map(header.map((b) => [b.id, b]));
     for (const blob of pack.blobs) {
       const there = inHeader.get(blob.id);
@@ -99,18 +103,5 @@ async function checkPack(repository: Repository, pack: IndexedPack, report: Veri
   } catch (err) {
     return { problem: (err as Error).message, blobs: check.blobs };
   }
-  const blobs = repository.blobs as PackedBlobs;
-  for (const blob of pack.blobs) {
-    if (check.blobs.has(blob.id)) continue;
-    try {
-      const size = await blobs.checkBlob(blob.id, bytes.subarray(blob.offset, blob.offset + blob.length));
-      report.bytesRead += size; // added after the await: packs are checked concurrently
-    } catch (err) {
-      check.blobs.set(blob.id, (err as Error).message);
-    }
-  }
-  // Every blob was checked from a copy: the pack's bytes are freed now, not at a collection (a GiB read
-  // through a few packs at a time otherwise left most of it to the collector).
-  freeNow(bytes);
   return check;
 }

@@ -119,16 +119,29 @@ export class PackBuilder {
  * says what is wrong (modified bytes, a damaged header, blobs outside the pack).
  */
 export async function readPack(keys: MasterKeys, id: string, bytes: Buffer): Promise<PackedBlob[]> {
+  if ((await packId(keys, bytes)) !== id) throw packMismatch(id, bytes.length);
+  return readHeader(keys, id, bytes, 0);
+}
+
+export function packMismatch(id: string, size: number): DecryptError {
+  return new DecryptError(`${packName(id)} does not match its id: ${size} bytes, modified or damaged (or truncated)`);
+}
+
+/**
+ * The header of pack `id` from `tail`, the pack's bytes from offset `tailStart` to its end (the whole pack
+ * when 0). The header must lie in the tail, and every blob it lists before the header.
+ */
+export async function readHeader(keys: MasterKeys, id: string, tail: Buffer, tailStart: number): Promise<PackedBlob[]> {
   const name = packName(id);
-  if ((await packId(keys, bytes)) !== id) throw new DecryptError(`${name} does not match its id: ${bytes.length} bytes, modified or damaged (or truncated)`);
-  if (bytes.length < LENGTH_BYTES) throw new DecryptError(`${name} is too short to be a pack`);
-  const headerLength = bytes.readUInt32LE(bytes.length - LENGTH_BYTES);
-  const headerStart = bytes.length - LENGTH_BYTES - headerLength;
-  if (headerStart < 0) throw new DecryptError(`${name} has a header length of ${headerLength} bytes, more than the pack holds`);
-  const table = JSON.parse((await open(keys, PACK_HEADER_NAME, bytes.subarray(headerStart, bytes.length - LENGTH_BYTES))).toString()) as Array<[string, number, number]>;
+  if (tail.length < LENGTH_BYTES) throw new DecryptError(`${name} is too short to be a pack`);
+  const headerLength = tail.readUInt32LE(tail.length - LENGTH_BYTES);
+  const headerStart = tail.length - LENGTH_BYTES - headerLength; // in the tail
+  if (tailStart + headerStart < 0) throw new DecryptError(`${name} has a header length of ${headerLength} bytes, more than the pack holds`);
+  if (headerStart < 0) throw new DecryptError(`${name} has its header at offset ${tailStart + headerStart}, among the blobs the index places before ${tailStart}`);
+  const table = JSON.parse((await open(keys, PACK_HEADER_NAME, tail.subarray(headerStart, tail.length - LENGTH_BYTES))).toString()) as Array<[string, number, number]>;
   const blobs = table.map(([blobId, offset, length]) => ({ id: blobId, offset, length }));
   for (const blob of blobs) {
-    if (blob.offset < 0 || blob.offset + blob.length > headerStart) throw new DecryptError(`${name} lists blob ${blob.id} outside its data`);
+    if (blob.offset < 0 || blob.offset + blob.length > tailStart + headerStart) throw new DecryptError(`${name} lists blob ${blob.id} outside its data`);
   }
   return blobs;
 }

@@ -15,18 +15,12 @@ import { Semaphore } from '../destinations/sema';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, newIndexName, type DamagedIndex, type IndexedPack } from './blob-index';
 import { checkBlob, DecryptError, open, sealParts, writeChunkTo, writeFilesFromSpan, type MasterKeys, type SpanBlob } from './crypto';
 import { PackBuilder, packName, readPack, type FinishedPack, type PackedBlob } from './pack';
+import { eachReadAhead, pieceEnd, scanPack, SPAN_PIECE_BYTES, spanPieces } from './pack-pieces';
 
 /** Default target size of a pack. */
 export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
 /** Packs being stored at once: each is held whole until stored. */
 const PACK_UPLOADS = 2;
-/**
- * Most bytes of a pack read at once when restoring small files: a pack's restore holds two such pieces
- * (one written, the next being read) whatever the pack size. Reading each pack's span whole, a cold
- * restore of 1 GiB of files from S3 peaked at 192-214 MB (210 median, 4 runs), and in pieces of 2 MiB
- * at 185-195 (189), no slower; from disk at 162-168 MB against 173-176.
- */
-export const SPAN_PIECE_BYTES = 2 * 1024 * 1024;
 /** Packs named per index file written during a backup (so a killed run loses little). */
 const PACKS_PER_INDEX = 64;
 
@@ -209,7 +203,7 @@ export class PackedBlobs {
     }
   }
 
-  /** Checks a blob in sealed bytes already read (a whole pack read at once) against its id: its size. */
+  /** Checks a blob in sealed bytes already read against its id: its size. */
   checkBlob(id: string, sealed: Buffer): Promise<number> {
     return checkBlob(this.keys, id, sealed);
   }
@@ -239,34 +233,13 @@ export class PackedBlobs {
     return pack.finish(this.keys, this.destination.checksWith);
   }
 
+  /** Reads a stored pack in pieces, blob by blob, and checks it whole (./pack-pieces.ts scanPack). */
+  scanPack(pack: IndexedPack, onBlob: (blob: PackedBlob, sealed: Buffer) => Promise<void>, onBytes: (count: number) => void): Promise<PackedBlob[]> {
+    return scanPack(this.destination, this.keys, pack, onBlob, onBytes);
+  }
+
   /** Checks a whole pack against its id and returns its header's blob list (./pack.ts readPack). */
   readPack(id: string, bytes: Buffer): Promise<PackedBlob[]> {
     return readPack(this.keys, id, bytes);
   }
-}
-
-/** Runs `use` on each item in order, with what `read` gave for it; the next item is read while one is used. */
-async function eachReadAhead<T, R>(items: readonly T[], read: (item: T) => Promise<R>, use: (value: R, item: T) => Promise<void>): Promise<void> {
-  let next = items.length > 0 ? read(items[0]) : undefined;
-  for (let i = 0; i < items.length; i++) {
-    const value = await next!;
-    next = i + 1 < items.length ? read(items[i + 1]) : undefined;
-    next?.catch(() => {}); // awaited on the next turn; a failure of this one must not leave it unhandled
-    await use(value, items[i]);
-  }
-}
-
-function pieceEnd(piece: readonly SpanBlob[]): number {
-  return Math.max(...piece.map((b) => b.offset + b.length));
-}
-
-/** Blobs in position order cut into runs whose span is at most `maxBytes` (or one blob, if larger). */
-export function spanPieces(blobs: readonly SpanBlob[], maxBytes: number): SpanBlob[][] {
-  const pieces: SpanBlob[][] = [];
-  for (const blob of blobs) {
-    const piece = pieces.at(-1);
-    if (piece && blob.offset + blob.length - piece[0].offset <= maxBytes) piece.push(blob);
-    else pieces.push([blob]);
-  }
-  return pieces;
 }
