@@ -93,7 +93,7 @@ describe.each([1, 2] as const)('Repository of format %i', (formatVersion) => {
     expect((await readBlobToBuffer(repo, smallRef)).equals(smallData)).toBe(true);
 
     const grown = path.join(dir, 'grown.bin');
-    const grownData = randomBytes(repo.config.chunker.minSize * 3);
+    const grownData = randomBytes(repo.config.chunker.maxSize + repo.config.chunker.minSize); // past the maximum: always cut
     await fs.writeFile(grown, grownData);
     const grownRef = await writeSmallFileBlob(repo, grown, 1000, newWriteStats()); // listed at 1000 bytes
     expect(grownRef.size).toBe(grownData.length);
