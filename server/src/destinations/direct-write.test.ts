@@ -84,6 +84,24 @@ describe('LocalDestination writes of large objects', () => {
     expect((await destination.load(`packs/${size}`)).equals(Buffer.concat(parts))).toBe(true);
   });
 
+  test('on a file system that refuses O_DIRECT (ramfs), saves fall back to buffered writes and land whole', async () => {
+    const mountPoint = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-ramfs-'));
+    execFileSync('mount', ['-t', 'ramfs', 'ramfs', mountPoint]);
+    try {
+      const probe = path.join(mountPoint, 'probe');
+      await fs.writeFile(probe, '');
+      await expect(writeDirectPrefix(probe, [Buffer.alloc(DIRECT_ALIGNMENT)], DIRECT_ALIGNMENT)).rejects.toBeInstanceOf(DirectIoUnsupported);
+      const destination = new LocalDestination(mountPoint);
+      const objects = [oddParts(3 * 1024 * 1024 + 5), oddParts(2 * 1024 * 1024)];
+      for (const [i, parts] of objects.entries()) await destination.save(`packs/${i}`, parts); // the first is refused, the second never tries
+      for (const [i, parts] of objects.entries()) expect((await destination.load(`packs/${i}`)).equals(Buffer.concat(parts))).toBe(true);
+      expect((await fs.readdir(path.join(mountPoint, 'packs'))).sort()).toEqual(['0', '1']); // no temporary file left
+    } finally {
+      execFileSync('umount', [mountPoint]);
+      await fs.rm(mountPoint, { recursive: true, force: true });
+    }
+  });
+
   test('more large saves at once than there are staging buffers all land whole', async () => {
     const destination = new LocalDestination(dir);
     const objects = Array.from({ length: 12 }, (_, i) => oddParts(2 * 1024 * 1024 + i * 777));
