@@ -58,7 +58,8 @@ function takeStage(): Buffer | undefined {
  * `staging` replaces the pool's page-aligned buffer (a misaligned one shows how a refusal looks).
  */
 export async function writeDirectPrefix(file: string, parts: readonly Buffer[], length: number, staging?: Buffer): Promise<number> {
-  if (O_DIRECT === undefined || length % DIRECT_ALIGNMENT !== 0) throw new DirectIoUnsupported(new Error('no O_DIRECT here'));
+  if (O_DIRECT === undefined) throw new DirectIoUnsupported(new Error('this platform has no O_DIRECT'));
+  if (length % DIRECT_ALIGNMENT !== 0) throw new DirectIoUnsupported(new Error(`${length} bytes is not a whole number of ${DIRECT_ALIGNMENT}-byte blocks`));
   const stage = staging ?? takeStage();
   if (!stage) return 0;
   let handle: fs.FileHandle | undefined;
