@@ -112,6 +112,21 @@ describe('ByteBudget', () => {
   });
 });
 
+test('ByteBudget.run holds the bytes while its task runs and gives them back when it fails', async () => {
+  const budget = new ByteBudget(10);
+  let release!: () => void;
+  const running = budget.run(8, () => new Promise<void>((resolve) => (release = resolve)));
+  let next = false;
+  const waiting = budget.run(5, async () => void (next = true));
+  await tick();
+  expect(next).toBe(false);
+  release();
+  await Promise.all([running, waiting]);
+  expect(next).toBe(true);
+  await expect(budget.run(10, async () => Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+  await expect(Promise.race([budget.run(10, async () => 'granted'), tick().then(() => 'still held')])).resolves.toBe('granted');
+});
+
 describe('withConnectionLimit', () => {
   test('bounds the calls in flight to the store and keeps the contract', async () => {
     const inner = new MemoryDestination();

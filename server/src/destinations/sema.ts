@@ -146,6 +146,16 @@ export class ByteBudget {
     return new Promise((grant) => this.waiting.push({ bytes, grant }));
   }
 
+  /** Runs `task` holding `bytes` of the budget, given back when it settles. */
+  async run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
+    await this.acquire(bytes);
+    try {
+      return await task();
+    } finally {
+      this.release(bytes);
+    }
+  }
+
   release(bytes: number): void {
     this.used -= bytes;
     while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {

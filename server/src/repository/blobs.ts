@@ -134,14 +134,7 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
  * the minimum meanwhile is chunked instead.
  */
 export async function writeSmallFileBlob(repository: Repository, path: string, size: number, stats: WriteStats, onBytes?: (n: number) => void): Promise<BlobRef> {
-  const budget = budgetOf(repository);
-  await budget.acquire(size);
-  let saved: Awaited<ReturnType<Repository['saveFileChunk']>>;
-  try {
-    saved = await repository.saveFileChunk(path, size);
-  } finally {
-    budget.release(size);
-  }
+  const saved = await budgetOf(repository).run(size, () => repository.saveFileChunk(path, size));
   if (saved.tooLarge) return writeFileBlob(repository, path, stats, onBytes);
   if (saved.size === 0) return { size: 0, sha256: saved.sha256, chunks: [] };
   count(stats, saved.size, saved.written, onBytes);
