@@ -40,6 +40,21 @@ export function byteLength(data: ObjectBytes): number {
   return partsOf(data).reduce((sum, part) => sum + part.length, 0);
 }
 
+/** The parts from byte `start` on, sharing memory with the given ones. */
+export function partsFrom(parts: readonly Buffer[], start: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = start;
+  for (const part of parts) {
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
+    }
+    rest.push(skip > 0 ? part.subarray(skip) : part);
+    skip = 0;
+  }
+  return rest;
+}
+
 /** The bytes as one buffer, for a store that needs them so (a copy when given parts). */
 export function joined(data: ObjectBytes): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.concat(data);

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DIRECT_ALIGNMENT, DirectIoUnsupported, partsFrom, writeDirectPrefix } from './direct-write';
+import { partsFrom } from './destination';
+import { DIRECT_ALIGNMENT, DirectIoUnsupported, writeDirectPrefix } from './direct-write';
 import { LocalDestination } from './local';
 
 /** Bytes of `file` in the page cache, as util-linux's fincore reports them. */

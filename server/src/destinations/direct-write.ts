@@ -107,18 +107,3 @@ class PartReader {
     }
   }
 }
-
-/** The parts from byte `start` on, sharing memory with the given ones. */
-export function partsFrom(parts: readonly Buffer[], start: number): Buffer[] {
-  const rest: Buffer[] = [];
-  let skip = start;
-  for (const part of parts) {
-    if (skip >= part.length) {
-      skip -= part.length;
-      continue;
-    }
-    rest.push(skip > 0 ? part.subarray(skip) : part);
-    skip = 0;
-  }
-  return rest;
-}

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { systemCode } from '../common/errors';
-import { DIRECT_ALIGNMENT, DirectIoUnsupported, O_DIRECT, partsFrom, writeDirectPrefix } from './direct-write';
-import { byteLength, partsOf, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
+import { DIRECT_ALIGNMENT, DirectIoUnsupported, O_DIRECT, writeDirectPrefix } from './direct-write';
+import { byteLength, partsFrom, partsOf, type Destination, type ObjectBytes, type SaveOptions, type StoredObject } from './destination';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -73,7 +73,7 @@ export class LocalDestination implements Destination {
     const handle = await fs.open(file, 'wx', 0o600);
     try {
       const direct = await this.writeDirectly(file, parts, size);
-      await writeAll(handle, partsFrom(parts, direct), direct);
+      await writeAll(handle, parts, direct);
       await handle.sync();
     } finally {
       await handle.close();
@@ -154,27 +154,17 @@ export async function* listTemporaryFiles(root: string): AsyncIterable<string> {
 /** At most this many buffers per writev call (Linux's IOV_MAX is 1024). */
 const WRITEV_MAX = 1024;
 
-/** Writes parts one after the other with writev from `position`, going on after a short write where it stopped. */
+/**
+ * Writes the object `parts` make from byte `position` on, at that offset, with writev; after a short
+ * write it goes on where it stopped.
+ */
 async function writeAll(handle: fs.FileHandle, parts: readonly Buffer[], position: number): Promise<void> {
-  let next = 0;
-  let rest: Buffer | undefined; // the unwritten end of a part a short write cut
-  while (rest || next < parts.length) {
-    const batch = rest ? [rest] : [];
-    while (batch.length < WRITEV_MAX && next < parts.length) batch.push(parts[next++]);
-    let { bytesWritten } = await handle.writev(batch, position);
+  let rest = partsFrom(parts, position); // never an empty part, so a batch always has a byte to write
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest.slice(0, WRITEV_MAX), position);
+    if (bytesWritten === 0) throw new Error('the file system wrote nothing and gave no error');
     position += bytesWritten;
-    if (bytesWritten === 0 && batch.some((part) => part.length > 0)) throw new Error('the file system wrote nothing and gave no error');
-    rest = undefined;
-    for (let i = 0; i < batch.length; i++) {
-      if (bytesWritten >= batch[i].length) {
-        bytesWritten -= batch[i].length;
-        continue;
-      }
-      // A short write: what this batch did not write goes first in the next one.
-      rest = batch[i].subarray(bytesWritten);
-      next -= batch.length - i - 1;
-      break;
-    }
+    rest = partsFrom(rest, bytesWritten);
   }
 }
 

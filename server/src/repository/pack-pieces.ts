@@ -59,8 +59,9 @@ export async function scanPack(destination: Destination, keys: MasterKeys, pack:
   const ranges: Array<{ piece: PackedBlob[]; start: number; end: number }> = [];
   let start = 0;
   for (const piece of spanPieces(blobs, SPAN_PIECE_BYTES)) {
-    ranges.push({ piece, start, end: pieceEnd(piece) });
-    start = pieceEnd(piece);
+    const end = pieceEnd(piece);
+    ranges.push({ piece, start, end });
+    start = end;
   }
   const hmac = idHmac(keys);
   await eachReadAhead(
