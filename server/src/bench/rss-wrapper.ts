@@ -1,15 +1,15 @@
 /**
- * Runs the mmbackup CLI exactly as bin/mmbackup does (one malloc arena included), then prints the process's
+ * Runs the mmbackup CLI exactly as bin/mmbackup does (malloc tuned included), then prints the process's
  * peak resident set size and CPU time on stderr so the benchmark can read them. The marker line comes after
  * everything the CLI wrote; stderr is a pipe, and pipe writes are synchronous on Linux, so it is out before
  * process.exit().
  *
  * Usage: node rss-wrapper.js <mmbackup arguments...>
  */
-import { runWithOneMallocArena } from '../common/malloc-arena';
+import { runWithTunedMalloc } from '../common/malloc-tuning';
 import { USAGE_MARKER } from './mmbackup';
 
-runWithOneMallocArena();
+runWithTunedMalloc();
 // Loaded only once the process runs as it will (the line above may replace it).
 const { main } = require('../cli/main') as typeof import('../cli/main');
 
