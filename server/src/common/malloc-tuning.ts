@@ -10,10 +10,10 @@
  * - Blocks of up to 4 MiB (the largest chunk) come from that heap, and the heap's free top is kept. By
  *   default glibc maps a block of its own above a threshold that it moves up to the largest block freed so
  *   far, and hands the heap's free top back beyond twice that: memory given back and faulted in again, over
- *   and over, about 100,000 page faults in a cold first backup of that store. Kept: 35,000, that backup
- *   8-10% faster (median 9.3 s against 10.4), verify --read-data 20% faster, and the peaks the same (disk
- *   188-193 MB against 184-195, S3 187-191 against 188-190). Larger blocks (a whole pack read for a repack)
- *   are still mapped and unmapped whole.
+ *   and over, 100,000-130,000 page faults in a cold first backup of that store. Kept: 35,000-38,000, that
+ *   backup 9.4 and 9.7 s against 10.4 and 11.2 (two pairs), verify --read-data 3.1-3.3 s against 3.9-4.0,
+ *   and the peaks the same (disk 177-193 MB against 184-195, S3 187-191 against 188-190). Larger blocks (a
+ *   whole pack read for a repack) are still mapped and unmapped whole.
  *
  * glibc reads these settings (GLIBC_TUNABLES) only when a process starts, so the CLI's entry calls this
  * first: the process replaces itself, same pid, arguments and environment, once, with the settings added.
