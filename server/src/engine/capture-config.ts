@@ -11,7 +11,7 @@ import { readDatabaseConfigFiles, readActiveDatabaseConfig } from '../mattermost
 import { writeBufferBlob } from '../repository/blobs';
 import type { ConfigComponent } from '../repository/snapshots';
 import type { CaptureContext } from './backup';
-import { captureTree, loadParentIndex } from './tree';
+import { captureTree, loadParent, noParent } from './tree';
 
 export async function captureConfig(context: CaptureContext): Promise<ConfigComponent> {
   const { installation, repository, stats, reporter, parent } = context;
@@ -24,8 +24,8 @@ export async function captureConfig(context: CaptureContext): Promise<ConfigComp
 
   if (installation.configSource.kind === 'file') {
     const dir = installation.configDir ?? path.dirname(installation.configSource.path);
-    const index = await loadParentIndex(repository, parent?.components.config?.directory);
-    const directory = await captureTree(repository, 'config', dir, index, stats, reporter);
+    const previous = loadParent(repository, parent?.components.config?.directory);
+    const directory = await captureTree(repository, 'config', dir, previous, stats, reporter);
     reporter.info(`config: ${directory.files} files from ${dir}`);
     return { source: 'file', directory, environmentNames, environment, durationMs: Date.now() - started };
   }
@@ -37,7 +37,7 @@ export async function captureConfig(context: CaptureContext): Promise<ConfigComp
     for (const file of await readDatabaseConfigFiles(connection)) {
       await fs.writeFile(path.join(staging, path.basename(file.name)), file.data, { mode: 0o600 });
     }
-    const databaseConfig = await captureTree(repository, 'database-config', staging, new Map(), stats, reporter);
+    const databaseConfig = await captureTree(repository, 'database-config', staging, noParent(), stats, reporter);
     reporter.info(`config: the active database configuration and ${databaseConfig.files - 1} configuration files`);
     return { source: 'database', databaseConfig, environmentNames, environment, durationMs: Date.now() - started };
   } finally {

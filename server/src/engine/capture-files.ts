@@ -8,7 +8,7 @@ import { MmBackupError, ExitCode } from '../common/errors';
 import type { FilesComponent, TreeRoot } from '../repository/snapshots';
 import { captureS3Store } from '../sources/s3-store/capture';
 import type { CaptureContext } from './backup';
-import { captureTree, loadParentIndex } from './tree';
+import { captureTree, loadParent, loadParentIndex } from './tree';
 
 export const FILE_ROOTS = ['data', 'plugins', 'client-plugins'] as const;
 
@@ -46,12 +46,18 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
       reporter.info(`no ${name} directory at ${dir}; nothing to save there`);
       continue;
     }
-    const root = await captureTree(repository, name, dir, loadParentIndex(repository, previous), stats, reporter, signal);
-    reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}`);
+    const listings = { reused: 0 };
+    const root = await captureTree(repository, name, dir, loadParent(repository, previous), stats, reporter, { signal, listings });
+    reporter.info(`${name}: ${root.files} files, ${root.bytes} bytes from ${dir}${reusedNote(listings.reused, root.dirs)}`);
     roots.push(root);
   }
   const s3 = store.driver === 'amazons3' ? { bucket: store.bucket, pathPrefix: store.pathPrefix, endpoint: store.endpoint, region: store.region } : undefined;
   return { driver: store.driver, s3, roots, durationMs: Date.now() - started };
+}
+
+/** How many directories were not read again, their names taken from the last backup. */
+function reusedNote(reused: number, dirs: number): string {
+  return reused > 0 ? ` (${reused} of ${dirs} directories unchanged since the last backup, not read again)` : '';
 }
 
 export async function isDirectory(dir: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { objectName, Repository } from '../repository/repository';
 import { listSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../repository/snapshots';
 import { copySnapshots, openCopyTarget } from './copy';
 import { snapshotChunkIds } from './references';
-import { captureTree } from './tree';
+import { captureTree, noParent } from './tree';
 import { verifySnapshots } from './verify';
 
 const sourceSecret = passphraseSecret('source repository passphrase');
@@ -34,7 +34,7 @@ async function addSnapshot(repo: Repository, files: Record<string, Buffer>): Pro
   for (const [name, data] of Object.entries(files)) await fs.writeFile(path.join(dir, name), data);
   const stats = newWriteStats();
   await repo.refreshIndex();
-  const data = await captureTree(repo, 'data', dir, new Map(), stats, silentReporter);
+  const data = await captureTree(repo, 'data', dir, noParent(), stats, silentReporter);
   const dump = await writeBufferBlob(repo, randomBytes(5000), stats);
   const list = await writeBufferBlob(repo, Buffer.from(Object.keys(files).map((f) => JSON.stringify(f)).join('\n')), stats);
   const environment = await writeBufferBlob(repo, Buffer.from(JSON.stringify({ MM_X: String(clock) })), stats);

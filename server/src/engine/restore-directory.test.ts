@@ -15,7 +15,7 @@ import { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { rewriteRestoredConfig } from './config-rewrite';
 import { restoreDirectory } from './restore-directory';
-import { captureTree } from './tree';
+import { captureTree, noParent } from './tree';
 
 let root: string;
 let repository: Repository;
@@ -30,7 +30,7 @@ beforeEach(async () => {
   const src = path.join(root, 'src');
   await fs.mkdir(src);
   await fs.writeFile(path.join(src, 'new.txt'), 'restored');
-  captured = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  captured = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   target = path.join(root, 'target');
   await fs.mkdir(target);
   await fs.writeFile(path.join(target, 'old.txt'), 'what was there');

@@ -7,7 +7,7 @@ import { newWriteStats, readBlobLines } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import { restoreTree } from './restore-tree';
-import { captureTree, loadParentIndex, treeChunkIds } from './tree';
+import { captureTree, loadParent, loadParentIndex, noParent, treeChunkIds } from './tree';
 
 let root: string;
 let repository: Repository;
@@ -50,7 +50,7 @@ async function describeTree(dir: string): Promise<string[]> {
 
 test('a captured tree restores with contents, modes, mtimes, symlinks and empty directories', async () => {
   const src = await makeSource();
-  const tree = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const tree = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   expect(tree).toMatchObject({ files: 4, dirs: 3, bytes: 16 });
   const dst = path.join(root, 'dst');
   await fs.mkdir(dst);
@@ -60,12 +60,12 @@ test('a captured tree restores with contents, modes, mtimes, symlinks and empty 
 
 test('unchanged files are taken from the parent listing without being read again', async () => {
   const src = await makeSource();
-  const first = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const first = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   await fs.writeFile(path.join(src, 'zero'), 'now changed');
   const stats = newWriteStats();
   await repository.flush(); // as a backup does before its manifest
   await repository.refreshIndex();
-  const second = await captureTree(repository, 'data', src, await loadParentIndex(repository, first), stats, silentReporter);
+  const second = await captureTree(repository, 'data', src, await loadParent(repository, first), stats, silentReporter);
   // Only the changed file and the new listing itself went through the chunker.
   expect(stats.bytesRead).toBe(Buffer.byteLength('now changed') + second.tree.size);
 });
@@ -77,7 +77,7 @@ test('the parent index holds every file and no directory, whatever quotes and ke
     await fs.mkdir(path.join(src, name, 'inner'), { recursive: true });
     await fs.writeFile(path.join(src, name, 'inner', name), `content of ${name}`);
   }
-  const tree = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const tree = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   await repository.flush();
   const index = await loadParentIndex(repository, tree);
   expect([...index.keys()].sort()).toEqual(tricky.map((name) => `${name}/inner/${name}`).sort());
@@ -94,16 +94,16 @@ test('a listing of unchanged files among files read again is the one a fresh cap
     await fs.mkdir(path.join(src, `d${d}`), { recursive: true });
     for (let f = 0; f < 60; f++) await fs.writeFile(path.join(src, `d${d}`, `f${String(f).padStart(2, '0')}`), `file ${d}/${f}`);
   }
-  const first = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const first = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   for (let d = 0; d < 4; d++) {
     for (let f = 0; f < 60; f += 3) await fs.writeFile(path.join(src, `d${d}`, `f${String(f).padStart(2, '0')}`), `changed ${d}/${f}`);
   }
   await repository.flush();
   await repository.refreshIndex();
   const stats = newWriteStats();
-  const again = await captureTree(repository, 'data', src, await loadParentIndex(repository, first), stats, silentReporter);
+  const again = await captureTree(repository, 'data', src, await loadParent(repository, first), stats, silentReporter);
   expect(stats.chunksNew).toBe(80 + again.tree.chunks.length);
-  const fresh = await captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter);
+  const fresh = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   const lines = async (ref: typeof again) => {
     const out: string[] = [];
     for await (const line of readBlobLines(repository, ref.tree)) out.push(line);
@@ -126,5 +126,5 @@ test('a file that fails to be captured fails the capture, wherever it is among t
     if (file.endsWith('f07')) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT' });
     return save(file, listed);
   });
-  await expect(captureTree(repository, 'data', src, new Map(), newWriteStats(), silentReporter)).rejects.toThrow(/f07/);
+  await expect(captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter)).rejects.toThrow(/f07/);
 });

@@ -4,7 +4,9 @@
  * identical files anywhere share their chunks. When a previous snapshot holds the same path with the same
  * size, mtime and inode, its content ids are reused without reading the file again, as long as those
  * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
- * may have been pruned since that parent was written).
+ * may have been pruned since that parent was written). A directory's line keeps its ctime and inode once
+ * its ctime has settled, and the next walk takes the directory's names from the listing while both are
+ * the same (./walk.ts): only its entries are lstat'ed again.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -14,16 +16,29 @@ import { Semaphore } from '../destinations/sema';
 import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { walkTree, type WalkedEntry } from './walk';
+import { KnownDirs, walkTree, type KnownDir, type WalkedEntry } from './walk';
 
 export type TreeEntry =
-  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number }
+  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number; c?: number; i?: number }
   | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
   | { p: string; t: 'l'; l: string; u: number; g: number };
 
 export type FileEntry = Extract<TreeEntry, { t: 'f' }>;
 
 export type ParentIndex = Map<string, FileEntry>;
+
+/** What a capture takes from the previous capture of the same root: its files by path, and its directories. */
+export interface ParentCapture {
+  files: ParentIndex;
+  dirs: KnownDirs;
+}
+
+/**
+ * A directory's ctime is kept in its line only when it is at least this much older than the walk's start:
+ * a change made after the directory was read then moves its ctime past the one kept, even on a network file
+ * system whose server's clock lags this host's by up to this much. Timestamps are coarser than a clock.
+ */
+const SETTLE_MS = 5_000;
 
 /** Reads a stored tree listing entry by entry, without holding it whole. */
 export async function* readTree(repository: Repository, tree: BlobRef): AsyncGenerator<TreeEntry> {
@@ -53,10 +68,59 @@ export async function loadParentIndex(repository: Repository, root: TreeRoot | u
   return index;
 }
 
+/** A capture with nothing before it. */
+export function noParent(): ParentCapture {
+  return { files: new Map(), dirs: new KnownDirs() };
+}
+
+/**
+ * The previous capture of a root, read once: its files, and its directories with the names of those whose
+ * ctime had settled. A listing is depth-first, each directory's line before its contents, so a name's
+ * directory is always one of those the listing is inside of; one that is not (a listing out of that order)
+ * leaves no directory known, as names could be missing.
+ */
+export async function loadParent(repository: Repository, root: TreeRoot | undefined): Promise<ParentCapture> {
+  const parent = noParent();
+  if (!root) return parent;
+  const top: KnownDir = { rel: '' };
+  const inside: KnownDir[] = [top]; // the directories the listing is in, innermost last
+  let inOrder = true;
+  for await (const line of readBlobLines(repository, root.tree)) {
+    if (!line) continue;
+    const entry = JSON.parse(line) as TreeEntry;
+    const slash = entry.p.lastIndexOf('/');
+    while (inside.length > 1 && !isParent(inside[inside.length - 1].rel, entry.p, slash)) inside.pop();
+    const dir = inside[inside.length - 1];
+    if (dir === top && slash >= 0) inOrder = false;
+    const name = entry.p.slice(slash + 1);
+    if (dir.names !== undefined) dir.names = dir.names === '' ? name : `${dir.names}/${name}`;
+    if (entry.t === 'f') parent.files.set(entry.p, entry);
+    if (entry.t !== 'd') continue;
+    const known: KnownDir = entry.c === undefined ? { rel: entry.p } : { rel: entry.p, ctimeMs: entry.c, ino: entry.i, names: '' };
+    parent.dirs.add(known);
+    inside.push(known);
+  }
+  if (!inOrder) parent.dirs = new KnownDirs();
+  return parent;
+}
+
+/** Whether `dir` is the directory the path `rel` (its last '/' at `slash`) is in. */
+function isParent(dir: string, rel: string, slash: number): boolean {
+  return slash === dir.length && rel.startsWith(dir);
+}
+
 interface CaptureCounters {
   files: number;
   dirs: number;
   bytes: number;
+}
+
+export interface CaptureOptions {
+  signal?: AbortSignal;
+  /** Counts the directories whose names were taken from the previous capture rather than read again. */
+  listings?: { reused: number };
+  /** A directory whose ctime is before this (ms) keeps it in its line; the default is SETTLE_MS before the walk. */
+  settledBefore?: number;
 }
 
 /**
@@ -86,6 +150,7 @@ interface Capture {
   stats: WriteStats;
   counters: CaptureCounters;
   reporter: Reporter;
+  settledBefore: number;
 }
 
 /** An entry's place in the listing: known at once, or once the capture of its file settles. */
@@ -171,11 +236,12 @@ const CAPTURE = Symbol('capture');
 /** The entry of a walked path when known without reading (undefined: not captured), else CAPTURE. */
 function entryOf(capture: Capture, walked: WalkedEntry, previous: FileEntry | undefined): TreeEntry | undefined | typeof CAPTURE {
   const { repository, counters, stats, reporter } = capture;
-  const { rel, kind, mode, mtimeMs, uid, gid, size, ino } = walked;
+  const { rel, kind, mode, mtimeMs, ctimeMs, uid, gid, size, ino } = walked;
   switch (kind) {
     case 'd':
       counters.dirs++;
-      return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid };
+      if (ctimeMs >= capture.settledBefore) return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid };
+      return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, c: ctimeMs, i: ino };
     case 'l':
       return { p: rel, t: 'l', l: walked.link!, u: uid, g: gid };
     case 'f': {
@@ -217,15 +283,17 @@ export function treeLine(entry: TreeEntry): string {
 }
 
 /**
- * Captures a directory into the repository. The walk starts at once; `parent` (the previous capture's
- * index, usually still being read) is awaited before the first entry is compared with it.
+ * Captures a directory into the repository. The root's listing starts at once; `parent` (the previous
+ * capture, usually still being read) is awaited before its subdirectories are listed.
  */
-export async function captureTree(repository: Repository, name: string, root: string, parent: ParentIndex | Promise<ParentIndex>, stats: WriteStats, reporter: Reporter, signal?: AbortSignal): Promise<TreeRoot> {
+export async function captureTree(repository: Repository, name: string, root: string, parent: ParentCapture | Promise<ParentCapture>, stats: WriteStats, reporter: Reporter, options: CaptureOptions = {}): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
-  const walk = walkTree(root);
-  const parentIndex = Promise.resolve(parent);
-  parentIndex.catch(() => {}); // awaited by captureEntries: a failure meanwhile is not an unhandled rejection
-  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter }, walk, parentIndex, signal));
+  const settledBefore = options.settledBefore ?? Date.now() - SETTLE_MS;
+  // Awaited by the walk and captureEntries: a failure meanwhile is not an unhandled rejection.
+  const previous = quiet(Promise.resolve(parent));
+  const walk = walkTree(root, { known: previous.then((p) => p.dirs), listings: options.listings });
+  const files = quiet(previous.then((p) => p.files));
+  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter, settledBefore }, walk, files, options.signal));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };
@@ -235,4 +303,9 @@ export async function captureTree(repository: Repository, name: string, root: st
 export async function treeChunkIds(repository: Repository, root: TreeRoot, into: Set<string>): Promise<void> {
   for (const id of root.tree.chunks) into.add(id);
   for await (const entry of readFileEntries(repository, root.tree)) for (const id of entry.b.chunks) into.add(id);
+}
+
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }

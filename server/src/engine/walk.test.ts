@@ -5,7 +5,7 @@
 import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { walkTree } from './walk';
+import { KnownDirs, walkTree, type KnownDir } from './walk';
 
 let root: string;
 
@@ -59,8 +59,23 @@ test('whatever the job size, the walk is the same: large directories in slices, 
   const expected = plainWalk(root);
   for (const limit of [1, 3, 50, 1100, 100_000]) {
     const walked: string[] = [];
-    for await (const batch of walkTree(root, limit)) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+    for await (const batch of walkTree(root, { limit })) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
     expect({ limit, walked }).toEqual({ limit, walked: expected });
+  }
+});
+
+test('a directory an earlier walk knew is not read again while its ctime and inode are the same', async () => {
+  const known = (rel: string, names: string[], ctimeMs = lstatSync(path.join(root, rel)).ctimeMs): KnownDir => ({ rel, ctimeMs, ino: lstatSync(path.join(root, rel)).ino, names: names.join('/') });
+  // Names that differ from the directory's show where they were used: 'deep' is empty to the walk, and in
+  // day05/sub only one file is left. The names kept for 'wide' are stale: its ctime is not the one it has.
+  const dirs = new KnownDirs();
+  for (const dir of [known('day05', ['sub'], 1), known('day05/sub', ['file 1.jpg']), known('deep', []), known('wide', ['f0'], 1)]) dirs.add(dir);
+  const expected = plainWalk(root).filter((line) => !line.startsWith('deep/') && (!line.startsWith('day05/sub/') || line.startsWith('day05/sub/file 1.jpg ')));
+  for (const limit of [1, 3, 50, 1100, 100_000]) {
+    const listings = { reused: 0 };
+    const walked: string[] = [];
+    for await (const batch of walkTree(root, { known: Promise.resolve(dirs), limit, listings })) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+    expect({ limit, walked, reused: listings.reused }).toEqual({ limit, walked: expected, reused: 2 });
   }
 });
 

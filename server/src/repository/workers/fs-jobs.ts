@@ -3,15 +3,19 @@
  * setting their metadata for a restore are one syscall per entry, tens of thousands of them in a file
  * store, and the main thread has better to do.
  */
-import type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
+import type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
 import { sealingPool } from './pool';
 
-export type { PathMetadata, TreeListing, WalkedEntry } from './jobs';
+export type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
+export { stillKnown } from './list-tree';
 
-/** The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing). */
-export async function listTree(root: string, rel: string, limit: number): Promise<TreeListing> {
-  const { entries, partial, names } = await sealingPool().run({ op: 'listTree', root, rel, limit });
-  return { entries, partial, names };
+/**
+ * The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing), taking the names of the
+ * directories `known` (what an earlier walk saw of them) still gives.
+ */
+export async function listTree(root: string, rel: string, limit: number, known?: KnownDir[]): Promise<TreeListing> {
+  const { entries, partial, names, reused } = await sealingPool().run({ op: 'listTree', root, rel, limit, known });
+  return { entries, partial, names, reused };
 }
 
 /** The entries `names` of the directory root/rel, in that order, each with its lstat. */

@@ -44,8 +44,10 @@ export type Job =
    * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
    * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
    * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
+   * `known` is what an earlier walk saw of the directories in the subtree: root/rel's own names only when
+   * the caller found them still valid.
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number }
+  | { op: 'listTree'; root: string; rel: string; limit: number; known?: KnownDir[] }
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
   | { op: 'statNames'; root: string; rel: string; names: string[] };
 
@@ -57,6 +59,21 @@ export interface TreeListing {
   entries: WalkedEntry[];
   partial: boolean;
   names?: string[];
+  /** how many directories' names came from `known` rather than from reading the directory */
+  reused: number;
+}
+
+/**
+ * What an earlier walk saw of a directory, so that a walk can take its names instead of reading it again.
+ * `names` is there only when the directory's ctime had settled before that walk began: a change to its
+ * entries after that moves its ctime, so the names hold while its ctime and inode are still these.
+ */
+export interface KnownDir {
+  rel: string;
+  ctimeMs?: number;
+  ino?: number;
+  /** its names, sorted, joined by '/' (which no name holds): one string to copy to a worker, not thousands */
+  names?: string;
 }
 
 /** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
@@ -66,6 +83,8 @@ export interface WalkedEntry {
   kind: 'd' | 'f' | 'l' | 'o';
   mode: number;
   mtimeMs: number;
+  /** the inode's change time: a directory's moves whenever an entry is added, removed or renamed in it */
+  ctimeMs: number;
   uid: number;
   gid: number;
   size: number;

@@ -85,7 +85,7 @@ function run(job: Job): JobResult {
       }
       return { op: 'setMetadata' };
     case 'listTree':
-      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit) };
+      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit, job.known) };
     case 'statNames':
       return { op: 'statNames', entries: statNames(job.root, job.rel, job.names) };
   }
