@@ -143,6 +143,14 @@ test('installs with dpkg -i: user mmbackup in the mattermost group, private stat
     const version = sh('/usr/bin/mmbackup', ['--version']);
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout.trim(), JSON.parse(await readFile(join(root, 'server/package.json'), 'utf8')).version);
+    // The launcher gives Node glibc's malloc settings, so the CLI never replaces its process to get them.
+    const {TUNED_MALLOC} = createRequire(import.meta.url)('/opt/mmbackup/server/dist/common/malloc-tuning.js');
+    assert.ok((await readFile('/usr/bin/mmbackup', 'utf8')).includes(`export GLIBC_TUNABLES="\${GLIBC_TUNABLES:-${TUNED_MALLOC}}"`));
+    if (sh('which', ['strace']).status === 0) {
+        const traced = sh('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '/usr/bin/mmbackup', '--version']);
+        assert.equal(traced.status, 0, traced.stderr);
+        assert.equal(traced.stderr.split('\n').filter((line) => line.includes('execve("/opt/mmbackup/node/bin/node"')).length, 1, traced.stderr);
+    }
     const node = sh('/opt/mmbackup/node/bin/node', ['-p', 'process.versions.node']).stdout.trim().split('.').map(Number);
     assert.ok(node[0] > 22 || (node[0] === 22 && node[1] >= 15), `bundled Node ${node.join('.')}`);
 });

@@ -122,6 +122,24 @@ async function place(tree, src, dest, mode) {
     await chmod(join(tree, dest), mode);
 }
 
+/** Replaces the one `placeholder` in the file at `path` with `value`. */
+async function fillIn(path, placeholder, value) {
+    const text = await readFile(path, 'utf8');
+    if (text.split(placeholder).length !== 2) {
+        throw new Error(`${path}: expected ${placeholder} once`);
+    }
+    await writeFile(path, text.replace(placeholder, value));
+}
+
+/** The GLIBC_TUNABLES the CLI in the bridge tree `home` would otherwise replace its process to get. */
+async function tunedMalloc(home) {
+    const {TUNED_MALLOC} = await import(pathToFileURL(join(home, 'server/dist/common/malloc-tuning.js')).href);
+    if (!/^[a-z0-9_.=:]+$/.test(TUNED_MALLOC)) {
+        throw new Error(`unexpected malloc settings: ${TUNED_MALLOC}`);
+    }
+    return TUNED_MALLOC;
+}
+
 function control({version, arch, installedKiB}) {
     return `Package: ${PACKAGE}
 Version: ${version}
@@ -156,6 +174,7 @@ async function layout(tree, {version, arch, work}) {
     await copyFile(node.license, join(opt, TOP, 'node/LICENSE'));
 
     await place(tree, 'build/deb/mmbackup', 'usr/bin/mmbackup', 0o755);
+    await fillIn(join(tree, 'usr/bin/mmbackup'), '@TUNED_MALLOC@', await tunedMalloc(join(opt, TOP)));
     await place(tree, 'build/systemd/mmbackup.service', 'usr/lib/systemd/system/mmbackup.service', 0o644);
     await place(tree, 'build/mmbackup.env.example', 'etc/mmbackup/mmbackup.env', 0o600);
 

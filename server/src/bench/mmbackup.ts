@@ -1,11 +1,13 @@
 /**
- * Running the real mmbackup CLI as a child process, the way an admin's cron job does, through
- * rss-wrapper.js so that its peak memory is known. The child gets a hermetic environment: MM_* variables
- * would be applied as Mattermost overrides and MMBACKUP_* ones would pick another repository or key.
+ * Running the real mmbackup CLI as a child process, the way an admin's cron job does with the package's
+ * /usr/bin/mmbackup (malloc's settings in the environment), through rss-wrapper.js so that its peak memory
+ * is known. The child gets a hermetic environment: MM_* variables would be applied as Mattermost overrides
+ * and MMBACKUP_* ones would pick another repository or key.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { MmBackupError } from '../common/errors';
+import { TUNED_MALLOC } from '../common/malloc-tuning';
 import { seconds } from './measure';
 
 /**
@@ -38,8 +40,10 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+/** The environment without MM_* and MMBACKUP_*, and with malloc's settings as the package's launcher gives them. */
 function hermeticEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MM_') && !k.startsWith('MMBACKUP_')));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MM_') && !k.startsWith('MMBACKUP_')));
+  return { ...env, GLIBC_TUNABLES: TUNED_MALLOC };
 }
 
 function nodeArgs(target: MmbackupTarget, args: string[], opts: RunOptions): string[] {

@@ -1,5 +1,6 @@
 /**
- * Runs the mmbackup CLI exactly as bin/mmbackup does (malloc tuned included), then prints the process's
+ * Runs the mmbackup CLI exactly as bin/mmbackup does (malloc tuned included: the bench starts it with the
+ * settings the package's launcher gives, so it is not replaced, as there), then prints the process's
  * peak resident set size and CPU time on stderr so the benchmark can read them. The marker line comes after
  * everything the CLI wrote; stderr is a pipe, and pipe writes are synchronous on Linux, so it is out before
  * process.exit().

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { TUNED_MALLOC } from './malloc-tuning';
 
 const helper = path.join(__dirname, 'malloc-tuning.ts');
 const swc = path.resolve(__dirname, '../../test/support/swc-require.js');
@@ -49,4 +50,10 @@ test('tunables already set are kept, and a setting already given is left alone',
   const all = run({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=1' });
   expect(all.tunables).toBe('glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=1');
   expect(all.starts).toBe(1); // nothing to add: not replaced
+});
+
+test('started with TUNED_MALLOC, as the package launcher starts it, the process is not replaced', () => {
+  expect(TUNED_MALLOC).toBe(OURS);
+  const out = run({ GLIBC_TUNABLES: TUNED_MALLOC });
+  expect(out).toMatchObject({ tunables: OURS, starts: 1 });
 });

@@ -19,12 +19,18 @@
  * first: the process replaces itself, same pid, arguments and environment, once, with the settings added.
  * A setting the environment gives already is left as it is. Where process.execve() is missing (Node before
  * 23.11, not Linux) the process goes on as it is; a C library that is not glibc ignores the variable.
+ * The package's /usr/bin/mmbackup sets TUNED_MALLOC itself (build/deb/mmbackup), so Node starts only once.
  */
 const MALLOC_TUNABLES: Record<string, string> = {
   'glibc.malloc.arena_max': '1',
   'glibc.malloc.mmap_threshold': String(4 * 1024 * 1024 + 1),
   'glibc.malloc.trim_threshold': String(256 * 1024 * 1024),
 };
+
+/** GLIBC_TUNABLES with all of our settings, for a launcher to start the CLI with. */
+export const TUNED_MALLOC = Object.entries(MALLOC_TUNABLES)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(':');
 
 /** `tunables` with each of ours it does not set already added ('' when nothing is missing). */
 function withOurs(tunables: string): string {
