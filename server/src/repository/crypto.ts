@@ -18,6 +18,17 @@ export { contentId, DecryptError, SEAL_OVERHEAD, ZSTD_LEVEL, type MasterKeys, ty
 /** Below this many bytes a job costs more than the work: done on the main thread. */
 const INLINE_BELOW = 16 * 1024;
 
+/**
+ * Opened on the main thread while no worker has booted yet: a command's first objects (its index files, a
+ * parent's listing) would otherwise wait up to a few hundred milliseconds for one, with the main thread idle.
+ */
+const INLINE_WHILE_BOOTING = 4 * 1024 * 1024;
+
+/** Whether opening `sealed` is better done right here than sent to a worker. */
+function openInline(sealed: Uint8Array): boolean {
+  return sealed.length < INLINE_BELOW || (sealed.length < INLINE_WHILE_BOOTING && !sealingPool().booted);
+}
+
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
@@ -54,7 +65,7 @@ function jobInput(view: Uint8Array, giveAway: boolean): Uint8Array<ArrayBuffer> 
  * `giveAway`, the caller is done with `sealed`: its buffer may be moved to the worker instead of copied.
  */
 export async function open(keys: MasterKeys, name: string, sealed: Buffer, checkId?: string, giveAway = false): Promise<Buffer> {
-  if (sealed.length < INLINE_BELOW) return openSync(keys, name, sealed, checkId);
+  if (openInline(sealed)) return openSync(keys, name, sealed, checkId);
   const input = jobInput(sealed, giveAway);
   const result = await sealingPool().run({ op: 'open', keys: keysFor(keys), name, sealed: input, checkId }, [input.buffer]);
   return asBuffer(result.plaintext);

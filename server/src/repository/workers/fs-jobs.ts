@@ -4,6 +4,7 @@
  * store, and the main thread has better to do.
  */
 import type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
+import { encodeKnownDirs } from './known-dirs';
 import { sealingPool } from './pool';
 
 export type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
@@ -14,7 +15,7 @@ export { stillKnown } from './list-tree';
  * directories `known` (what an earlier walk saw of them) still gives.
  */
 export async function listTree(root: string, rel: string, limit: number, known?: KnownDir[]): Promise<TreeListing> {
-  const { entries, partial, names, reused } = await sealingPool().run({ op: 'listTree', root, rel, limit, known });
+  const { entries, partial, names, reused } = await sealingPool().run({ op: 'listTree', root, rel, limit, known: known && encodeKnownDirs(known) });
   return { entries, partial, names, reused };
 }
 

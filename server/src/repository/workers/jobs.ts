@@ -44,10 +44,10 @@ export type Job =
    * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
    * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
    * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
-   * `known` is what an earlier walk saw of the directories in the subtree: root/rel's own names only when
-   * the caller found them still valid.
+   * `known` is what an earlier walk saw of the directories in the subtree (KnownDir records encoded by
+   * ./known-dirs.ts): root/rel's own names only when the caller found them still valid.
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number; known?: KnownDir[] }
+  | { op: 'listTree'; root: string; rel: string; limit: number; known?: string }
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
   | { op: 'statNames'; root: string; rel: string; names: string[] };
 
@@ -137,3 +137,5 @@ export interface JobFailure {
 
 export type Request = { seq: number; job: Job };
 export type Reply = { seq: number; result?: JobResult; failure?: JobFailure };
+/** What a worker says once, when it has loaded and takes jobs. */
+export type Ready = { ready: true };

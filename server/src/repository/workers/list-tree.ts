@@ -11,6 +11,7 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { KnownDir, TreeListing, WalkedEntry } from './jobs';
+import { decodeKnownDirs } from './known-dirs';
 
 /** Whether what an earlier walk saw of the directory `entry` still gives its names. */
 export function stillKnown(known: KnownDir | undefined, entry: WalkedEntry): known is KnownDir & { names: string } {
@@ -43,11 +44,11 @@ export function statNames(root: string, rel: string, names: string[]): WalkedEnt
  * of more than `limit` entries comes back as its sorted names only: its metadata is asked for in slices,
  * so no message (and no array on either thread) holds a huge directory's metadata whole.
  *
- * `known` holds what an earlier walk saw of directories in the subtree; root/rel's own entry only if the
- * caller found it still valid.
+ * `known` holds what an earlier walk saw of directories in the subtree (./known-dirs.ts); root/rel's own
+ * record only if the caller found it still valid.
  */
-export function listTree(root: string, rel: string, limit: number, known: KnownDir[] = []): TreeListing {
-  const byRel = new Map(known.map((dir) => [dir.rel, dir]));
+export function listTree(root: string, rel: string, limit: number, known = ''): TreeListing {
+  const byRel = decodeKnownDirs(known);
   const own = byRel.get(rel);
   const ownReused = own?.names !== undefined ? 1 : 0;
   const names = sortedNames(root, rel, own);

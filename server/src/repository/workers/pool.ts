@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DecryptError } from '../sealing';
-import type { Job, JobFailure, JobResult, Reply, Request } from './jobs';
+import type { Job, JobFailure, JobResult, Ready, Reply, Request } from './jobs';
 
 const JOBS_PER_WORKER = 2;
 const YOUNG_GENERATION_MB = 1;
@@ -39,6 +39,8 @@ interface Queued extends Pending {
 interface Slot {
   worker: Worker;
   jobs: Map<number, Pending>;
+  /** it has loaded its modules (a worker boots in 0.1-0.3 s, on a busy machine more) */
+  ready: boolean;
 }
 
 /**
@@ -75,6 +77,11 @@ export class SealingPool {
     return result as Extract<JobResult, { op: J['op'] }>;
   }
 
+  /** Whether a worker has booted: until then, a small job is better done by the caller than waited for. */
+  get booted(): boolean {
+    return this.slots.some((slot) => slot.ready);
+  }
+
   /**
    * Starts every worker ahead of the first job: a worker boots in tens of milliseconds, which a command
    * about to back up or restore spends loading its own modules instead of waiting for the workers later.
@@ -107,9 +114,15 @@ export class SealingPool {
     const { file, execArgv } = workerEntry();
     // A small young generation: what a job leaves behind is mostly buffers of MiBs held by small objects,
     // which a frequent, cheap scavenge frees. The default let each worker hold 60-80 MB of dead buffers.
-    const slot: Slot = { worker: new Worker(file, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), jobs: new Map() };
+    const slot: Slot = { worker: new Worker(file, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), jobs: new Map(), ready: false };
     slot.worker.unref();
-    slot.worker.on('message', (reply: Reply) => {
+    slot.worker.on('message', (reply: Reply | Ready) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        // An idle worker must not keep the process alive: the unref() made before it was online does not hold.
+        if (slot.jobs.size === 0) slot.worker.unref();
+        return;
+      }
       const pending = slot.jobs.get(reply.seq);
       if (!pending) return;
       slot.jobs.delete(reply.seq);

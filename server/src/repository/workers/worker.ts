@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { freeNow } from '../../common/free-now';
 import { contentId, idHmac, openSync, sealSync, sha256 } from '../sealing';
-import type { FileTarget, Job, JobResult, Reply, Request } from './jobs';
+import type { FileTarget, Job, JobResult, Ready, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
 import { freeBacking, owning } from './transfer';
 
@@ -143,3 +143,4 @@ parentPort!.on('message', ({ seq, job }: Request) => {
   parentPort!.postMessage(reply, reply.result ? transferables(reply.result) : []);
   for (const input of inputs(job)) freeNow(input);
 });
+parentPort!.postMessage({ ready: true } satisfies Ready);
