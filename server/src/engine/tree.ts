@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import { quiet } from '../common/quiet';
 import type { Reporter } from '../common/reporter';
 import { Semaphore } from '../destinations/sema';
 import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
@@ -283,8 +284,8 @@ export function treeLine(entry: TreeEntry): string {
 }
 
 /**
- * Captures a directory into the repository. The root's listing starts at once; `parent` (the previous
- * capture, usually still being read) is awaited before its subdirectories are listed.
+ * Captures a directory into the repository. The walk starts once `parent` (the previous capture, usually
+ * still being read) is there: it says which directories need not be read again.
  */
 export async function captureTree(repository: Repository, name: string, root: string, parent: ParentCapture | Promise<ParentCapture>, stats: WriteStats, reporter: Reporter, options: CaptureOptions = {}): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
@@ -303,9 +304,4 @@ export async function captureTree(repository: Repository, name: string, root: st
 export async function treeChunkIds(repository: Repository, root: TreeRoot, into: Set<string>): Promise<void> {
   for (const id of root.tree.chunks) into.add(id);
   for await (const entry of readFileEntries(repository, root.tree)) for (const id of entry.b.chunks) into.add(id);
-}
-
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }

@@ -10,6 +10,7 @@
  * (an unchanged re-backup of a store of 40,000 entries does little else per entry).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { quiet } from '../common/quiet';
 import { listTree, statNames, stillKnown, type KnownDir, type TreeListing, type WalkedEntry } from '../repository/workers/fs-jobs';
 
 export type { KnownDir, WalkedEntry } from '../repository/workers/fs-jobs';
@@ -26,10 +27,6 @@ export class KnownDirs {
   add(dir: KnownDir): void {
     this.position.set(dir.rel, this.order.length);
     this.order.push(dir);
-  }
-
-  get size(): number {
-    return this.order.length;
   }
 
   /** What the root's listing job is sent: the first `limit` directories with names (the root is read). */
@@ -142,10 +139,4 @@ async function* withSubtrees(walk: Walk, entries: WalkedEntry[]): AsyncGenerator
     yield* walkFrom(walk, entries[i].rel, subtree);
   }
   if (from < entries.length) yield entries.slice(from);
-}
-
-/** A listing started ahead is awaited later, in order; a failure meanwhile is not an unhandled rejection. */
-function quiet<T>(listing: Promise<T>): Promise<T> {
-  listing.catch(() => {});
-  return listing;
 }
