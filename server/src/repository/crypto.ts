@@ -19,14 +19,15 @@ export { contentId, DecryptError, SEAL_OVERHEAD, ZSTD_LEVEL, type MasterKeys, ty
 const INLINE_BELOW = 16 * 1024;
 
 /**
- * Opened on the main thread while no worker has booted yet: a command's first objects (its index files, a
- * parent's listing) would otherwise wait up to a few hundred milliseconds for one, with the main thread idle.
+ * Opened on the main thread while the workers started are still booting: a command's first objects (its
+ * index files, a parent's listing) would otherwise wait up to a few hundred milliseconds for one, with the
+ * main thread idle.
  */
 const INLINE_WHILE_BOOTING = 4 * 1024 * 1024;
 
 /** Whether opening `sealed` is better done right here than sent to a worker. */
 function openInline(sealed: Uint8Array): boolean {
-  return sealed.length < INLINE_BELOW || (sealed.length < INLINE_WHILE_BOOTING && !sealingPool().booted);
+  return sealed.length < INLINE_BELOW || (sealed.length < INLINE_WHILE_BOOTING && sealingPool().booting);
 }
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

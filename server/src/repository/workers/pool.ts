@@ -77,9 +77,12 @@ export class SealingPool {
     return result as Extract<JobResult, { op: J['op'] }>;
   }
 
-  /** Whether a worker has booted: until then, a small job is better done by the caller than waited for. */
-  get booted(): boolean {
-    return this.slots.some((slot) => slot.ready);
+  /**
+   * Whether workers were started and none has booted yet: until one has, a small job is better done by the
+   * caller than waited for. A pool never started is not booting: its first job starts a worker.
+   */
+  get booting(): boolean {
+    return this.slots.length > 0 && !this.slots.some((slot) => slot.ready);
   }
 
   /**
