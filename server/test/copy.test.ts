@@ -9,6 +9,7 @@ import { driverFor } from '../src/sources/drivers';
 import { allOutput, requireBuild, runCli } from './support/cli';
 import { createInstallation, DB_PASSWORD, PASSPHRASE, SERVERS, uniqueName, type TestInstallation } from './support/installation';
 import { dsnFor } from './support/round-trip';
+import { storedFileNames } from './support/stored-files';
 
 const TWIN_PASSPHRASE = 'the off-site passphrase, not the local one';
 
@@ -31,14 +32,6 @@ beforeAll(async () => {
   await fs.writeFile(twinPassphraseFile, `${TWIN_PASSPHRASE}\n`, { mode: 0o600 });
   twinArgs = ['--repo', twinDir, '--passphrase-file', twinPassphraseFile];
 });
-/** The pack files of a local repository (data/<2 hex>/<id>). */
-async function packsIn(repo: string): Promise<string[]> {
-  const data = path.join(repo, 'data');
-  const packs: string[] = [];
-  for (const prefix of await fs.readdir(data)) for (const name of await fs.readdir(path.join(data, prefix))) packs.push(`${prefix}/${name}`);
-  return packs;
-}
-
 afterAll(async () => {
   await driverFor(target).dropDatabase(target).catch(() => {});
   await inst?.cleanup();
@@ -77,11 +70,11 @@ test('restore from the twin onto a new server gives the data back', async () => 
 });
 
 test('after a second backup, copy carries only the new snapshot and its new objects', async () => {
-  const packsBefore = await packsIn(inst.repo);
+  const packsBefore = await storedFileNames(inst.repo, ['data']);
   const backup = await runCli([...inst.args, '--json', 'backup']);
   expect(backup.code).toBe(0);
   const second = backup.json().snapshot;
-  const newPacks = (await packsIn(inst.repo)).filter((pack) => !packsBefore.includes(pack));
+  const newPacks = (await storedFileNames(inst.repo, ['data'])).filter((pack) => !packsBefore.includes(pack));
   expect(second.totals.chunksNew).toBeGreaterThan(0);
   expect(newPacks.length).toBeGreaterThan(0);
   const result = await runCli([...inst.args, '--json', 'copy', '--to', twinDir]);
