@@ -7,7 +7,7 @@ import { newWriteStats, readBlobLines } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import { restoreTree } from './restore-tree';
-import { captureTree, loadParent, loadParentIndex, noParent, treeChunkIds } from './tree';
+import { captureTree, loadParent, noParent, treeChunkIds } from './tree';
 
 let root: string;
 let repository: Repository;
@@ -79,7 +79,7 @@ test('the parent index holds every file and no directory, whatever quotes and ke
   }
   const tree = await captureTree(repository, 'data', src, noParent(), newWriteStats(), silentReporter);
   await repository.flush();
-  const index = await loadParentIndex(repository, tree);
+  const index = (await loadParent(repository, tree)).files;
   expect([...index.keys()].sort()).toEqual(tricky.map((name) => `${name}/inner/${name}`).sort());
   for (const entry of index.values()) expect(entry.t).toBe('f');
   const ids = new Set<string>();

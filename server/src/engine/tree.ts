@@ -62,13 +62,6 @@ async function* readFileEntries(repository: Repository, tree: BlobRef): AsyncGen
   }
 }
 
-export async function loadParentIndex(repository: Repository, root: TreeRoot | undefined): Promise<ParentIndex> {
-  const index: ParentIndex = new Map();
-  if (!root) return index;
-  for await (const entry of readFileEntries(repository, root.tree)) index.set(entry.p, entry);
-  return index;
-}
-
 /** A capture with nothing before it. */
 export function noParent(): ParentCapture {
   return { files: new Map(), dirs: new KnownDirs() };
@@ -86,9 +79,7 @@ export async function loadParent(repository: Repository, root: TreeRoot | undefi
   const top: KnownDir = { rel: '' };
   const inside: KnownDir[] = [top]; // the directories the listing is in, innermost last
   let inOrder = true;
-  for await (const line of readBlobLines(repository, root.tree)) {
-    if (!line) continue;
-    const entry = JSON.parse(line) as TreeEntry;
+  for await (const entry of readTree(repository, root.tree)) {
     const slash = entry.p.lastIndexOf('/');
     while (inside.length > 1 && !isParent(inside[inside.length - 1].rel, entry.p, slash)) inside.pop();
     const dir = inside[inside.length - 1];
