@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createScratchDatabase, dropScratchDatabase } from './bench-database';
-import { diskUsage, fileSize, timeCommand } from './measure';
+import { diskUsage, fileSize, medianRun, timeCommand } from './measure';
 import { runMmbackup, type MmbackupTarget } from './mmbackup';
 import type { Measurement } from './report';
 import { runRestic, type ResticTarget } from './restic';
@@ -73,12 +73,6 @@ async function resticDb({ settings }: DbRunContext): Promise<Measurement> {
   return { id: 'restic_backup_db', label: 'pg_dump -Fp | restic backup --stdin', seconds: run.seconds, bytes, peakRssMB: run.peakRssMB };
 }
 
-/** The run with the median wall time, carrying every run's seconds in `samples`. */
-function median<T extends Measurement>(runs: T[]): T {
-  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)], samples: runs.map((r) => Number(r.seconds.toFixed(3))) };
-}
-
 /**
  * pg_dump -Fc, the floor and mmbackup, `settings.rounds` times in turn, each reported by its median run:
  * single runs of a few seconds vary by 10% and more, and interleaving spreads any drift (autovacuum,
@@ -93,8 +87,8 @@ export async function measureDbBackups(ctx: DbRunContext): Promise<{ measurement
     runs.restic.push(await resticDb(ctx));
     runs.mm.push(await mmbackupDb(ctx));
   }
-  const { facts, ...mm } = median(runs.mm);
-  return { measurements: [median(runs.fc), median(runs.floor), median(runs.restic), mm], facts };
+  const { facts, ...mm } = medianRun(runs.mm);
+  return { measurements: [medianRun(runs.fc), medianRun(runs.floor), medianRun(runs.restic), mm], facts };
 }
 
 /** Both restores of the same data; the scratch databases are dropped whatever happens. */

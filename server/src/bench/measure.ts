@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, promises as fs } from 'node:fs';
 import { MmBackupError, systemCode } from '../common/errors';
 import { TailBuffer, runCommand } from '../common/child-process';
+import type { Measurement } from './report';
 
 export interface Command {
   cmd: string;
@@ -61,6 +62,17 @@ export async function timePipe(step: string, first: Command, second: Command): P
   } finally {
     closeSync(devNull);
   }
+}
+
+/**
+ * The run with the median wall time, carrying every run's seconds in `samples`, and the highest peak RSS of
+ * them all: a memory limit holds for every run, so its figure is the worst one, not a typical one.
+ */
+export function medianRun<T extends Measurement>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  const peaks = runs.map((r) => r.peakRssMB).filter((mb): mb is number => mb !== undefined && Number.isFinite(mb));
+  const median = { ...sorted[Math.floor((sorted.length - 1) / 2)], samples: runs.map((r) => Number(r.seconds.toFixed(3))) };
+  return peaks.length > 0 ? { ...median, peakRssMB: Math.max(...peaks) } : median;
 }
 
 export function seconds(started: bigint): number {

@@ -69,7 +69,7 @@ async function run(): Promise<void> {
   const backups = await measureDbBackups(ctx);
   const restores = await measureRestores(ctx);
   // Last: dropping the page cache would also evict the database's pages from the runs above.
-  const files = await measureFileStore(store, target, settings.benchDir, log);
+  const files = await measureFileStore(store, target, settings.benchDir, settings.rounds, log);
   const s3 = settings.s3 ? await measureS3(settings, log) : undefined;
   const recovery = await measureRecovery(settings, log); // ./recovery.ts: restore, then a real Mattermost booted
   const profile = settings.cpuProfile ? await profileDbBackup(settings.benchDir, install.configFile) : undefined;
