@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import { contentIdOfChunk, hashPack, open, sealFile, sealParts, writeFilesFromSpan } from '../crypto';
 import { readWholeFile } from '../read-whole';
 import { contentId, DecryptError, openSync, sha256, type MasterKeys } from '../sealing';
+import { sealingPool } from './pool';
 
 const keys: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
 const other: MasterKeys = { encryption: randomBytes(32), id: randomBytes(32) };
@@ -45,6 +46,23 @@ test('sealFile seals a whole file on a worker, which frees the moved bytes', asy
   expect(sealed).toMatchObject({ size: data.length, sha256: sha256(data), id: contentId(keys, data) });
   expect(openSync(keys, sealed.id, Buffer.concat(sealed.sealed)).equals(data)).toBe(true);
   expect(moved.length).toBe(0); // moved to the worker, not copied
+});
+
+test('with every worker busy and jobs waiting, sealFile seals on this thread: the same blob, and the bytes are freed', async () => {
+  const pool = sealingPool();
+  const busy = Array.from({ length: 12 }, () => sealParts(keys, 'busy', randomBytes(1 << 20), undefined, 2));
+  expect(pool.saturated).toBe(true);
+  const run = jest.spyOn(pool, 'run');
+  const data = randomBytes(70_000);
+  const given = Buffer.from(data);
+  const sealed = await sealFile(keys, given, 2);
+  expect(run).not.toHaveBeenCalled();
+  run.mockRestore();
+  expect(sealed).toMatchObject({ size: data.length, sha256: sha256(data), id: contentId(keys, data) });
+  expect(openSync(keys, sealed.id, Buffer.concat(sealed.sealed)).equals(data)).toBe(true);
+  expect(given.length).toBe(0); // freed, as a worker frees what it was given
+  await Promise.all(busy);
+  expect(pool.saturated).toBe(false);
 });
 
 test('readWholeFile reads a small file whole, says when it is too large or grew, and keeps the code of an fs error', async () => {

@@ -85,6 +85,11 @@ export class SealingPool {
     return this.slots.length > 0 && !this.slots.some((slot) => slot.ready);
   }
 
+  /** Whether every worker has as many jobs as it takes and more wait their turn here. */
+  get saturated(): boolean {
+    return this.queue.length > 0;
+  }
+
   /**
    * Starts every worker ahead of the first job: a worker boots in tens of milliseconds, which a command
    * about to back up or restore spends loading its own modules instead of waiting for the workers later.
