@@ -1,7 +1,8 @@
 /**
  * The repository's cryptography as the main thread uses it: sealing, opening and content ids of anything
  * larger than a few KiB run on the sealing workers (./workers/), the rest right here, with the same
- * synchronous functions (./sealing.ts, which also documents the sealed layout). Inputs are copied into
+ * synchronous functions (./sealing.ts, which also documents the sealed layout), and so does a small file's
+ * sealing while the workers have more jobs than they take (sealFile). Inputs are copied into
  * the job (a view into a larger buffer would otherwise send all of it) unless the caller gives its buffer
  * away; results come back without a copy.
  */
