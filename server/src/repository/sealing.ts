@@ -143,6 +143,20 @@ export function sealSync(keys: MasterKeys, name: string, plaintext: Uint8Array, 
   return [header, out];
 }
 
+/** A small file's whole content sealed as one blob, named by its content id, with the file's SHA-256. */
+export interface SealedFile {
+  size: number;
+  sha256: string;
+  id: string;
+  sealed: [Buffer, Buffer];
+}
+
+/** Seals a whole file's content as one blob named by its content id (a worker's sealFile job, or the main thread's). */
+export function sealFileSync(keys: MasterKeys, data: Uint8Array, level = ZSTD_LEVEL, version: SealVersion = 1): SealedFile {
+  const id = contentId(keys, data);
+  return { size: data.length, sha256: sha256(data), id, sealed: sealSync(keys, id, data, level, version) };
+}
+
 /** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id (a blob). */
 export function openSync(keys: MasterKeys, name: string, sealed: Uint8Array, checkId?: string): Buffer {
   const plaintext = openUnchecked(keys, name, sealed);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { freeNow } from '../../common/free-now';
-import { contentId, idHmac, openSync, sealSync, sha256 } from '../sealing';
+import { contentId, idHmac, openSync, sealFileSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Ready, Reply, Request } from './jobs';
 import { listTree, statNames } from './list-tree';
 import { freeBacking, owning } from './transfer';
@@ -36,10 +36,9 @@ function run(job: Job): JobResult {
       return { op: 'checkBlob', size };
     }
     case 'sealFile': {
-      const { data } = job;
-      const id = contentId(job.keys, data);
-      const [header, body] = sealSync(job.keys, id, data, job.level, job.version);
-      return { op: 'sealFile', size: data.length, sha256: sha256(data), id, header: owning(header), body: owning(body) };
+      const file = sealFileSync(job.keys, job.data, job.level, job.version);
+      const [header, body] = file.sealed;
+      return { op: 'sealFile', size: file.size, sha256: file.sha256, id: file.id, header: owning(header), body: owning(body) };
     }
     case 'writeFiles': {
       let bytes = 0;
