@@ -8,7 +8,7 @@ import { MmBackupError, ExitCode } from '../common/errors';
 import type { FilesComponent, TreeRoot } from '../repository/snapshots';
 import { captureS3Store } from '../sources/s3-store/capture';
 import type { CaptureContext } from './backup';
-import { captureTree, loadParent } from './tree';
+import { captureTree, loadParent, loadParentFiles } from './tree';
 
 export const FILE_ROOTS = ['data', 'plugins', 'client-plugins'] as const;
 
@@ -27,7 +27,7 @@ export async function captureFiles(context: CaptureContext): Promise<FilesCompon
   for (const name of FILE_ROOTS) {
     const previous = parent?.components.files?.roots.find((r) => r.name === name);
     if (name === 'data' && store.driver === 'amazons3') {
-      const root = await captureS3Store(repository, store, (await loadParent(repository, previous)).files, stats, reporter);
+      const root = await captureS3Store(repository, store, await loadParentFiles(repository, previous), stats, reporter);
       reporter.info(`data: ${root.files} objects, ${root.bytes} bytes from ${root.path}`);
       roots.push(root);
       continue;

@@ -41,7 +41,7 @@ export interface PreflightResult {
 async function directoryBytes(dir: string): Promise<number> {
   let total = 0;
   try {
-    for await (const batch of walkTree(dir)) for (const entry of batch) if (entry.kind === 'f') total += entry.size;
+    for await (const batch of walkTree(dir)) for (const entry of batch.entries) if (entry.kind === 'f') total += entry.size;
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return 0;
     throw err;

@@ -6,7 +6,9 @@
  * objects are in the repository's index, which the backup lists afresh under the lock (a parent's objects
  * may have been pruned since that parent was written). A directory's line keeps its ctime and inode once
  * its ctime has settled, and the next walk takes the directory's names from the listing while both are
- * the same (./walk.ts): only its entries are lstat'ed again.
+ * the same (./walk.ts): only its entries are lstat'ed again. Both comparisons run on the workers that
+ * walk, each on its own subtree's lines of the previous listing (./previous-listing.ts): the main thread
+ * gets the lines ready, and only the files to read as entries.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -17,22 +19,14 @@ import { Semaphore } from '../destinations/sema';
 import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { KnownDirs, walkTree, type KnownDir, type WalkedEntry } from './walk';
+import { fileEntry, treeLine, type FileEntry, type TreeEntry } from '../repository/tree-entry';
+import { PreviousListing } from './previous-listing';
+import { walkTree, type ListedCounts, type WalkBatch, type WalkedEntry } from './walk';
 
-export type TreeEntry =
-  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number; c?: number; i?: number }
-  | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
-  | { p: string; t: 'l'; l: string; u: number; g: number };
+export { treeLine, type FileEntry, type TreeEntry } from '../repository/tree-entry';
 
-export type FileEntry = Extract<TreeEntry, { t: 'f' }>;
-
+/** The files of a previous capture by path, for a capture that is not a walk (../sources/s3-store/capture.ts). */
 export type ParentIndex = Map<string, FileEntry>;
-
-/** What a capture takes from the previous capture of the same root: its files by path, and its directories. */
-export interface ParentCapture {
-  files: ParentIndex;
-  dirs: KnownDirs;
-}
 
 /**
  * A directory's ctime is kept in its line only when it is at least this much older than the walk's start:
@@ -62,43 +56,24 @@ async function* readFileEntries(repository: Repository, tree: BlobRef): AsyncGen
   }
 }
 
+/** The files of the previous capture of a root, by path. */
+export async function loadParentFiles(repository: Repository, root: TreeRoot | undefined): Promise<ParentIndex> {
+  const files: ParentIndex = new Map();
+  if (root) for await (const entry of readFileEntries(repository, root.tree)) files.set(entry.p, entry);
+  return files;
+}
+
+/** What a capture takes from the previous capture of the same root: its listing (none: nothing before it). */
+export type ParentCapture = PreviousListing | undefined;
+
 /** A capture with nothing before it. */
 export function noParent(): ParentCapture {
-  return { files: new Map(), dirs: new KnownDirs() };
+  return undefined;
 }
 
-/**
- * The previous capture of a root, read once: its files, and its directories with the names of those whose
- * ctime had settled. A listing is depth-first, each directory's line before its contents, so a name's
- * directory is always one of those the listing is inside of; one that is not (a listing out of that order)
- * leaves no directory known, as names could be missing.
- */
-export async function loadParent(repository: Repository, root: TreeRoot | undefined): Promise<ParentCapture> {
-  const parent = noParent();
-  if (!root) return parent;
-  const top: KnownDir = { rel: '' };
-  const inside: KnownDir[] = [top]; // the directories the listing is in, innermost last
-  let inOrder = true;
-  for await (const entry of readTree(repository, root.tree)) {
-    const slash = entry.p.lastIndexOf('/');
-    while (inside.length > 1 && !isParent(inside[inside.length - 1].rel, entry.p, slash)) inside.pop();
-    const dir = inside[inside.length - 1];
-    if (dir === top && slash >= 0) inOrder = false;
-    const name = entry.p.slice(slash + 1);
-    if (dir.names !== undefined) dir.names = dir.names === '' ? name : `${dir.names}/${name}`;
-    if (entry.t === 'f') parent.files.set(entry.p, entry);
-    if (entry.t !== 'd') continue;
-    const known: KnownDir = entry.c === undefined ? { rel: entry.p } : { rel: entry.p, ctimeMs: entry.c, ino: entry.i, names: '' };
-    parent.dirs.add(known);
-    inside.push(known);
-  }
-  if (!inOrder) parent.dirs = new KnownDirs();
-  return parent;
-}
-
-/** Whether `dir` is the directory the path `rel` (its last '/' at `slash`) is in. */
-function isParent(dir: string, rel: string, slash: number): boolean {
-  return slash === dir.length && rel.startsWith(dir);
+/** The previous capture of a root, read once (./previous-listing.ts). */
+export function loadParent(repository: Repository, root: TreeRoot | undefined): Promise<ParentCapture> {
+  return PreviousListing.load(repository, root);
 }
 
 interface CaptureCounters {
@@ -142,12 +117,11 @@ interface Capture {
   stats: WriteStats;
   counters: CaptureCounters;
   reporter: Reporter;
-  settledBefore: number;
 }
 
-/** An entry's place in the listing: known at once, or once the capture of its file settles. */
+/** A place in the listing: lines known at once, or a file's line once its capture settles. */
 interface Place {
-  entry?: TreeEntry;
+  lines?: string;
   /** Set while the file is captured; it never rejects: a failure is kept in `failure`. */
   capturing?: Promise<void>;
   /** Why the capture failed: thrown when the listing reaches this place, so no failure is passed over. */
@@ -155,38 +129,38 @@ interface Place {
 }
 
 /**
- * The listing, in pieces of lines in walk order. A directory, a symlink or an unchanged file is known
- * at once and costs no await; a file to read is captured FILES_IN_FLIGHT at a time ahead of the line
- * being written. On a failure, captures still running are awaited before it rejects.
+ * The listing, in pieces of lines in walk order. The walk gives most lines ready (directories, symlinks,
+ * unchanged files: ./walk.ts); a file to read is captured FILES_IN_FLIGHT at a time ahead of the line being
+ * written, and what comes after it waits, up to ENTRIES_AHEAD places. On a failure, captures still running
+ * are awaited before it rejects.
  */
-async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry[]>, parentIndex: Promise<ParentIndex>, signal?: AbortSignal): AsyncGenerator<string> {
-  const parent = await parentIndex;
+async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkBatch>, signal?: AbortSignal): AsyncGenerator<string> {
   const places: Place[] = [];
   let head = 0; // places before it are written
   let capturing = 0;
   let piece = '';
   const writeReady = () => {
     for (; head < places.length && !places[head].capturing; head++) {
-      const { entry, failure } = places[head];
+      const { lines, failure } = places[head];
       if (failure !== undefined) throw failure;
-      if (entry) piece += treeLine(entry);
+      if (lines) piece += lines;
     }
     if (head === places.length || head > ENTRIES_AHEAD) {
       places.splice(0, head);
       head = 0;
     }
   };
+  const known = (lines: string) => {
+    if (head === places.length) piece += lines;
+    else places.push({ lines });
+  };
   try {
     for await (const batch of walk) {
       signal?.throwIfAborted();
-      for (const walked of batch) {
-        const known = entryOf(capture, walked, parent.get(walked.rel));
-        if (known !== CAPTURE) {
-          if (head === places.length) {
-            if (known) piece += treeLine(known);
-          } else {
-            places.push({ entry: known });
-          }
+      for (const walked of batch.entries) {
+        if (walked.lead) known(walked.lead);
+        if (walked.kind !== 'f') {
+          if (walked.line) known(walked.line);
           continue;
         }
         while (capturing >= FILES_IN_FLIGHT || places.length - head >= ENTRIES_AHEAD) {
@@ -197,7 +171,7 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry
         capturing++;
         place.capturing = captureFile(capture, walked)
           .then(
-            (entry) => void (place.entry = entry),
+            (lines) => void (place.lines = lines),
             (err: unknown) => void (place.failure = err ?? new Error(`capturing ${walked.rel} failed`)),
           )
           .finally(() => {
@@ -206,6 +180,8 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry
           });
         places.push(place);
       }
+      if (batch.tail) known(batch.tail);
+      if (batch.counts) count(capture, batch.counts);
       writeReady();
       if (piece.length >= LISTING_PIECE) {
         yield piece;
@@ -222,43 +198,20 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkedEntry
   }
 }
 
-/** What entryOf() answers for a file that must be read: its entry comes from captureFile(). */
-const CAPTURE = Symbol('capture');
-
-/** The entry of a walked path when known without reading (undefined: not captured), else CAPTURE. */
-function entryOf(capture: Capture, walked: WalkedEntry, previous: FileEntry | undefined): TreeEntry | undefined | typeof CAPTURE {
-  const { repository, counters, stats, reporter } = capture;
-  const { rel, kind, mode, mtimeMs, ctimeMs, uid, gid, size, ino } = walked;
-  switch (kind) {
-    case 'd':
-      counters.dirs++;
-      if (ctimeMs >= capture.settledBefore) return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid };
-      return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, c: ctimeMs, i: ino };
-    case 'l':
-      return { p: rel, t: 'l', l: walked.link!, u: uid, g: gid };
-    case 'f': {
-      counters.files++;
-      counters.bytes += size;
-      if (!unchanged(repository, walked, previous)) return CAPTURE;
-      stats.chunksReused += previous.b.chunks.length;
-      reporter.bytes(size);
-      return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b: previous.b };
-    }
-    default:
-      reporter.warn(`skipped ${path.join(capture.root, rel)}: not a regular file, directory or symlink`);
-      return undefined;
-  }
+/** Adds what a listing job counted, and reports the bytes of the files it found unchanged as done. */
+function count({ counters, stats, reporter, root }: Capture, counts: ListedCounts): void {
+  counters.files += counts.files;
+  counters.dirs += counts.dirs;
+  counters.bytes += counts.bytes;
+  stats.chunksReused += counts.chunksReused;
+  if (counts.reusedBytes > 0) reporter.bytes(counts.reusedBytes);
+  for (const rel of counts.skipped) reporter.warn(`skipped ${path.join(root, rel)}: not a regular file, directory or symlink`);
 }
 
-/** Same size, mtime and inode as in the previous capture, and its chunks still stored: not read again. */
-function unchanged(repository: Repository, stat: WalkedEntry, previous: FileEntry | undefined): previous is FileEntry {
-  return previous !== undefined && previous.s === stat.size && previous.mt === stat.mtimeMs && previous.i === stat.ino && previous.b.chunks.every((id) => repository.has(id));
-}
-
-async function captureFile({ repository, root, stats, reporter }: Capture, walked: WalkedEntry): Promise<TreeEntry> {
-  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
-  const b = await fileBlob(repository, path.join(root, rel), size, stats, reporter);
-  return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
+/** A file's listing line, once its content is stored. */
+async function captureFile({ repository, root, stats, reporter }: Capture, walked: WalkedEntry): Promise<string> {
+  const b = await fileBlob(repository, path.join(root, walked.rel), walked.size, stats, reporter);
+  return treeLine(fileEntry(walked, b));
 }
 
 async function fileBlob(repository: Repository, full: string, size: number, stats: WriteStats, reporter: Reporter): Promise<BlobRef> {
@@ -269,23 +222,17 @@ async function fileBlob(repository: Repository, full: string, size: number, stat
   return streams.run(() => writeFileBlob(repository, full, stats, (n) => reporter.bytes(n)));
 }
 
-/** A listing line for the tree blob. */
-export function treeLine(entry: TreeEntry): string {
-  return `${JSON.stringify(entry)}\n`;
-}
-
 /**
  * Captures a directory into the repository. The walk starts once `parent` (the previous capture, usually
- * still being read) is there: it says which directories need not be read again.
+ * still being read) is there: it says which directories need not be read again and which files not.
  */
 export async function captureTree(repository: Repository, name: string, root: string, parent: ParentCapture | Promise<ParentCapture>, stats: WriteStats, reporter: Reporter, options: CaptureOptions = {}): Promise<TreeRoot> {
   const counters: CaptureCounters = { files: 0, dirs: 0, bytes: 0 };
   const settledBefore = options.settledBefore ?? Date.now() - SETTLE_MS;
-  // Awaited by the walk and captureEntries: a failure meanwhile is not an unhandled rejection.
+  // Awaited by the walk: a failure meanwhile is not an unhandled rejection.
   const previous = quiet(Promise.resolve(parent));
-  const walk = walkTree(root, { known: previous.then((p) => p.dirs), listings: options.listings });
-  const files = quiet(previous.then((p) => p.files));
-  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter, settledBefore }, walk, files, options.signal));
+  const walk = walkTree(root, { backup: { settledBefore, previous }, listings: options.listings });
+  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter }, walk, options.signal));
   const tree = await writeBlob(repository, listing, stats);
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };

@@ -5,7 +5,9 @@
 import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KnownDirs, walkTree, type KnownDir } from './walk';
+import { PreviousListing } from './previous-listing';
+import { dirEntry, fileEntry } from '../repository/tree-entry';
+import { walkTree, type WalkBatch, type WalkedEntry } from './walk';
 
 let root: string;
 
@@ -42,8 +44,8 @@ test('yields every entry with its lstat, in sorted depth-first order, across spl
   const links: Record<string, string | undefined> = {};
   const batchSizes: number[] = [];
   for await (const batch of walkTree(root)) {
-    batchSizes.push(batch.length);
-    for (const e of batch) {
+    batchSizes.push(batch.entries.length);
+    for (const e of batch.entries) {
       walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
       if (e.kind === 'l') links[e.rel] = e.link;
     }
@@ -59,23 +61,56 @@ test('whatever the job size, the walk is the same: large directories in slices, 
   const expected = plainWalk(root);
   for (const limit of [1, 3, 50, 1100, 100_000]) {
     const walked: string[] = [];
-    for await (const batch of walkTree(root, { limit })) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
+    for await (const batch of walkTree(root, { limit })) for (const e of batch.entries) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
     expect({ limit, walked }).toEqual({ limit, walked: expected });
   }
 });
 
-test('a directory an earlier walk knew is not read again while its ctime and inode are the same', async () => {
-  const known = (rel: string, names: string[], ctimeMs = lstatSync(path.join(root, rel)).ctimeMs): KnownDir => ({ rel, ctimeMs, ino: lstatSync(path.join(root, rel)).ino, names: names.join('/') });
+/** The paths of a backup's walk in order: those of its listing lines, and each file to read where it goes. */
+async function backupPaths(walk: AsyncIterable<WalkBatch>): Promise<string[]> {
+  const paths: string[] = [];
+  const lines = (text = '') => {
+    for (const line of text.split('\n')) if (line) paths.push(JSON.parse(line).p);
+  };
+  for await (const batch of walk) {
+    for (const e of batch.entries) {
+      lines(e.lead);
+      if (e.kind === 'f') paths.push(e.rel);
+      else lines(e.line);
+    }
+    lines(batch.tail);
+  }
+  return paths;
+}
+
+test('a backup walk takes the names of a directory from the previous listing while its ctime and inode are the same', async () => {
+  const settledBefore = Date.now();
+  const walked = (rel: string): WalkedEntry => {
+    const stat = lstatSync(path.join(root, rel));
+    return { rel, kind: stat.isDirectory() ? 'd' : 'f', mode: stat.mode, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, uid: stat.uid, gid: stat.gid, size: stat.size, ino: stat.ino };
+  };
+  const dir = (rel: string, ctimeMs?: number) => JSON.stringify(dirEntry({ ...walked(rel), ...(ctimeMs === undefined ? {} : { ctimeMs }) }, settledBefore));
+  const file = (rel: string) => JSON.stringify(fileEntry(walked(rel), { size: walked(rel).size, sha256: 'x', chunks: [] }));
   // Names that differ from the directory's show where they were used: 'deep' is empty to the walk, and in
-  // day05/sub only one file is left. The names kept for 'wide' are stale: its ctime is not the one it has.
-  const dirs = new KnownDirs();
-  for (const dir of [known('day05', ['sub'], 1), known('day05/sub', ['file 1.jpg']), known('deep', []), known('wide', ['f0'], 1)]) dirs.add(dir);
-  const expected = plainWalk(root).filter((line) => !line.startsWith('deep/') && (!line.startsWith('day05/sub/') || line.startsWith('day05/sub/file 1.jpg ')));
+  // day05/sub only one file is left. The names kept for 'day05' and 'wide' are stale: their ctime is not the one they have.
+  const previous = PreviousListing.of([dir('day05', 1), dir('day05/sub'), file('day05/sub/file 1.jpg'), dir('deep'), dir('wide', 1), file('wide/f0')]);
+  const plain = plainWalk(root).map((line) => ({ rel: line.split(' ').slice(0, -5).join(' '), kind: line.split(' ').at(-5) }));
+  const kept = plain.filter(({ rel }) => !rel.startsWith('deep/') && (!rel.startsWith('day05/sub/') || rel === 'day05/sub/file 1.jpg'));
+  const want = kept.map(({ rel }) => rel);
+  const toRead = kept.filter(({ rel, kind }) => kind === 'f' && rel !== 'day05/sub/file 1.jpg' && rel !== 'wide/f0').map(({ rel }) => rel);
   for (const limit of [1, 3, 50, 1100, 100_000]) {
     const listings = { reused: 0 };
-    const walked: string[] = [];
-    for await (const batch of walkTree(root, { known: Promise.resolve(dirs), limit, listings })) for (const e of batch) walked.push(`${e.rel} ${e.kind} ${e.mode} ${e.size} ${e.mtimeMs} ${e.ino}`);
-    expect({ limit, walked, reused: listings.reused }).toEqual({ limit, walked: expected, reused: 2 });
+    const reads: string[] = [];
+    const walk = walkTree(root, { limit, listings, backup: { settledBefore, previous } });
+    const paths = await backupPaths((async function* () {
+      for await (const batch of walk) {
+        for (const e of batch.entries) if (e.kind === 'f') reads.push(e.rel);
+        yield batch;
+      }
+    })());
+    expect({ limit, paths, reused: listings.reused }).toEqual({ limit, paths: want, reused: 2 });
+    // Every file is read but those the previous listing has unchanged.
+    expect(reads).toEqual(toRead);
   }
 });
 
@@ -93,7 +128,7 @@ test('a directory removed while the walk runs fails it rather than being skipped
   const walk = walkTree(scratch);
   try {
     const first = await walk.next(); // the root's own listing (split: 1,640 entries)
-    expect(first.value[0].rel).toBe('d0');
+    expect(first.value.entries[0].rel).toBe('d0');
     await fs.rm(path.join(scratch, 'd39'), { recursive: true });
     await expect((async () => {
       for await (const _ of walk);

@@ -3,25 +3,24 @@
  * setting their metadata for a restore are one syscall per entry, tens of thousands of them in a file
  * store, and the main thread has better to do.
  */
-import type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
-import { encodeKnownDirs } from './known-dirs';
+import type { ListingContext, PathMetadata, TreeListing } from './jobs';
 import { sealingPool } from './pool';
 
-export type { KnownDir, PathMetadata, TreeListing, WalkedEntry } from './jobs';
-export { stillKnown } from './list-tree';
+export type { ListedCounts, ListingContext, PathMetadata, TreeListing, WalkedEntry } from './jobs';
 
 /**
- * The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing), taking the names of the
- * directories `known` (what an earlier walk saw of them) still gives.
+ * The tree under root/rel, depth-first, or part of it (./list-tree.ts, TreeListing); for a backup, as its
+ * listing lines, with the previous listing's lines for the subtree.
  */
-export async function listTree(root: string, rel: string, limit: number, known?: KnownDir[]): Promise<TreeListing> {
-  const { entries, partial, names, reused } = await sealingPool().run({ op: 'listTree', root, rel, limit, known: known && encodeKnownDirs(known) });
-  return { entries, partial, names, reused };
+export async function listTree(root: string, rel: string, limit: number, backup?: ListingContext): Promise<TreeListing> {
+  const { entries, partial, names, reused, tail, counts } = await sealingPool().run({ op: 'listTree', root, rel, limit, backup });
+  return { entries, partial, names, reused, tail, counts };
 }
 
-/** The entries `names` of the directory root/rel, in that order, each with its lstat. */
-export async function statNames(root: string, rel: string, names: string[]): Promise<WalkedEntry[]> {
-  return (await sealingPool().run({ op: 'statNames', root, rel, names })).entries;
+/** The entries `names` of the directory root/rel, in that order, each with its lstat; for a backup, as lines. */
+export async function statNames(root: string, rel: string, names: string[], backup?: ListingContext): Promise<TreeListing> {
+  const { entries, partial, reused, tail, counts } = await sealingPool().run({ op: 'statNames', root, rel, names, backup });
+  return { entries, partial, reused, tail, counts };
 }
 
 /** Makes each directory (and any missing parent) with mode 0700, in any order. */

@@ -44,12 +44,32 @@ export type Job =
    * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
    * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
    * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
-   * `known` is what an earlier walk saw of the directories in the subtree (KnownDir records encoded by
-   * ./known-dirs.ts): root/rel's own names only when the caller found them still valid.
+   * With `backup`, the entries come back as a backup's listing lines (ListingContext).
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number; known?: string }
+  | { op: 'listTree'; root: string; rel: string; limit: number; backup?: ListingContext }
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
-  | { op: 'statNames'; root: string; rel: string; names: string[] };
+  | { op: 'statNames'; root: string; rel: string; names: string[]; backup?: ListingContext };
+
+/**
+ * What a listing job for a backup is given, so that it answers with the backup's listing lines and only the
+ * entries the caller must act on: each file to read, and in a partial answer each subdirectory (whose
+ * subtree is listed by a job of its own). Every other entry (a directory, a symlink, a file the same as in
+ * the previous listing) is only a line, and costs the main thread nothing.
+ */
+export interface ListingContext {
+  /** A directory whose ctime is before this (ms) keeps its ctime and inode in its line (../tree-entry.ts). */
+  settledBefore: number;
+  /**
+   * Lines of the previous listing, each ending in a newline, in its order: the directory's own line (there is
+   * none for the root) and its subtree, or with `shallow` only its own entries' lines. A file the same as in
+   * them keeps its content, and a settled directory whose ctime and inode have not moved keeps its names.
+   */
+  previous?: string;
+  /** `previous` holds only the directory's own entries: list them alone, `partial` (the subtree was too large). */
+  shallow?: boolean;
+  /** The directory's line as the walk above it wrote it: its names are taken from `previous` only if its line there is the same. */
+  self?: string;
+}
 
 /**
  * A listing job's answer: the subtree depth-first, or with `partial` only the directory's own entries, or,
@@ -59,24 +79,27 @@ export interface TreeListing {
   entries: WalkedEntry[];
   partial: boolean;
   names?: string[];
-  /** how many directories' names came from `known` rather than from reading the directory */
+  /** how many directories' names came from the previous listing rather than from reading the directory */
   reused: number;
+  /** For a backup: listing lines after the last entry (each entry's own `lead` comes before it). */
+  tail?: string;
+  /** For a backup: what the job's entries count, those given as lines included. */
+  counts?: ListedCounts;
 }
 
-/**
- * What an earlier walk saw of a directory, so that a walk can take its names instead of reading it again.
- * `names` is there only when the directory's ctime had settled before that walk began: a change to its
- * entries after that moves its ctime, so the names hold while its ctime and inode are still these.
- */
-export interface KnownDir {
-  rel: string;
-  ctimeMs?: number;
-  ino?: number;
-  /** its names, sorted, joined by '/' (which no name holds): one string to copy to a worker, not thousands */
-  names?: string;
+/** What a backup's listing job saw, lines and entries together. */
+export interface ListedCounts {
+  files: number;
+  dirs: number;
+  /** bytes of every file */
+  bytes: number;
+  /** bytes and chunks of the files whose content was taken from the previous listing */
+  reusedBytes: number;
+  chunksReused: number;
+  /** paths of what is not a regular file, directory or symlink (a socket, fifo or device): not captured */
+  skipped: string[];
 }
 
-/** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
 export interface WalkedEntry {
   rel: string;
   /** directory, regular file, symlink, or other (a socket, fifo or device: not captured) */
@@ -91,6 +114,10 @@ export interface WalkedEntry {
   ino: number;
   /** a symlink's target */
   link?: string;
+  /** For a backup: the listing lines that come before this entry, since the entry before it. */
+  lead?: string;
+  /** For a backup: a directory's own line (a file's comes once it is read). */
+  line?: string;
 }
 
 /** The metadata of a restored path. */
@@ -126,7 +153,7 @@ export type JobResult =
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }
   | ({ op: 'listTree' } & TreeListing)
-  | { op: 'statNames'; entries: WalkedEntry[] };
+  | ({ op: 'statNames' } & TreeListing);
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */
 export interface JobFailure {

@@ -3,57 +3,60 @@
  * warm cache, and a file store has tens of thousands of them. On a worker they cost the main thread nothing,
  * and two workers walking two subtrees keep two requests in flight on a cold disk.
  *
- * A directory an earlier walk saw settled, whose ctime and inode are unchanged, is not read again: its names
- * are taken from that walk (KnownDir in ./jobs.ts). Only its entries are lstat'ed, as every entry must be to
+ * For a backup (ListingContext in ./jobs.ts), the job is given the previous listing's lines for its
+ * subtree. A directory the previous backup saw settled, whose ctime and inode are unchanged, is not read
+ * again: its names are taken from those lines. Only its entries are lstat'ed, as every entry must be to
  * find changed files; a file store is mostly directories (Mattermost's teams/channels/users/posts layout),
- * so this saves the open, reads and close of nearly every directory of an unchanged store.
+ * so this saves the open, reads and close of nearly every directory of an unchanged store. The answer is
+ * the backup's own listing lines, with only the files to read (and a partial answer's subdirectories) as
+ * entries: an unchanged store's walk costs the main thread a string per job, not an object per entry.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import type { KnownDir, TreeListing, WalkedEntry } from './jobs';
-import { decodeKnownDirs } from './known-dirs';
+import { dirEntry, fileEntry, fileLineStart, linkEntry, sameFile, treeLine, type TreeEntry } from '../tree-entry';
+import type { ListedCounts, ListingContext, TreeListing, WalkedEntry } from './jobs';
+import { namesIfUnchanged, parsePrevious, type PreviousLines } from './previous-lines';
 
-/** Whether what an earlier walk saw of the directory `entry` still gives its names. */
-export function stillKnown(known: KnownDir | undefined, entry: WalkedEntry): known is KnownDir & { names: string } {
-  return known?.names !== undefined && known.ctimeMs === entry.ctimeMs && known.ino === entry.ino && entry.kind === 'd';
+/** The names in a directory, sorted (the order of every tree listing ever written), unless already known. */
+function sortedNames(root: string, rel: string, known: string[] | undefined): string[] {
+  return known ?? readdirSync(rel ? path.join(root, rel) : root).sort();
 }
 
-/** The names in a directory, sorted (the order of every tree listing ever written), from a still valid `known`. */
-function sortedNames(root: string, rel: string, known: KnownDir | undefined): string[] {
-  if (known?.names !== undefined) return known.names === '' ? [] : known.names.split('/');
-  return readdirSync(rel ? path.join(root, rel) : root).sort();
+function walked(root: string, rel: string, name: string): WalkedEntry {
+  const childRel = rel ? `${rel}/${name}` : name;
+  const full = path.join(root, childRel);
+  const stat = lstatSync(full);
+  const kind = stat.isDirectory() ? 'd' : stat.isFile() ? 'f' : stat.isSymbolicLink() ? 'l' : 'o';
+  const entry: WalkedEntry = { rel: childRel, kind, mode: stat.mode, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, uid: stat.uid, gid: stat.gid, size: stat.size, ino: stat.ino };
+  if (kind === 'l') entry.link = readlinkSync(full);
+  return entry;
 }
 
-/** The entries `names` of the directory root/rel, in that order, each with its lstat. */
-export function statNames(root: string, rel: string, names: string[]): WalkedEntry[] {
-  return names.map((name) => {
-    const childRel = rel ? `${rel}/${name}` : name;
-    const full = path.join(root, childRel);
-    const stat = lstatSync(full);
-    const kind = stat.isDirectory() ? 'd' : stat.isFile() ? 'f' : stat.isSymbolicLink() ? 'l' : 'o';
-    const entry: WalkedEntry = { rel: childRel, kind, mode: stat.mode, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, uid: stat.uid, gid: stat.gid, size: stat.size, ino: stat.ino };
-    if (kind === 'l') entry.link = readlinkSync(full);
-    return entry;
-  });
+/** The entries `names` of the directory root/rel, in that order, each with its lstat; for a backup, as lines. */
+export function statNames(root: string, rel: string, names: string[], backup?: ListingContext): TreeListing {
+  const entries = names.map((name) => walked(root, rel, name));
+  if (!backup) return { entries, partial: true, reused: 0 };
+  return asLines(entries, true, backup, backup.previous === undefined ? undefined : parsePrevious(backup.previous, rel, false), 0);
 }
 
 /**
  * Everything under root/rel in depth-first order (each directory followed by its subtree), or, once that
- * passes `limit` entries, the directory's own entries with `partial` set. The work spent before giving up
- * is not lost: it left the subtree's metadata in the kernel's cache for the jobs that follow. A directory
- * of more than `limit` entries comes back as its sorted names only: its metadata is asked for in slices,
- * so no message (and no array on either thread) holds a huge directory's metadata whole.
- *
- * `known` holds what an earlier walk saw of directories in the subtree (./known-dirs.ts); root/rel's own
- * record only if the caller found it still valid.
+ * passes `limit` entries (or at once when the previous listing's lines are `shallow`), the directory's own
+ * entries with `partial` set. The work spent before giving up is not lost: it left the subtree's metadata
+ * in the kernel's cache for the jobs that follow. A directory of more than `limit` entries comes back as
+ * its sorted names only: its metadata is asked for in slices, so no message (and no array on either
+ * thread) holds a huge directory's metadata whole.
  */
-export function listTree(root: string, rel: string, limit: number, known = ''): TreeListing {
-  const byRel = decodeKnownDirs(known);
-  const own = byRel.get(rel);
-  const ownReused = own?.names !== undefined ? 1 : 0;
+export function listTree(root: string, rel: string, limit: number, backup?: ListingContext): TreeListing {
+  const previous = backup?.previous === undefined ? undefined : parsePrevious(backup.previous, rel, !backup.shallow);
+  const own = namesIfUnchanged(previous, rel, backup?.self);
+  const ownReused = own ? 1 : 0;
   const names = sortedNames(root, rel, own);
   if (names.length > limit) return { entries: [], partial: true, names, reused: ownReused };
-  const ownEntries = statNames(root, rel, names);
+  const ownEntries = names.map((name) => walked(root, rel, name));
+  const finish = (entries: WalkedEntry[], partial: boolean, reused: number): TreeListing =>
+    backup ? asLines(entries, partial, backup, previous, reused) : { entries, partial, reused };
+  if (backup?.shallow) return finish(ownEntries, true, ownReused);
   const entries: WalkedEntry[] = [];
   let count = ownEntries.length;
   let reused = ownReused;
@@ -61,15 +64,86 @@ export function listTree(root: string, rel: string, limit: number, known = ''): 
     for (const entry of list) {
       entries.push(entry);
       if (entry.kind !== 'd') continue;
-      const dir = byRel.get(entry.rel);
-      const still = stillKnown(dir, entry);
-      if (still) reused++;
-      const childNames = sortedNames(root, entry.rel, still ? dir : undefined);
+      if (backup) entry.line = treeLine(dirEntry(entry, backup.settledBefore));
+      const known = namesIfUnchanged(previous, entry.rel, entry.line);
+      if (known) reused++;
+      const childNames = sortedNames(root, entry.rel, known);
       count += childNames.length;
       if (count > limit) return false;
-      if (!descend(statNames(root, entry.rel, childNames))) return false;
+      if (!descend(childNames.map((name) => walked(root, entry.rel, name)))) return false;
     }
     return true;
   };
-  return descend(ownEntries) ? { entries, partial: false, reused } : { entries: ownEntries, partial: true, reused: ownReused };
+  return descend(ownEntries) ? finish(entries, false, reused) : finish(ownEntries, true, ownReused);
+}
+
+/**
+ * A backup's answer: each entry's listing line, where it is known here, and as entries only the files to
+ * read, and in a `partial` answer the subdirectories, each with the lines before it as its `lead`.
+ */
+function asLines(entries: WalkedEntry[], partial: boolean, backup: ListingContext, previous: PreviousLines | undefined, reused: number): TreeListing {
+  const counts: ListedCounts = { files: 0, dirs: 0, bytes: 0, reusedBytes: 0, chunksReused: 0, skipped: [] };
+  const answer: WalkedEntry[] = [];
+  let lines = '';
+  const give = (entry: WalkedEntry) => {
+    if (lines) entry.lead = lines;
+    lines = '';
+    answer.push(entry);
+  };
+  for (const entry of entries) {
+    switch (entry.kind) {
+      case 'd': {
+        counts.dirs++;
+        const line = entry.line ?? treeLine(dirEntry(entry, backup.settledBefore));
+        if (!partial) {
+          lines += line;
+          entry.line = undefined;
+          break;
+        }
+        entry.line = line;
+        give(entry);
+        break;
+      }
+      case 'l':
+        lines += treeLine(linkEntry(entry));
+        break;
+      case 'f': {
+        counts.files++;
+        counts.bytes += entry.size;
+        const line = unchangedFile(entry, previous?.lines.get(entry.rel));
+        if (!line) {
+          give(entry);
+          break;
+        }
+        counts.reusedBytes += entry.size;
+        counts.chunksReused += line.chunks;
+        lines += line.text;
+        break;
+      }
+      default:
+        counts.skipped.push(entry.rel);
+    }
+  }
+  return { entries: answer, partial, reused, tail: lines || undefined, counts };
+}
+
+/**
+ * The line of a file the same as in the previous listing (size, mtime and inode), with its content's chunk
+ * count; undefined when it must be read. Its previous line is parsed only when its mode or owner changed.
+ */
+function unchangedFile(entry: WalkedEntry, before: string | undefined): { text: string; chunks: number } | undefined {
+  if (before === undefined) return undefined;
+  if (before.startsWith(fileLineStart(entry))) return { text: before, chunks: chunkCount(before) };
+  const parsed = JSON.parse(before) as TreeEntry;
+  return sameFile(entry, parsed) ? { text: treeLine(fileEntry(entry, parsed.b)), chunks: parsed.b.chunks.length } : undefined;
+}
+
+/** The chunks a file's line names: ids are hex, so each is one quoted string with no comma inside. */
+function chunkCount(line: string): number {
+  const from = line.lastIndexOf('"chunks":[') + '"chunks":['.length;
+  const to = line.indexOf(']', from);
+  if (from < '"chunks":['.length || to <= from) return 0;
+  let count = 1;
+  for (let i = line.indexOf(',', from); i >= 0 && i < to; i = line.indexOf(',', i + 1)) count++;
+  return count;
 }

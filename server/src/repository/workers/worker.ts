@@ -84,9 +84,9 @@ function run(job: Job): JobResult {
       }
       return { op: 'setMetadata' };
     case 'listTree':
-      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit, job.known) };
+      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit, job.backup) };
     case 'statNames':
-      return { op: 'statNames', entries: statNames(job.root, job.rel, job.names) };
+      return { op: 'statNames', ...statNames(job.root, job.rel, job.names, job.backup) };
   }
 }
 

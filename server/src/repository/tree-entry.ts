@@ -1,0 +1,74 @@
+/**
+ * A tree listing's entries (docs/repository-format.md): one JSON line per path, in a stable depth-first
+ * order. Built here, on whichever thread walks (./workers/list-tree.ts for what a walk knows at once, the
+ * engine for a file it has just read), so that a line is written the same way, key for key, by either.
+ */
+import type { BlobRef } from './blobs';
+import type { WalkedEntry } from './workers/jobs';
+
+export type TreeEntry =
+  | { p: string; t: 'd'; m: number; mt: number; u: number; g: number; c?: number; i?: number }
+  | { p: string; t: 'f'; m: number; mt: number; u?: number; g?: number; s: number; i?: number; e?: string; b: BlobRef }
+  | { p: string; t: 'l'; l: string; u: number; g: number };
+
+export type FileEntry = Extract<TreeEntry, { t: 'f' }>;
+
+/** A listing line. */
+export function treeLine(entry: TreeEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+/**
+ * A directory's entry. Its ctime and inode are kept only when the ctime is before `settledBefore`: a change
+ * made after the directory was read then moves its ctime past the one kept (../engine/tree.ts, SETTLE_MS).
+ */
+export function dirEntry(walked: WalkedEntry, settledBefore: number): TreeEntry {
+  const { rel, mode, mtimeMs, uid, gid, ctimeMs, ino } = walked;
+  if (ctimeMs >= settledBefore) return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid };
+  return { p: rel, t: 'd', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, c: ctimeMs, i: ino };
+}
+
+export function linkEntry(walked: WalkedEntry): TreeEntry {
+  return { p: walked.rel, t: 'l', l: walked.link!, u: walked.uid, g: walked.gid };
+}
+
+/** A file's entry, its content stored as `b`. */
+export function fileEntry(walked: WalkedEntry, b: BlobRef): FileEntry {
+  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
+  return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
+}
+
+/** Same size, mtime and inode as in the previous listing: its content is taken from there, not read again. */
+export function sameFile(walked: WalkedEntry, previous: TreeEntry | undefined): previous is FileEntry {
+  return previous?.t === 'f' && previous.b !== undefined && previous.s === walked.size && previous.mt === walked.mtimeMs && previous.i === walked.ino;
+}
+
+/**
+ * A file's line up to its content: `{"p":…,"i":<inode>,"b":`. A previous line that starts with it is the
+ * file's line again, content and all, without being parsed: everything else in it is the same.
+ */
+export function fileLineStart(walked: WalkedEntry): string {
+  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
+  return `${JSON.stringify({ p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino }).slice(0, -1)},"b":`;
+}
+
+/** A line starts with its path, then its type: `{"p":"<path>","t":"<type>"`, as treeLine() writes it. */
+const PATH_START = '{"p":"';
+const TYPE_KEY = '","t":"';
+
+/** A listing line's path and type, read without parsing the whole line when it is as treeLine() writes it. */
+export function pathAndType(line: string): { p: string; t: string } {
+  const typeAt = line.indexOf(TYPE_KEY);
+  if (line.startsWith(PATH_START) && typeAt > 0) {
+    const raw = line.slice(PATH_START.length, typeAt);
+    // A path with a quote or a backslash is escaped: JSON.parse reads it. Without, the raw text is the path.
+    if (!raw.includes('"') && !raw.includes('\\')) return { p: raw, t: line[typeAt + TYPE_KEY.length] };
+  }
+  const entry = JSON.parse(line) as TreeEntry;
+  return { p: entry.p, t: entry.t };
+}
+
+/** Whether a directory's line kept its ctime (`c`): a quote in a name is escaped, so `"c":` is only ever a key. */
+export function settled(dirLine: string): boolean {
+  return dirLine.includes('"c":');
+}
