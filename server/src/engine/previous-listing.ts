@@ -1,113 +1,242 @@
 /**
  * The previous capture of a root, as a backup's walk uses it: its listing's lines, kept as they were
- * written, and where each directory's subtree ends. Each listing job is given the lines of its own subtree
+ * written (in a few large strings, as the blob's chunks decode: no object per line for the collector to
+ * copy), and where each directory's subtree ends. Each listing job is given the lines of its own subtree
  * (./walk.ts), and compares and parses them on a worker: the main thread never parses a line it does not
  * change, and holds a string per entry, not an object.
+ *
+ * The listing is read while the walk runs: both go in the same depth-first order, and a job waits only
+ * until the lines of its subtree are all in. The root's job, whose entries' lines are spread over the
+ * whole listing, goes without them (`unchecked`), and its files are compared here once all is read.
  */
-import { readBlobLines } from '../repository/blobs';
+import { readBlob } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { pathAndType, treeLine, type TreeEntry } from '../repository/tree-entry';
+import { pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
 import type { ListingContext, WalkedEntry } from '../repository/workers/fs-jobs';
 
 /** Only a file's line has the key "b": a quote inside a JSON string is escaped, so `"b":` is never in one. */
 const FILE_KEY = '"b":';
 const CHUNKS = /"chunks":\[([^\]]*)\]/;
 
+/** `end` of a directory whose subtree is still being read. */
+const OPEN = -1;
+
 type Part = Omit<ListingContext, 'settledBefore'>;
 
 export class PreviousListing {
-  /** The names of the last large directory asked for in slices, each with its line. */
+  /** Runs of whole lines, newlines included, as decoded. */
+  private readonly pieces: string[] = [];
+  /** Line i is pieces[piece[i]] from start[i] to stop[i] (its newline), unless it was rewritten. */
+  private readonly piece: number[] = [];
+  private readonly start: number[] = [];
+  private readonly stop: number[] = [];
+  /** Lines kept without their content (its chunks are gone), by line. */
+  private readonly rewritten = new Map<number, string>();
+  /** `end[i]`: past the subtree of the directory on line i (OPEN while it is read); i + 1 for any other line. */
+  private readonly end: number[] = [];
+  private readonly dirLine = new Map<string, number>();
+  /** The directories the listing is in, innermost last. */
+  private readonly inside: { rel: string; at: number }[] = [];
+  private done = false;
+  private failure?: unknown;
+  /** Callers waiting for more of the listing: each is woken when a subtree is complete, and once all is read. */
+  private waiting: (() => void)[] = [];
+  /** The names of the last directory asked for by name, each with its line. */
   private children?: { rel: string; lines: Map<string, number> };
+  /**
+   * The lines were out of depth-first order (each directory's line before its contents): what a job was
+   * given may have missed names, so the capture is made again without this listing (./tree.ts).
+   */
+  outOfOrder = false;
 
-  /** `end[i]`: past the subtree of the directory on line i; i + 1 for any other line. */
-  private constructor(
-    private readonly lines: string[],
-    private readonly end: number[],
-    private readonly dirLine: Map<string, number>,
-  ) {}
+  private constructor(private readonly entries: number) {}
 
   /**
-   * Reads the listing of `root`. A file whose chunks are no longer all in the repository keeps its line
-   * without its content, so that it is read again. A listing out of depth-first order (each directory's
-   * line before its contents) is not used: its subtrees could not be cut out of it, and all is read again.
+   * Starts reading the listing of `root`. A file whose chunks are no longer all in the repository keeps its
+   * line without its content, so that it is read again.
    */
-  static async load(repository: Repository, root: TreeRoot | undefined): Promise<PreviousListing | undefined> {
+  static load(repository: Repository, root: TreeRoot | undefined): PreviousListing | undefined {
     if (!root) return undefined;
-    const lines: string[] = [];
-    for await (const line of readBlobLines(repository, root.tree)) if (line) lines.push(line.includes(FILE_KEY) ? withStoredContent(repository, line) : line);
-    return PreviousListing.of(lines);
+    const listing = new PreviousListing(root.files + root.dirs);
+    void listing.read(readBlob(repository, root.tree), (line) => (line.includes(FILE_KEY) ? withStoredContent(repository, line) : line));
+    return listing;
   }
 
-  /** The listing of these lines (without their newlines), or undefined when they are out of depth-first order. */
-  static of(lines: string[]): PreviousListing | undefined {
-    const end: number[] = [];
-    const dirLine = new Map<string, number>();
-    const inside: { rel: string; at: number }[] = []; // the directories the listing is in, innermost last
-    for (let at = 0; at < lines.length; at++) {
-      const { p, t } = pathAndType(lines[at]);
-      const slash = p.lastIndexOf('/');
-      while (inside.length > 0 && !(slash === inside[inside.length - 1].rel.length && p.startsWith(inside[inside.length - 1].rel))) end[inside.pop()!.at] = at;
-      if (slash >= 0 && inside.length === 0) return undefined;
-      end.push(at + 1);
-      if (t !== 'd') continue;
-      dirLine.set(p, at);
+  /** The listing of these lines (without their newlines), all read. */
+  static async of(lines: string[]): Promise<PreviousListing> {
+    const listing = new PreviousListing(lines.length);
+    await listing.read([Buffer.from(lines.map((line) => `${line}\n`).join(''))], (line) => line);
+    return listing;
+  }
+
+  /** Reads the listing's bytes, cut at the last newline of each chunk: a line (and a character) never spans two pieces. */
+  private async read(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, kept: (line: string) => string): Promise<void> {
+    try {
+      let carry: Buffer | undefined;
+      for await (const chunk of chunks) {
+        const bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
+        const newline = bytes.lastIndexOf(0x0a);
+        carry = bytes.subarray(newline + 1);
+        if (newline >= 0 && !this.addPiece(bytes.toString('utf8', 0, newline + 1), kept)) break;
+      }
+      if (carry?.length && !this.outOfOrder) this.addPiece(`${carry.toString('utf8')}\n`, kept);
+    } catch (err) {
+      this.failure = err;
+    }
+    for (const dir of this.inside) this.end[dir.at] = this.piece.length;
+    this.inside.length = 0;
+    this.done = true;
+    this.wake();
+  }
+
+  /** Adds the lines of a piece; false when one is out of order. */
+  private addPiece(text: string, kept: (line: string) => string): boolean {
+    const index = this.pieces.push(text) - 1;
+    for (let from = 0; from < text.length; ) {
+      const to = text.indexOf('\n', from);
+      const line = text.slice(from, to);
+      if (line && !this.add(line, kept(line), index, from, to)) return false;
+      from = to + 1;
+    }
+    return true;
+  }
+
+  /** Adds the next line, `line` as read and `kept` as kept; false when it is out of order. */
+  private add(line: string, kept: string, piece: number, start: number, stop: number): boolean {
+    const at = this.piece.length;
+    const { p, t } = pathAndType(line);
+    const slash = p.lastIndexOf('/');
+    const { inside } = this;
+    let closed = false;
+    while (inside.length > 0 && !(slash === inside[inside.length - 1].rel.length && p.startsWith(inside[inside.length - 1].rel))) {
+      this.end[inside.pop()!.at] = at;
+      closed = true;
+    }
+    if (slash >= 0 && inside.length === 0) {
+      this.outOfOrder = true;
+      return false;
+    }
+    this.piece.push(piece);
+    this.start.push(start);
+    this.stop.push(stop);
+    if (kept !== line) this.rewritten.set(at, kept);
+    this.end.push(t === 'd' ? OPEN : at + 1);
+    if (t === 'd') {
+      this.dirLine.set(p, at);
       inside.push({ rel: p, at });
     }
-    for (const dir of inside) end[dir.at] = lines.length;
-    return new PreviousListing(lines, end, dirLine);
+    if (closed) this.wake();
+    return true;
   }
 
-  /** The root's job: the whole listing, or with more than `limit` entries, the lines of the root's own. */
-  forRoot(limit: number): Part {
-    return this.lines.length <= limit ? { previous: this.text(0, this.lines.length) } : { previous: this.own(-1, this.lines.length), shallow: true };
+  private line(at: number): string {
+    return this.rewritten.get(at) ?? this.pieces[this.piece[at]].slice(this.start[at], this.stop[at]);
+  }
+
+  private wake(): void {
+    if (this.waiting.length === 0) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Resolves once `ready()` holds or all is read; rejects if the listing could not be read. */
+  private async until(ready: () => boolean): Promise<void> {
+    while (!this.done && !ready()) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Resolves once all is read; rejects if the listing could not be read. */
+  finished(): Promise<void> {
+    return this.until(() => false);
+  }
+
+  /** The lines of the directory `rel` and its subtree, when they are all read already. */
+  sizeOf(rel: string): number | undefined {
+    const at = this.dirLine.get(rel);
+    return at === undefined || this.end[at] === OPEN ? undefined : this.end[at] - at;
+  }
+
+  /** Whether the subtree of the directory `rel` is all read (false for one the listing has not reached). */
+  private complete(rel: string): boolean {
+    const at = this.dirLine.get(rel);
+    return at !== undefined && this.end[at] !== OPEN;
+  }
+
+  /**
+   * The root's job: the whole listing when it is small, read first; else nothing (`unchecked`), at once: its
+   * own entries' lines are spread over the whole listing, which is read while the walk goes on.
+   */
+  async forRoot(limit: number): Promise<Part> {
+    if (this.entries > limit) return { unchecked: true, shallow: true };
+    await this.finished();
+    if (this.outOfOrder) return { unchecked: true };
+    const lines = this.piece.length;
+    return lines <= limit ? { previous: this.text(0, lines) } : { previous: this.own(-1, lines), shallow: true };
   }
 
   /** The job of the subdirectory `entry`: its line and subtree, or with more than `limit` entries, its own entries' lines. */
-  forDir(entry: WalkedEntry, limit: number): Part {
+  async forDir(entry: WalkedEntry, limit: number): Promise<Part> {
+    await this.until(() => this.complete(entry.rel));
     const at = this.dirLine.get(entry.rel);
-    if (at === undefined) return {};
+    if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
     const end = this.end[at];
     return end - at <= limit + 1 ? { previous: this.text(at, end), self } : { previous: this.own(at, end), shallow: true, self };
   }
 
   /** A slice of a large directory's `names`: the lines of those of them the listing has. */
-  forNames(rel: string, names: string[]): Part {
-    if (this.children?.rel !== rel) this.children = { rel, lines: this.childLines(rel) };
-    const { lines } = this.children;
+  async forNames(rel: string, names: string[]): Promise<Part> {
+    const lines = await this.childLines(rel);
     let text = '';
     for (const name of names) {
       const at = lines.get(name);
-      if (at !== undefined) text += `${this.lines[at]}\n`;
+      if (at !== undefined) text += `${this.line(at)}\n`;
     }
     return { previous: text };
   }
 
+  /** The line of a file the root's job gave `unchecked`, if it is the same as in the listing: it is not read again. */
+  async unchangedFile(entry: WalkedEntry): Promise<{ text: string; chunks: number } | undefined> {
+    const slash = entry.rel.lastIndexOf('/');
+    const at = (await this.childLines(slash < 0 ? '' : entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
+    return at === undefined ? undefined : unchangedFile(entry, `${this.line(at)}\n`);
+  }
+
+  /** Lines from `from` to `to`, each with its newline: one slice of a piece when they are in one and none was rewritten. */
   private text(from: number, to: number): string {
-    return `${this.lines.slice(from, to).join('\n')}\n`;
+    if (this.piece[from] === this.piece[to - 1] && this.rewritten.size === 0) return this.pieces[this.piece[from]].slice(this.start[from], this.stop[to - 1] + 1);
+    let text = '';
+    for (let at = from; at < to; at++) text += `${this.line(at)}\n`;
+    return text;
   }
 
   /** The line at `at` (none for the root: -1) and those of the directory's own entries, up to `end`. */
   private own(at: number, end: number): string {
-    let text = at >= 0 ? `${this.lines[at]}\n` : '';
-    for (let i = at + 1; i < end; i = this.end[i]) text += `${this.lines[i]}\n`;
+    let text = at >= 0 ? `${this.line(at)}\n` : '';
+    for (let i = at + 1; i < end; i = this.end[i]) text += `${this.line(i)}\n`;
     return text;
   }
 
-  private childLines(rel: string): Map<string, number> {
+  /** The lines of the entries of the directory `rel` ('' for the root), by name, once they are all read. */
+  private async childLines(rel: string): Promise<Map<string, number>> {
+    if (this.children?.rel === rel) return this.children.lines;
+    await this.until(() => rel !== '' && this.complete(rel));
     const at = rel === '' ? -1 : this.dirLine.get(rel);
     const byName = new Map<string, number>();
-    if (at === undefined) return byName;
-    const end = at < 0 ? this.lines.length : this.end[at];
-    for (let i = at + 1; i < end; i = this.end[i]) byName.set(pathAndType(this.lines[i]).p.slice(rel ? rel.length + 1 : 0), i);
+    if (at !== undefined && !this.outOfOrder) {
+      const end = at < 0 ? this.piece.length : this.end[at];
+      for (let i = at + 1; i < end; i = this.end[i]) byName.set(pathAndType(this.line(i)).p.slice(rel ? rel.length + 1 : 0), i);
+    }
+    this.children = { rel, lines: byName };
     return byName;
   }
 }
 
 /** A file's line, without its content when any of its chunks is no longer stored. */
 function withStoredContent(repository: Repository, line: string): string {
-  const chunks = line.includes(FILE_KEY) ? CHUNKS.exec(line) : null;
+  const chunks = CHUNKS.exec(line);
   if (chunks && (chunks[1] === '' || chunks[1].split(',').every((quoted) => repository.has(quoted.slice(1, -1))))) return line;
   const { b: _, ...rest } = JSON.parse(line) as Extract<TreeEntry, { t: 'f' }>;
   return treeLine(rest as TreeEntry).slice(0, -1);

@@ -71,8 +71,8 @@ export function noParent(): ParentCapture {
   return undefined;
 }
 
-/** The previous capture of a root, read once (./previous-listing.ts). */
-export function loadParent(repository: Repository, root: TreeRoot | undefined): Promise<ParentCapture> {
+/** The previous capture of a root, read once, while the capture that uses it runs (./previous-listing.ts). */
+export function loadParent(repository: Repository, root: TreeRoot | undefined): ParentCapture {
   return PreviousListing.load(repository, root);
 }
 
@@ -117,6 +117,7 @@ interface Capture {
   stats: WriteStats;
   counters: CaptureCounters;
   reporter: Reporter;
+  previous: Promise<ParentCapture>;
 }
 
 /** A place in the listing: lines known at once, or a file's line once its capture settles. */
@@ -169,7 +170,7 @@ async function* captureEntries(capture: Capture, walk: AsyncIterable<WalkBatch>,
         }
         const place: Place = {};
         capturing++;
-        place.capturing = captureFile(capture, walked)
+        place.capturing = fileLine(capture, walked)
           .then(
             (lines) => void (place.lines = lines),
             (err: unknown) => void (place.failure = err ?? new Error(`capturing ${walked.rel} failed`)),
@@ -208,6 +209,19 @@ function count({ counters, stats, reporter, root }: Capture, counts: ListedCount
   for (const rel of counts.skipped) reporter.warn(`skipped ${path.join(root, rel)}: not a regular file, directory or symlink`);
 }
 
+/** A file's listing line: the previous one if the walk did not compare it and it is unchanged, else once it is stored. */
+async function fileLine(capture: Capture, walked: WalkedEntry): Promise<string> {
+  if (walked.unchecked) {
+    const same = await (await capture.previous)?.unchangedFile(walked);
+    if (same) {
+      capture.stats.chunksReused += same.chunks;
+      capture.reporter.bytes(walked.size);
+      return same.text;
+    }
+  }
+  return captureFile(capture, walked);
+}
+
 /** A file's listing line, once its content is stored. */
 async function captureFile({ repository, root, stats, reporter }: Capture, walked: WalkedEntry): Promise<string> {
   const b = await fileBlob(repository, path.join(root, walked.rel), walked.size, stats, reporter);
@@ -232,8 +246,16 @@ export async function captureTree(repository: Repository, name: string, root: st
   // Awaited by the walk: a failure meanwhile is not an unhandled rejection.
   const previous = quiet(Promise.resolve(parent));
   const walk = walkTree(root, { backup: { settledBefore, previous }, listings: options.listings });
-  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter }, walk, options.signal));
+  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal));
   const tree = await writeBlob(repository, listing, stats);
+  const before = await previous;
+  await before?.finished();
+  if (before?.outOfOrder) {
+    // Rare, and never written by a walk: names may have been missed, so the capture is made again from the disk alone.
+    reporter.warn(`the previous listing of ${root} is out of order; every file in it is read again`);
+    if (options.listings) options.listings.reused = 0;
+    return captureTree(repository, name, root, noParent(), stats, reporter, options);
+  }
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };
 }

@@ -12,7 +12,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { quiet } from '../common/quiet';
-import { listTree, statNames, type ListedCounts, type ListingContext, type TreeListing, type WalkedEntry } from '../repository/workers/fs-jobs';
+import { listTree, listTrees, statNames, type ListedCounts, type ListingContext, type TreeListing, type WalkedEntry } from '../repository/workers/fs-jobs';
 import type { PreviousListing } from './previous-listing';
 
 export type { ListedCounts, WalkedEntry } from '../repository/workers/fs-jobs';
@@ -58,19 +58,19 @@ export function walkTree(root: string, options: WalkOptions = {}): AsyncGenerato
   const walk: Walk = { root, limit: options.limit ?? LIST_LIMIT, listings: options.listings ?? { reused: 0 } };
   const { backup } = options;
   const listing = quiet(
-    Promise.resolve(backup?.previous).then((previous) => {
+    Promise.resolve(backup?.previous).then(async (previous) => {
       if (backup) walk.backup = { settledBefore: backup.settledBefore, previous };
-      return listTree(root, '', walk.limit, contextOf(walk, (p) => p.forRoot(walk.limit)));
+      return listTree(root, '', walk.limit, await contextOf(walk, (p) => p.forRoot(walk.limit)));
     }),
   );
   return walkFrom(walk, '', listing);
 }
 
-/** A backup job's context: the settling time, and what `part` takes of the previous listing. */
-function contextOf(walk: Walk, part: (previous: PreviousListing) => Omit<ListingContext, 'settledBefore'>): ListingContext | undefined {
+/** A backup job's context: the settling time, and what `part` takes of the previous listing (once it is read that far). */
+async function contextOf(walk: Walk, part: (previous: PreviousListing) => Promise<Omit<ListingContext, 'settledBefore'>>): Promise<ListingContext | undefined> {
   if (!walk.backup) return undefined;
   const { settledBefore, previous } = walk.backup;
-  return previous ? { settledBefore, ...part(previous) } : { settledBefore };
+  return previous ? { settledBefore, ...(await part(previous)) } : { settledBefore };
 }
 
 /** The entries under root/rel, from its listing. */
@@ -91,7 +91,7 @@ async function* walkFrom(walk: Walk, rel: string, listing: Listing): AsyncGenera
   const { limit } = walk;
   const slice = (from: number) => {
     const part = names.slice(from, from + limit);
-    return quiet(statNames(walk.root, rel, part, contextOf(walk, (p) => p.forNames(rel, part))));
+    return quiet(contextOf(walk, (p) => p.forNames(rel, part)).then((context) => statNames(walk.root, rel, part, context)));
   };
   let next = slice(0);
   for (let from = 0; from < names.length; from += limit) {
@@ -102,25 +102,62 @@ async function* walkFrom(walk: Walk, rel: string, listing: Listing): AsyncGenera
 }
 
 /**
- * The entries, each directory's subtree right after it, listed SUBTREES_AHEAD subtrees ahead: a batch runs
- * up to and including a directory, then come the batches of its subtree; the listing's tail comes last.
+ * The entries, each directory's subtree right after it, listed SUBTREES_AHEAD jobs ahead: a batch runs up
+ * to and including a directory, then come the batches of its subtree; the listing's tail comes last.
+ * Consecutive subdirectories whose previous subtrees together fit in a job are listed by one job.
  */
 async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<WalkBatch> {
   const { entries } = listed;
-  const started = new Map<number, Listing>();
+  const started = new Map<number, { listing: Listing; lastOfJob: boolean }>();
+  let jobsAhead = 0;
   let scheduled = 0;
   let from = 0;
   for (let i = 0; i < entries.length; i++) {
-    for (; started.size < SUBTREES_AHEAD && scheduled < entries.length; scheduled++) {
-      const entry = entries[scheduled];
-      if (entry.kind === 'd') started.set(scheduled, quiet(listTree(walk.root, entry.rel, walk.limit, contextOf(walk, (p) => p.forDir(entry, walk.limit)))));
+    while (jobsAhead < SUBTREES_AHEAD && scheduled < entries.length) {
+      const group = nextGroup(walk, entries, scheduled);
+      scheduled = group.next;
+      if (group.members.length === 0) continue;
+      const listings = quiet(listGroup(walk, group.members.map((at) => entries[at])));
+      group.members.forEach((at, k) => started.set(at, { listing: quiet(listings.then((all) => all[k])), lastOfJob: k === group.members.length - 1 }));
+      jobsAhead++;
     }
     const subtree = started.get(i);
     if (!subtree) continue;
     started.delete(i);
+    if (subtree.lastOfJob) jobsAhead--;
     yield { entries: entries.slice(from, i + 1) };
     from = i + 1;
-    yield* walkFrom(walk, entries[i].rel, subtree);
+    yield* walkFrom(walk, entries[i].rel, subtree.listing);
   }
   if (from < entries.length || listed.tail || listed.counts) yield { entries: entries.slice(from), tail: listed.tail, counts: listed.counts };
+}
+
+/**
+ * The subdirectories from `at` on that one job lists: the next one, and those after it while their
+ * subtrees in the previous listing (read that far already) add up to no more than a job's limit.
+ */
+function nextGroup(walk: Walk, entries: WalkedEntry[], at: number): { members: number[]; next: number } {
+  const members: number[] = [];
+  const previous = walk.backup?.previous;
+  let lines = 0;
+  let next = at;
+  for (; next < entries.length; next++) {
+    const entry = entries[next];
+    if (entry.kind !== 'd') continue;
+    const size = previous?.sizeOf(entry.rel);
+    if (members.length > 0 && (size === undefined || lines + size > walk.limit)) break;
+    members.push(next);
+    if (size === undefined) {
+      next++;
+      break;
+    }
+    lines += size;
+  }
+  return { members, next };
+}
+
+/** The listings of the subtrees of `dirs`, as one job. */
+async function listGroup(walk: Walk, dirs: WalkedEntry[]): Promise<TreeListing[]> {
+  const contexts = await Promise.all(dirs.map((dir) => contextOf(walk, (p) => p.forDir(dir, walk.limit))));
+  return listTrees(walk.root, walk.limit, dirs.map((dir, k) => ({ rel: dir.rel, backup: contexts[k] })));
 }

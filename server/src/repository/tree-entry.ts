@@ -72,3 +72,24 @@ export function pathAndType(line: string): { p: string; t: string } {
 export function settled(dirLine: string): boolean {
   return dirLine.includes('"c":');
 }
+
+/**
+ * The line of a file the same as in the previous listing (size, mtime and inode), with its content's chunk
+ * count; undefined when it must be read. Its previous line is parsed only when its mode or owner changed.
+ */
+export function unchangedFile(entry: WalkedEntry, before: string | undefined): { text: string; chunks: number } | undefined {
+  if (before === undefined) return undefined;
+  if (before.startsWith(fileLineStart(entry))) return { text: before, chunks: chunkCount(before) };
+  const parsed = JSON.parse(before) as TreeEntry;
+  return sameFile(entry, parsed) ? { text: treeLine(fileEntry(entry, parsed.b)), chunks: parsed.b.chunks.length } : undefined;
+}
+
+/** The chunks a file's line names: ids are hex, so each is one quoted string with no comma inside. */
+function chunkCount(line: string): number {
+  const from = line.lastIndexOf('"chunks":[') + '"chunks":['.length;
+  const to = line.indexOf(']', from);
+  if (from < '"chunks":['.length || to <= from) return 0;
+  let count = 1;
+  for (let i = line.indexOf(',', from); i >= 0 && i < to; i = line.indexOf(',', i + 1)) count++;
+  return count;
+}

@@ -13,8 +13,12 @@ export type { ListedCounts, ListingContext, PathMetadata, TreeListing, WalkedEnt
  * listing lines, with the previous listing's lines for the subtree.
  */
 export async function listTree(root: string, rel: string, limit: number, backup?: ListingContext): Promise<TreeListing> {
-  const { entries, partial, names, reused, tail, counts } = await sealingPool().run({ op: 'listTree', root, rel, limit, backup });
-  return { entries, partial, names, reused, tail, counts };
+  return (await listTrees(root, limit, [{ rel, backup }]))[0];
+}
+
+/** listTree() of each of `dirs`, as one job. */
+export async function listTrees(root: string, limit: number, dirs: { rel: string; backup?: ListingContext }[]): Promise<TreeListing[]> {
+  return (await sealingPool().run({ op: 'listTree', root, limit, dirs })).listings;
 }
 
 /** The entries `names` of the directory root/rel, in that order, each with its lstat; for a backup, as lines. */

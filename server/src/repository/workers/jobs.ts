@@ -44,9 +44,11 @@ export type Job =
    * A subtree of more than `limit` entries comes back as the directory's own entries only, `partial`: the
    * caller lists each subdirectory as a job of its own. A directory of more than `limit` entries itself
    * comes back as its sorted `names` alone, for the caller to have them lstat'ed in slices (statNames).
-   * With `backup`, the entries come back as a backup's listing lines (ListingContext).
+   * With `backup`, the entries come back as a backup's listing lines (ListingContext). Several small
+   * subtrees (siblings, in walk order) are one job, one listing each: a job costs two messages and a turn
+   * of the main thread, more than listing a few dozen entries.
    */
-  | { op: 'listTree'; root: string; rel: string; limit: number; backup?: ListingContext }
+  | { op: 'listTree'; root: string; limit: number; dirs: { rel: string; backup?: ListingContext }[] }
   /** The entries `names` (in that order) of the directory root/rel, each with its lstat. */
   | { op: 'statNames'; root: string; rel: string; names: string[]; backup?: ListingContext };
 
@@ -69,6 +71,11 @@ export interface ListingContext {
   shallow?: boolean;
   /** The directory's line as the walk above it wrote it: its names are taken from `previous` only if its line there is the same. */
   self?: string;
+  /**
+   * There is a previous listing, but this job is not given its lines (the root's job, sent while the
+   * listing is still being read): each file to read comes marked `unchecked`, for the caller to compare.
+   */
+  unchecked?: boolean;
 }
 
 /**
@@ -118,6 +125,8 @@ export interface WalkedEntry {
   lead?: string;
   /** For a backup: a directory's own line (a file's comes once it is read). */
   line?: string;
+  /** For a backup: a file not compared with the previous listing (ListingContext.unchecked). */
+  unchecked?: boolean;
 }
 
 /** The metadata of a restored path. */
@@ -152,7 +161,7 @@ export type JobResult =
   | { op: 'writeChunk'; size: number }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }
-  | ({ op: 'listTree' } & TreeListing)
+  | { op: 'listTree'; listings: TreeListing[] }
   | ({ op: 'statNames' } & TreeListing);
 
 /** A failed job: enough to rebuild the error on the main thread (a DecryptError, or an fs error's code). */

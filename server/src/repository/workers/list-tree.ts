@@ -13,7 +13,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import { dirEntry, fileEntry, fileLineStart, linkEntry, sameFile, treeLine, type TreeEntry } from '../tree-entry';
+import { dirEntry, linkEntry, treeLine, unchangedFile } from '../tree-entry';
 import type { ListedCounts, ListingContext, TreeListing, WalkedEntry } from './jobs';
 import { namesIfUnchanged, parsePrevious, type PreviousLines } from './previous-lines';
 
@@ -112,6 +112,7 @@ function asLines(entries: WalkedEntry[], partial: boolean, backup: ListingContex
         counts.bytes += entry.size;
         const line = unchangedFile(entry, previous?.lines.get(entry.rel));
         if (!line) {
+          if (backup.unchecked) entry.unchecked = true;
           give(entry);
           break;
         }
@@ -127,23 +128,3 @@ function asLines(entries: WalkedEntry[], partial: boolean, backup: ListingContex
   return { entries: answer, partial, reused, tail: lines || undefined, counts };
 }
 
-/**
- * The line of a file the same as in the previous listing (size, mtime and inode), with its content's chunk
- * count; undefined when it must be read. Its previous line is parsed only when its mode or owner changed.
- */
-function unchangedFile(entry: WalkedEntry, before: string | undefined): { text: string; chunks: number } | undefined {
-  if (before === undefined) return undefined;
-  if (before.startsWith(fileLineStart(entry))) return { text: before, chunks: chunkCount(before) };
-  const parsed = JSON.parse(before) as TreeEntry;
-  return sameFile(entry, parsed) ? { text: treeLine(fileEntry(entry, parsed.b)), chunks: parsed.b.chunks.length } : undefined;
-}
-
-/** The chunks a file's line names: ids are hex, so each is one quoted string with no comma inside. */
-function chunkCount(line: string): number {
-  const from = line.lastIndexOf('"chunks":[') + '"chunks":['.length;
-  const to = line.indexOf(']', from);
-  if (from < '"chunks":['.length || to <= from) return 0;
-  let count = 1;
-  for (let i = line.indexOf(',', from); i >= 0 && i < to; i = line.indexOf(',', i + 1)) count++;
-  return count;
-}

@@ -25,6 +25,7 @@ export function parsePrevious(text: string, rel: string, deep: boolean): Previou
     const end = text.indexOf('\n', from) + 1 || text.length;
     const line = text.slice(from, end);
     from = end;
+    if (line === '\n') continue;
     const { p, t } = pathAndType(line);
     lines.set(p, line);
     const slash = p.lastIndexOf('/');

@@ -84,7 +84,7 @@ function run(job: Job): JobResult {
       }
       return { op: 'setMetadata' };
     case 'listTree':
-      return { op: 'listTree', ...listTree(job.root, job.rel, job.limit, job.backup) };
+      return { op: 'listTree', listings: job.dirs.map((dir) => listTree(job.root, dir.rel, job.limit, dir.backup)) };
     case 'statNames':
       return { op: 'statNames', ...statNames(job.root, job.rel, job.names, job.backup) };
   }

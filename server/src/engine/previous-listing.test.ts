@@ -1,0 +1,114 @@
+/**
+ * A backup compares with the previous listing while it is still being read: whatever the listing says and
+ * however the store is laid out, the listing written is the one a capture with no previous listing writes,
+ * and a file is taken from the previous listing only when it is unchanged and its chunks are all stored.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { silentReporter, type Reporter } from '../common/reporter';
+import { LocalDestination } from '../destinations/local';
+import { newWriteStats, readBlobLines, writeBlob } from '../repository/blobs';
+import { passphraseSecret } from '../repository/keys';
+import { Repository } from '../repository/repository';
+import type { TreeRoot } from '../repository/snapshots';
+import { captureTree, loadParent, noParent } from './tree';
+
+let root: string;
+let src: string;
+let repository: Repository;
+
+beforeEach(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-previous-'));
+  repository = await Repository.init(new LocalDestination(path.join(root, 'repo')), passphraseSecret('previous listing test passphrase'));
+  // More entries than one listing job takes (1,024), so the root's job goes without the previous lines and
+  // its own files are compared on the main thread; small sibling subtrees, listed several to a job.
+  src = path.join(root, 'store');
+  await fs.mkdir(src);
+  for (const name of ['a-top.txt', 'm-top.txt', 'z-top.txt']) await fs.writeFile(path.join(src, name), `top file ${name}`);
+  for (let d = 0; d < 40; d++) {
+    const dir = path.join(src, `day${String(d).padStart(2, '0')}`, 'post');
+    await fs.mkdir(dir, { recursive: true });
+    for (let f = 0; f < 30; f++) await fs.writeFile(path.join(dir, `f${f}`), `file ${d}/${f}`);
+  }
+});
+afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+async function lines(tree: TreeRoot): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of readBlobLines(repository, tree.tree)) if (line) out.push(line);
+  return out;
+}
+
+async function capture(parent: Awaited<ReturnType<typeof loadParent>>, reporter: Reporter = silentReporter) {
+  const stats = newWriteStats();
+  const listings = { reused: 0 };
+  const tree = await captureTree(repository, 'data', src, parent, stats, reporter, { listings, settledBefore: Date.now() + 1000 });
+  await repository.flush();
+  await repository.refreshIndex();
+  return { tree, stats, listings };
+}
+
+/** A listing of these lines stored in the repository, as a root of a previous snapshot. */
+async function storedListing(from: TreeRoot, edit: (lines: string[]) => string[]): Promise<TreeRoot> {
+  const text = edit(await lines(from)).map((line) => `${line}\n`).join('');
+  const tree = await writeBlob(repository, Readable.from([Buffer.from(text)]), newWriteStats());
+  await repository.flush();
+  await repository.refreshIndex();
+  return { ...from, tree };
+}
+
+test('an unchanged store larger than a job is not read again, and its listing is the same, top-level files included', async () => {
+  const first = await capture(noParent());
+  expect(first.tree.files).toBe(3 + 40 * 30);
+  const again = await capture(loadParent(repository, first.tree));
+  expect(again.stats.bytesRead).toBe(again.tree.tree.size);
+  expect(again.listings.reused).toBe(first.tree.dirs);
+  expect(await lines(again.tree)).toEqual(await lines(first.tree));
+});
+
+test('changed files, top-level or deep, are read again, and only they', async () => {
+  const first = await capture(noParent());
+  await fs.writeFile(path.join(src, 'm-top.txt'), 'changed at the top');
+  await fs.writeFile(path.join(src, 'day17/post/f3'), 'changed deep down');
+  await fs.writeFile(path.join(src, 'b-new.txt'), 'new at the top');
+  const again = await capture(loadParent(repository, first.tree));
+  const changed = ['changed at the top', 'changed deep down', 'new at the top'].map((text) => Buffer.byteLength(text));
+  expect(again.stats.bytesRead).toBe(changed.reduce((a, b) => a + b) + again.tree.tree.size);
+  expect(await lines(again.tree)).toEqual(await lines((await capture(noParent())).tree));
+});
+
+test('a file whose chunks are no longer stored is read again, though its size, time and inode match', async () => {
+  const first = await capture(noParent());
+  const gone = '0'.repeat(64);
+  const previous = await storedListing(first.tree, (all) =>
+    all.map((line) => (line.includes('"p":"day05/post/f7"') || line.includes('"p":"z-top.txt"') ? line.replace(/"chunks":\[[^\]]*\]/, `"chunks":["${gone}"]`) : line)),
+  );
+  const again = await capture(loadParent(repository, previous));
+  expect(again.stats.bytesRead).toBe(Buffer.byteLength('file 5/7') + Buffer.byteLength('top file z-top.txt') + again.tree.tree.size);
+  expect(await lines(again.tree)).toEqual(await lines(first.tree));
+});
+
+test('a previous listing out of depth-first order is not trusted: the store is captured again as if new, with a warning', async () => {
+  const first = await capture(noParent());
+  // day03's line moved after its contents: its names cannot be cut out of the listing.
+  const previous = await storedListing(first.tree, (all) => {
+    const at = all.findIndex((line) => line.startsWith('{"p":"day03",'));
+    const moved = [...all];
+    const [line] = moved.splice(at, 1);
+    moved.splice(at + 3, 0, line);
+    return moved;
+  });
+  const warnings: string[] = [];
+  const again = await capture(loadParent(repository, previous), { ...silentReporter, warn: (line) => void warnings.push(line) });
+  expect(warnings).toEqual([expect.stringMatching(/previous listing .* out of order; every file in it is read again/)]);
+  expect(again.listings.reused).toBe(0);
+  expect(await lines(again.tree)).toEqual(await lines(first.tree));
+});
+
+test('a previous listing that cannot be read fails the capture', async () => {
+  const first = await capture(noParent());
+  const broken = { ...first.tree, tree: { ...first.tree.tree, sha256: 'f'.repeat(64) } };
+  await expect(capture(loadParent(repository, broken))).rejects.toThrow(/SHA-256/);
+});
