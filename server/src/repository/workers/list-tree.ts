@@ -22,9 +22,10 @@ function sortedNames(root: string, rel: string, known: string[] | undefined): st
   return known ?? readdirSync(rel ? path.join(root, rel) : root).sort();
 }
 
-function walked(root: string, rel: string, name: string): WalkedEntry {
+/** The entry `name` of root/rel; `base` is the root with a trailing '/' (a join per entry costs a sixth of a walk). */
+function walked(base: string, rel: string, name: string): WalkedEntry {
   const childRel = rel ? `${rel}/${name}` : name;
-  const full = path.join(root, childRel);
+  const full = base + childRel;
   const stat = lstatSync(full);
   const kind = stat.isDirectory() ? 'd' : stat.isFile() ? 'f' : stat.isSymbolicLink() ? 'l' : 'o';
   const entry: WalkedEntry = { rel: childRel, kind, mode: stat.mode, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, uid: stat.uid, gid: stat.gid, size: stat.size, ino: stat.ino };
@@ -32,9 +33,15 @@ function walked(root: string, rel: string, name: string): WalkedEntry {
   return entry;
 }
 
+function withSlash(root: string): string {
+  const resolved = path.resolve(root);
+  return resolved.endsWith('/') ? resolved : `${resolved}/`;
+}
+
 /** The entries `names` of the directory root/rel, in that order, each with its lstat; for a backup, as lines. */
 export function statNames(root: string, rel: string, names: string[], backup?: ListingContext): TreeListing {
-  const entries = names.map((name) => walked(root, rel, name));
+  const base = withSlash(root);
+  const entries = names.map((name) => walked(base, rel, name));
   if (!backup) return { entries, partial: true, reused: 0 };
   return asLines(entries, true, backup, backup.previous === undefined ? undefined : parsePrevious(backup.previous, rel, false), 0);
 }
@@ -53,7 +60,8 @@ export function listTree(root: string, rel: string, limit: number, backup?: List
   const ownReused = own ? 1 : 0;
   const names = sortedNames(root, rel, own);
   if (names.length > limit) return { entries: [], partial: true, names, reused: ownReused };
-  const ownEntries = names.map((name) => walked(root, rel, name));
+  const base = withSlash(root);
+  const ownEntries = names.map((name) => walked(base, rel, name));
   const finish = (entries: WalkedEntry[], partial: boolean, reused: number): TreeListing =>
     backup ? asLines(entries, partial, backup, previous, reused) : { entries, partial, reused };
   if (backup?.shallow) return finish(ownEntries, true, ownReused);
@@ -70,7 +78,7 @@ export function listTree(root: string, rel: string, limit: number, backup?: List
       const childNames = sortedNames(root, entry.rel, known);
       count += childNames.length;
       if (count > limit) return false;
-      if (!descend(childNames.map((name) => walked(root, entry.rel, name)))) return false;
+      if (!descend(childNames.map((name) => walked(base, entry.rel, name)))) return false;
     }
     return true;
   };
