@@ -27,14 +27,15 @@ type Part = Omit<ListingContext, 'settledBefore'>;
 export class PreviousListing {
   /** Runs of whole lines, newlines included, as decoded. */
   private readonly pieces: string[] = [];
-  /** Line i is pieces[piece[i]] from start[i] to stop[i] (its newline), unless it was rewritten. */
-  private readonly piece: number[] = [];
-  private readonly start: number[] = [];
-  private readonly stop: number[] = [];
+  /**
+   * Four numbers per line i, at 4i: its piece, where it starts in it and where its newline is (unless it was
+   * rewritten), and its end: past the subtree of the directory on line i (OPEN while it is read), i + 1 for
+   * any other line. Typed, so that tens of thousands of lines are no work for the collector.
+   */
+  private table: Int32Array;
+  private count = 0;
   /** Lines kept without their content (its chunks are gone), by line. */
   private readonly rewritten = new Map<number, string>();
-  /** `end[i]`: past the subtree of the directory on line i (OPEN while it is read); i + 1 for any other line. */
-  private readonly end: number[] = [];
   private readonly dirLine = new Map<string, number>();
   /** The directories the listing is in, innermost last. */
   private readonly inside: { rel: string; at: number }[] = [];
@@ -50,7 +51,9 @@ export class PreviousListing {
    */
   outOfOrder = false;
 
-  private constructor(private readonly entries: number) {}
+  private constructor(private readonly entries: number) {
+    this.table = new Int32Array(4 * (entries + 64));
+  }
 
   /**
    * Starts reading the listing of `root`. A file whose chunks are no longer all in the repository keeps its
@@ -73,18 +76,28 @@ export class PreviousListing {
   /** Reads the listing's bytes, cut at the last newline of each chunk: a line (and a character) never spans two pieces. */
   private async read(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, kept: (line: string) => string): Promise<void> {
     try {
-      let carry: Buffer | undefined;
+      let carry: Buffer = Buffer.alloc(0);
       for await (const chunk of chunks) {
-        const bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
-        const newline = bytes.lastIndexOf(0x0a);
-        carry = bytes.subarray(newline + 1);
-        if (newline >= 0 && !this.addPiece(bytes.toString('utf8', 0, newline + 1), kept)) break;
+        let from = 0;
+        if (carry.length > 0) {
+          // The line the last chunk ended in: its own small piece, so that the chunk is not copied whole.
+          const first = chunk.indexOf(0x0a);
+          if (first < 0) {
+            carry = Buffer.concat([carry, chunk]);
+            continue;
+          }
+          if (!this.addPiece(Buffer.concat([carry, chunk.subarray(0, first + 1)]).toString('utf8'), kept)) break;
+          from = first + 1;
+        }
+        const last = chunk.lastIndexOf(0x0a);
+        if (last >= from && !this.addPiece(chunk.toString('utf8', from, last + 1), kept)) break;
+        carry = chunk.subarray(Math.max(from, last + 1));
       }
-      if (carry?.length && !this.outOfOrder) this.addPiece(`${carry.toString('utf8')}\n`, kept);
+      if (carry.length > 0 && !this.outOfOrder) this.addPiece(`${carry.toString('utf8')}\n`, kept);
     } catch (err) {
       this.failure = err;
     }
-    for (const dir of this.inside) this.end[dir.at] = this.piece.length;
+    for (const dir of this.inside) this.setEnd(dir.at, this.count);
     this.inside.length = 0;
     this.done = true;
     this.wake();
@@ -104,24 +117,31 @@ export class PreviousListing {
 
   /** Adds the next line, `line` as read and `kept` as kept; false when it is out of order. */
   private add(line: string, kept: string, piece: number, start: number, stop: number): boolean {
-    const at = this.piece.length;
+    const at = this.count;
     const { p, t } = pathAndType(line);
     const slash = p.lastIndexOf('/');
     const { inside } = this;
     let closed = false;
     while (inside.length > 0 && !(slash === inside[inside.length - 1].rel.length && p.startsWith(inside[inside.length - 1].rel))) {
-      this.end[inside.pop()!.at] = at;
+      this.setEnd(inside.pop()!.at, at);
       closed = true;
     }
     if (slash >= 0 && inside.length === 0) {
       this.outOfOrder = true;
       return false;
     }
-    this.piece.push(piece);
-    this.start.push(start);
-    this.stop.push(stop);
+    if (4 * at + 4 > this.table.length) {
+      const grown = new Int32Array(2 * this.table.length);
+      grown.set(this.table);
+      this.table = grown;
+    }
+    const { table } = this;
+    table[4 * at] = piece;
+    table[4 * at + 1] = start;
+    table[4 * at + 2] = stop;
+    table[4 * at + 3] = t === 'd' ? OPEN : at + 1;
+    this.count++;
     if (kept !== line) this.rewritten.set(at, kept);
-    this.end.push(t === 'd' ? OPEN : at + 1);
     if (t === 'd') {
       this.dirLine.set(p, at);
       inside.push({ rel: p, at });
@@ -130,8 +150,17 @@ export class PreviousListing {
     return true;
   }
 
+  private end(at: number): number {
+    return this.table[4 * at + 3];
+  }
+
+  private setEnd(at: number, end: number): void {
+    this.table[4 * at + 3] = end;
+  }
+
   private line(at: number): string {
-    return this.rewritten.get(at) ?? this.pieces[this.piece[at]].slice(this.start[at], this.stop[at]);
+    const row = 4 * at;
+    return this.rewritten.get(at) ?? this.pieces[this.table[row]].slice(this.table[row + 1], this.table[row + 2]);
   }
 
   private wake(): void {
@@ -155,13 +184,13 @@ export class PreviousListing {
   /** The lines of the directory `rel` and its subtree, when they are all read already. */
   sizeOf(rel: string): number | undefined {
     const at = this.dirLine.get(rel);
-    return at === undefined || this.end[at] === OPEN ? undefined : this.end[at] - at;
+    return at === undefined || this.end(at) === OPEN ? undefined : this.end(at) - at;
   }
 
   /** Whether the subtree of the directory `rel` is all read (false for one the listing has not reached). */
   private complete(rel: string): boolean {
     const at = this.dirLine.get(rel);
-    return at !== undefined && this.end[at] !== OPEN;
+    return at !== undefined && this.end(at) !== OPEN;
   }
 
   /**
@@ -172,7 +201,7 @@ export class PreviousListing {
     if (this.entries > limit) return { unchecked: true, shallow: true };
     await this.finished();
     if (this.outOfOrder) return { unchecked: true };
-    const lines = this.piece.length;
+    const lines = this.count;
     return lines <= limit ? { previous: this.text(0, lines) } : { previous: this.own(-1, lines), shallow: true };
   }
 
@@ -182,7 +211,7 @@ export class PreviousListing {
     const at = this.dirLine.get(entry.rel);
     if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
-    const end = this.end[at];
+    const end = this.end(at);
     return end - at <= limit + 1 ? { previous: this.text(at, end), self } : { previous: this.own(at, end), shallow: true, self };
   }
 
@@ -206,7 +235,8 @@ export class PreviousListing {
 
   /** Lines from `from` to `to`, each with its newline: one slice of a piece when they are in one and none was rewritten. */
   private text(from: number, to: number): string {
-    if (this.piece[from] === this.piece[to - 1] && this.rewritten.size === 0) return this.pieces[this.piece[from]].slice(this.start[from], this.stop[to - 1] + 1);
+    const { table } = this;
+    if (table[4 * from] === table[4 * (to - 1)] && this.rewritten.size === 0) return this.pieces[table[4 * from]].slice(table[4 * from + 1], table[4 * (to - 1) + 2] + 1);
     let text = '';
     for (let at = from; at < to; at++) text += `${this.line(at)}\n`;
     return text;
@@ -215,7 +245,7 @@ export class PreviousListing {
   /** The line at `at` (none for the root: -1) and those of the directory's own entries, up to `end`. */
   private own(at: number, end: number): string {
     let text = at >= 0 ? `${this.line(at)}\n` : '';
-    for (let i = at + 1; i < end; i = this.end[i]) text += `${this.line(i)}\n`;
+    for (let i = at + 1; i < end; i = this.end(i)) text += `${this.line(i)}\n`;
     return text;
   }
 
@@ -226,8 +256,8 @@ export class PreviousListing {
     const at = rel === '' ? -1 : this.dirLine.get(rel);
     const byName = new Map<string, number>();
     if (at !== undefined && !this.outOfOrder) {
-      const end = at < 0 ? this.piece.length : this.end[at];
-      for (let i = at + 1; i < end; i = this.end[i]) byName.set(pathAndType(this.line(i)).p.slice(rel ? rel.length + 1 : 0), i);
+      const end = at < 0 ? this.count : this.end(at);
+      for (let i = at + 1; i < end; i = this.end(i)) byName.set(pathAndType(this.line(i)).p.slice(rel ? rel.length + 1 : 0), i);
     }
     this.children = { rel, lines: byName };
     return byName;
