@@ -13,102 +13,158 @@ import { newWriteStats, readBlobLines, writeBlob } from '../repository/blobs';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
+import { PreviousListing } from './previous-listing';
 import { captureTree, loadParent, noParent } from './tree';
 
 let root: string;
 let src: string;
 let repository: Repository;
 
-beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-previous-'));
-  repository = await Repository.init(new LocalDestination(path.join(root, 'repo')), passphraseSecret('previous listing test passphrase'));
-  // More entries than one listing job takes (1,024), so the root's job goes without the previous lines and
-  // its own files are compared on the main thread; small sibling subtrees, listed several to a job.
-  src = path.join(root, 'store');
-  await fs.mkdir(src);
-  for (const name of ['a-top.txt', 'm-top.txt', 'z-top.txt']) await fs.writeFile(path.join(src, name), `top file ${name}`);
-  for (let d = 0; d < 40; d++) {
-    const dir = path.join(src, `day${String(d).padStart(2, '0')}`, 'post');
-    await fs.mkdir(dir, { recursive: true });
-    for (let f = 0; f < 30; f++) await fs.writeFile(path.join(dir, `f${f}`), `file ${d}/${f}`);
-  }
-});
-afterEach(() => fs.rm(root, { recursive: true, force: true }));
-
-async function lines(tree: TreeRoot): Promise<string[]> {
-  const out: string[] = [];
-  for await (const line of readBlobLines(repository, tree.tree)) if (line) out.push(line);
-  return out;
-}
-
-async function capture(parent: Awaited<ReturnType<typeof loadParent>>, reporter: Reporter = silentReporter) {
-  const stats = newWriteStats();
-  const listings = { reused: 0 };
-  const tree = await captureTree(repository, 'data', src, parent, stats, reporter, { listings, settledBefore: Date.now() + 1000 });
-  await repository.flush();
-  await repository.refreshIndex();
-  return { tree, stats, listings };
-}
-
-/** A listing of these lines stored in the repository, as a root of a previous snapshot. */
-async function storedListing(from: TreeRoot, edit: (lines: string[]) => string[]): Promise<TreeRoot> {
-  const text = edit(await lines(from)).map((line) => `${line}\n`).join('');
-  const tree = await writeBlob(repository, Readable.from([Buffer.from(text)]), newWriteStats());
-  await repository.flush();
-  await repository.refreshIndex();
-  return { ...from, tree };
-}
-
-test('an unchanged store larger than a job is not read again, and its listing is the same, top-level files included', async () => {
-  const first = await capture(noParent());
-  expect(first.tree.files).toBe(3 + 40 * 30);
-  const again = await capture(loadParent(repository, first.tree));
-  expect(again.stats.bytesRead).toBe(again.tree.tree.size);
-  expect(again.listings.reused).toBe(first.tree.dirs);
-  expect(await lines(again.tree)).toEqual(await lines(first.tree));
-});
-
-test('changed files, top-level or deep, are read again, and only they', async () => {
-  const first = await capture(noParent());
-  await fs.writeFile(path.join(src, 'm-top.txt'), 'changed at the top');
-  await fs.writeFile(path.join(src, 'day17/post/f3'), 'changed deep down');
-  await fs.writeFile(path.join(src, 'b-new.txt'), 'new at the top');
-  const again = await capture(loadParent(repository, first.tree));
-  const changed = ['changed at the top', 'changed deep down', 'new at the top'].map((text) => Buffer.byteLength(text));
-  expect(again.stats.bytesRead).toBe(changed.reduce((a, b) => a + b) + again.tree.tree.size);
-  expect(await lines(again.tree)).toEqual(await lines((await capture(noParent())).tree));
-});
-
-test('a file whose chunks are no longer stored is read again, though its size, time and inode match', async () => {
-  const first = await capture(noParent());
-  const gone = '0'.repeat(64);
-  const previous = await storedListing(first.tree, (all) =>
-    all.map((line) => (line.includes('"p":"day05/post/f7"') || line.includes('"p":"z-top.txt"') ? line.replace(/"chunks":\[[^\]]*\]/, `"chunks":["${gone}"]`) : line)),
-  );
-  const again = await capture(loadParent(repository, previous));
-  expect(again.stats.bytesRead).toBe(Buffer.byteLength('file 5/7') + Buffer.byteLength('top file z-top.txt') + again.tree.tree.size);
-  expect(await lines(again.tree)).toEqual(await lines(first.tree));
-});
-
-test('a previous listing out of depth-first order is not trusted: the store is captured again as if new, with a warning', async () => {
-  const first = await capture(noParent());
-  // day03's line moved after its contents: its names cannot be cut out of the listing.
-  const previous = await storedListing(first.tree, (all) => {
-    const at = all.findIndex((line) => line.startsWith('{"p":"day03",'));
-    const moved = [...all];
-    const [line] = moved.splice(at, 1);
-    moved.splice(at + 3, 0, line);
-    return moved;
+describe('a backup with a previous listing', () => {
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-previous-'));
+    repository = await Repository.init(new LocalDestination(path.join(root, 'repo')), passphraseSecret('previous listing test passphrase'));
+    // More entries than one listing job takes (1,024), so the root's job goes without the previous lines and
+    // its own files are compared on the main thread; small sibling subtrees, listed several to a job.
+    src = path.join(root, 'store');
+    await fs.mkdir(src);
+    for (const name of ['a-top.txt', 'm-top.txt', 'z-top.txt']) await fs.writeFile(path.join(src, name), `top file ${name}`);
+    for (let d = 0; d < 40; d++) {
+      const dir = path.join(src, `day${String(d).padStart(2, '0')}`, 'post');
+      await fs.mkdir(dir, { recursive: true });
+      for (let f = 0; f < 30; f++) await fs.writeFile(path.join(dir, `f${f}`), `file ${d}/${f}`);
+    }
   });
-  const warnings: string[] = [];
-  const again = await capture(loadParent(repository, previous), { ...silentReporter, warn: (line) => void warnings.push(line) });
-  expect(warnings).toEqual([expect.stringMatching(/previous listing .* out of order; every file in it is read again/)]);
-  expect(again.listings.reused).toBe(0);
-  expect(await lines(again.tree)).toEqual(await lines(first.tree));
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+  async function lines(tree: TreeRoot): Promise<string[]> {
+    const out: string[] = [];
+    for await (const line of readBlobLines(repository, tree.tree)) if (line) out.push(line);
+    return out;
+  }
+
+  async function capture(parent: Awaited<ReturnType<typeof loadParent>>, reporter: Reporter = silentReporter) {
+    const stats = newWriteStats();
+    const listings = { reused: 0 };
+    const tree = await captureTree(repository, 'data', src, parent, stats, reporter, { listings, settledBefore: Date.now() + 1000 });
+    await repository.flush();
+    await repository.refreshIndex();
+    return { tree, stats, listings };
+  }
+
+  /** A listing of these lines stored in the repository, as a root of a previous snapshot. */
+  async function storedListing(from: TreeRoot, edit: (lines: string[]) => string[]): Promise<TreeRoot> {
+    const text = edit(await lines(from)).map((line) => `${line}\n`).join('');
+    const tree = await writeBlob(repository, Readable.from([Buffer.from(text)]), newWriteStats());
+    await repository.flush();
+    await repository.refreshIndex();
+    return { ...from, tree };
+  }
+
+  test('an unchanged store larger than a job is not read again, and its listing is the same, top-level files included', async () => {
+    const first = await capture(noParent());
+    expect(first.tree.files).toBe(3 + 40 * 30);
+    const again = await capture(loadParent(repository, first.tree));
+    // The listing is the same text: stored as the same blob, so nothing at all went through the chunker.
+    expect(again.stats.bytesRead).toBe(0);
+    expect(again.tree.tree).toEqual(first.tree.tree);
+    expect(again.listings.reused).toBe(first.tree.dirs);
+  });
+
+  test('a listing that is the previous one cut short, or the previous one and more, is stored as itself', async () => {
+    const first = await capture(noParent());
+    await fs.rm(path.join(src, 'z-top.txt'));
+    const shorter = await capture(loadParent(repository, first.tree));
+    expect(await lines(shorter.tree)).toEqual((await lines(first.tree)).slice(0, -1));
+    await fs.writeFile(path.join(src, 'z-top.txt'), 'top file z-top.txt, written again');
+    const longer = await capture(loadParent(repository, shorter.tree));
+    expect(await lines(longer.tree)).toEqual(await lines((await capture(noParent())).tree));
+    expect((await lines(longer.tree)).length).toBe((await lines(first.tree)).length);
+  });
+
+  test('changed files, top-level or deep, are read again, and only they', async () => {
+    const first = await capture(noParent());
+    await fs.writeFile(path.join(src, 'm-top.txt'), 'changed at the top');
+    await fs.writeFile(path.join(src, 'day17/post/f3'), 'changed deep down');
+    await fs.writeFile(path.join(src, 'b-new.txt'), 'new at the top');
+    const again = await capture(loadParent(repository, first.tree));
+    const changed = ['changed at the top', 'changed deep down', 'new at the top'].map((text) => Buffer.byteLength(text));
+    expect(again.stats.bytesRead).toBe(changed.reduce((a, b) => a + b) + again.tree.tree.size);
+    expect(await lines(again.tree)).toEqual(await lines((await capture(noParent())).tree));
+  });
+
+  test('a file whose chunks are no longer stored is read again, though its size, time and inode match', async () => {
+    const first = await capture(noParent());
+    const gone = '0'.repeat(64);
+    const previous = await storedListing(first.tree, (all) =>
+      all.map((line) => (line.includes('"p":"day05/post/f7"') || line.includes('"p":"z-top.txt"') ? line.replace(/"chunks":\[[^\]]*\]/, `"chunks":["${gone}"]`) : line)),
+    );
+    const again = await capture(loadParent(repository, previous));
+    expect(again.stats.bytesRead).toBe(Buffer.byteLength('file 5/7') + Buffer.byteLength('top file z-top.txt') + again.tree.tree.size);
+    expect(await lines(again.tree)).toEqual(await lines(first.tree));
+  });
+
+  test('a previous listing out of depth-first order is not trusted: the store is captured again as if new, with a warning', async () => {
+    const first = await capture(noParent());
+    // day03's line moved after its contents: its names cannot be cut out of the listing.
+    const previous = await storedListing(first.tree, (all) => {
+      const at = all.findIndex((line) => line.startsWith('{"p":"day03",'));
+      const moved = [...all];
+      const [line] = moved.splice(at, 1);
+      moved.splice(at + 3, 0, line);
+      return moved;
+    });
+    const warnings: string[] = [];
+    const again = await capture(loadParent(repository, previous), { ...silentReporter, warn: (line) => void warnings.push(line) });
+    expect(warnings).toEqual([expect.stringMatching(/previous listing .* out of order; every file in it is read again/)]);
+    expect(again.listings.reused).toBe(0);
+    expect(await lines(again.tree)).toEqual(await lines(first.tree));
+  });
+
+  test('a previous listing that cannot be read fails the capture', async () => {
+    const first = await capture(noParent());
+    const broken = { ...first.tree, tree: { ...first.tree.tree, sha256: 'f'.repeat(64) } };
+    await expect(capture(loadParent(repository, broken))).rejects.toThrow(/SHA-256/);
+  });
 });
 
-test('a previous listing that cannot be read fails the capture', async () => {
-  const first = await capture(noParent());
-  const broken = { ...first.tree, tree: { ...first.tree.tree, sha256: 'f'.repeat(64) } };
-  await expect(capture(loadParent(repository, broken))).rejects.toThrow(/SHA-256/);
+describe('comparing a new listing with the previous one as it comes', () => {
+  // A depth-first listing with names of one, two and three UTF-8 bytes a character, so that chunks cut lines and characters.
+  const names = ['a', 'é', 'ß-dir', '東京', 'z'];
+  const listingLines: string[] = [];
+  for (const dir of names) {
+    listingLines.push(JSON.stringify({ p: dir, t: 'd', m: 493, mt: 1, u: 0, g: 0 }));
+    for (const file of names) listingLines.push(JSON.stringify({ p: `${dir}/${file}.txt`, t: 'f', m: 420, mt: 2, s: 3, i: 4, b: { size: 3, sha256: 'x', chunks: [] } }));
+  }
+  const text = listingLines.map((line) => `${line}\n`).join('');
+  const ref = { size: Buffer.byteLength(text), sha256: 'x', chunks: ['c1'] };
+
+  /** Feeds `next` in pieces of `size` characters: the new listing as stored (the previous blob, or what is written). */
+  async function compare(chunkBytes: number, next: string, size: number): Promise<{ same: boolean; stored: string }> {
+    const previous = (await PreviousListing.of(listingLines, ref, chunkBytes))!;
+    const pieces: string[] = [];
+    for (let at = 0; at < next.length; at += size) pieces.push(next.slice(at, at + size));
+    let k = 0;
+    for (; k < pieces.length; k++) if (!(await previous.continues(pieces[k]))) break;
+    if (k === pieces.length && (await previous.same())) return { same: true, stored: text };
+    return { same: false, stored: [...previous.matchedText(), ...pieces.slice(k)].join('') };
+  }
+
+  const variants: [string, string][] = [
+    ['the same', text],
+    ['changed in the middle', text.replace('東京/ß-dir.txt', '東京/ß-dir.TXT')],
+    ['cut short', text.slice(0, text.lastIndexOf('{'))],
+    ['longer', `${text}${JSON.stringify({ p: 'zz', t: 'l', l: 'a', u: 0, g: 0 })}\n`],
+    ['empty', ''],
+  ];
+  for (const chunkBytes of [1, 7, 64, 1000, Infinity]) {
+    for (const [what, next] of variants) {
+      test(`${what}, previous read in chunks of ${chunkBytes} bytes`, async () => {
+        for (const size of [1, 13, 100, 100_000]) {
+          const { same, stored } = await compare(chunkBytes, next, size);
+          expect({ size, same, stored }).toEqual({ size, same: next === text, stored: next });
+        }
+      });
+    }
+  }
 });

@@ -9,7 +9,7 @@
  * until the lines of its subtree are all in. The root's job, whose entries' lines are spread over the
  * whole listing, goes without them (`unchecked`), and its files are compared here once all is read.
  */
-import { readBlob } from '../repository/blobs';
+import { readBlob, type BlobRef } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
@@ -34,6 +34,12 @@ export class PreviousListing {
    */
   private table: Int32Array;
   private count = 0;
+  /** Characters in the pieces so far. */
+  private chars = 0;
+  /** The pieces are the listing's text exactly (not so when a newline had to be added at its end). */
+  private exact = true;
+  /** How far the new listing is the same text as this one (compared()): characters, and where that is in the pieces. */
+  private matched = { chars: 0, piece: 0, at: 0 };
   /** Lines kept without their content (its chunks are gone), by line. */
   private readonly rewritten = new Map<number, string>();
   private readonly dirLine = new Map<string, number>();
@@ -51,7 +57,11 @@ export class PreviousListing {
    */
   outOfOrder = false;
 
-  private constructor(private readonly entries: number) {
+  /** `ref`: the listing's blob, which a new listing of the same text is stored as. */
+  private constructor(
+    private readonly entries: number,
+    readonly ref?: BlobRef,
+  ) {
     this.table = new Int32Array(4 * (entries + 64));
   }
 
@@ -61,15 +71,21 @@ export class PreviousListing {
    */
   static load(repository: Repository, root: TreeRoot | undefined): PreviousListing | undefined {
     if (!root) return undefined;
-    const listing = new PreviousListing(root.files + root.dirs);
+    const listing = new PreviousListing(root.files + root.dirs, root.tree);
     void listing.read(readBlob(repository, root.tree), (line) => (line.includes(FILE_KEY) ? withStoredContent(repository, line) : line));
     return listing;
   }
 
-  /** The listing of these lines (without their newlines), all read. */
-  static async of(lines: string[]): Promise<PreviousListing> {
-    const listing = new PreviousListing(lines.length);
-    await listing.read([Buffer.from(lines.map((line) => `${line}\n`).join(''))], (line) => line);
+  /**
+   * The listing of these lines (without their newlines), all read, as a blob `ref` of them would be; its
+   * bytes come in pieces of `chunkBytes`, as a blob's chunks do, cut anywhere.
+   */
+  static async of(lines: string[], ref?: BlobRef, chunkBytes = Infinity): Promise<PreviousListing> {
+    const listing = new PreviousListing(lines.length, ref);
+    const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
+    await listing.read(chunks, (line) => line);
     return listing;
   }
 
@@ -93,7 +109,10 @@ export class PreviousListing {
         if (last >= from && !this.addPiece(chunk.toString('utf8', from, last + 1), kept)) break;
         carry = chunk.subarray(Math.max(from, last + 1));
       }
-      if (carry.length > 0 && !this.outOfOrder) this.addPiece(`${carry.toString('utf8')}\n`, kept);
+      if (carry.length > 0 && !this.outOfOrder) {
+        this.exact = false;
+        this.addPiece(`${carry.toString('utf8')}\n`, kept);
+      }
     } catch (err) {
       this.failure = err;
     }
@@ -106,6 +125,7 @@ export class PreviousListing {
   /** Adds the lines of a piece; false when one is out of order. */
   private addPiece(text: string, kept: (line: string) => string): boolean {
     const index = this.pieces.push(text) - 1;
+    this.chars += text.length;
     for (let from = 0; from < text.length; ) {
       const to = text.indexOf('\n', from);
       const line = text.slice(from, to);
@@ -234,6 +254,43 @@ export class PreviousListing {
   }
 
   /** Lines from `from` to `to`, each with its newline: one slice of a piece when they are in one and none was rewritten. */
+  /**
+   * Whether the new listing goes on with `text` as this one does, at the point the text compared before
+   * reached: an unchanged store's listing is the same text, and is stored as the same blob (./tree.ts).
+   */
+  async continues(text: string): Promise<boolean> {
+    const { pieces } = this;
+    await this.until(() => this.chars >= this.matched.chars + text.length);
+    let { piece: index, at } = this.matched;
+    for (let from = 0; from < text.length; ) {
+      const piece = pieces[index];
+      if (piece === undefined) return false;
+      const n = Math.min(piece.length - at, text.length - from);
+      if (!piece.startsWith(from === 0 && n === text.length ? text : text.slice(from, from + n), at)) return false;
+      from += n;
+      at += n;
+      if (at === piece.length) {
+        index++;
+        at = 0;
+      }
+    }
+    this.matched = { chars: this.matched.chars + text.length, piece: index, at };
+    return true;
+  }
+
+  /** Whether the new listing, having ended where continues() reached, is all of this one, to the byte. */
+  async same(): Promise<boolean> {
+    await this.finished();
+    return this.exact && !this.outOfOrder && this.matched.chars === this.chars;
+  }
+
+  /** This listing's text up to where continues() reached: the start of a new listing that then differs. */
+  *matchedText(): Generator<string> {
+    const { piece, at } = this.matched;
+    yield* this.pieces.slice(0, piece);
+    if (at > 0) yield this.pieces[piece].slice(0, at);
+  }
+
   private text(from: number, to: number): string {
     const { table } = this;
     if (table[4 * from] === table[4 * (to - 1)] && this.rewritten.size === 0) return this.pieces[table[4 * from]].slice(table[4 * from + 1], table[4 * (to - 1) + 2] + 1);

@@ -246,8 +246,7 @@ export async function captureTree(repository: Repository, name: string, root: st
   // Awaited by the walk: a failure meanwhile is not an unhandled rejection.
   const previous = quiet(Promise.resolve(parent));
   const walk = walkTree(root, { backup: { settledBefore, previous }, listings: options.listings });
-  const listing = Readable.from(captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal));
-  const tree = await writeBlob(repository, listing, stats);
+  const tree = await storeListing(repository, captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal), await previous, stats);
   const before = await previous;
   await before?.finished();
   if (before?.outOfOrder) {
@@ -258,6 +257,40 @@ export async function captureTree(repository: Repository, name: string, root: st
   }
   const top = await fs.stat(root);
   return { name, path: root, mode: top.mode & 0o7777, uid: top.uid, gid: top.gid, ...counters, tree };
+}
+
+/**
+ * Stores the listing; as the previous listing's blob when it is the same text, which an unchanged store's
+ * is: then nothing is chunked or hashed. The text is compared as it comes; where it first differs, the
+ * previous text up to there is stored, then the rest of the new listing.
+ */
+async function storeListing(repository: Repository, listing: AsyncGenerator<string>, previous: ParentCapture, stats: WriteStats): Promise<BlobRef> {
+  let differs: string | undefined;
+  if (previous?.ref) {
+    try {
+      for (;;) {
+        const next = await listing.next();
+        if (next.done) break;
+        if (!(await previous.continues(next.value))) {
+          differs = next.value;
+          break;
+        }
+      }
+      if (differs === undefined && (await previous.same())) {
+        stats.chunksReused += previous.ref.chunks.length;
+        return previous.ref;
+      }
+    } catch (err) {
+      await listing.return(undefined); // its captures still running are awaited
+      throw err;
+    }
+  }
+  const text = async function* () {
+    if (previous?.ref) yield* previous.matchedText();
+    if (differs !== undefined) yield differs;
+    yield* listing;
+  };
+  return writeBlob(repository, Readable.from(text()), stats);
 }
 
 /** All chunk ids a tree references: its listing's and every file's. */
