@@ -52,20 +52,57 @@ export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
 }
 
 /** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
+/**
+ * Sealed parts smaller than this are copied into pieces of PIECE_BYTES: a pack of 8 MiB of tiny files
+ * (100,000 of them, each sealed as two small buffers) then holds 32 buffers until it is stored, not 200,000,
+ * and the small ones die young. A part this size or larger is kept as it is.
+ */
+const COPY_BELOW = 64 * 1024;
+const PIECE_BYTES = 256 * 1024;
+
 export class PackBuilder {
   readonly blobs: PackedBlob[] = [];
   private parts: Buffer[] = [];
+  /** The piece being filled with small parts (not in `parts` yet), and how much of it is. */
+  private piece?: Buffer;
+  private pieceUsed = 0;
   size = 0;
 
-  /** Appends one sealed blob (whole, or as the parts sealParts() gives) and returns where it lies. */
+  /**
+   * Appends one sealed blob (whole, or as the parts sealParts() gives) and returns where it lies. The pack
+   * takes the parts: a small one is copied and its buffer freed (the caller must not read it again).
+   */
   add(id: string, sealed: Buffer | Buffer[]): PackedBlob {
     const parts = Array.isArray(sealed) ? sealed : [sealed];
     const length = parts.reduce((sum, p) => sum + p.length, 0);
     const blob = { id, offset: this.size, length };
-    this.parts.push(...parts);
+    for (const part of parts) {
+      if (part.length >= COPY_BELOW) {
+        this.endPiece();
+        this.parts.push(part);
+        continue;
+      }
+      for (let from = 0; from < part.length; ) {
+        if (!this.piece || this.pieceUsed === this.piece.length) {
+          this.endPiece();
+          this.piece = Buffer.allocUnsafeSlow(PIECE_BYTES);
+        }
+        const n = part.copy(this.piece, this.pieceUsed, from);
+        this.pieceUsed += n;
+        from += n;
+      }
+      freeNow(part);
+    }
     this.blobs.push(blob);
     this.size += length;
     return blob;
+  }
+
+  /** Moves the piece being filled into the parts. */
+  private endPiece(): void {
+    if (this.piece && this.pieceUsed > 0) this.parts.push(this.pieceUsed === this.piece.length ? this.piece : this.piece.subarray(0, this.pieceUsed));
+    this.piece = undefined;
+    this.pieceUsed = 0;
   }
 
   /**
@@ -76,13 +113,20 @@ export class PackBuilder {
     const { offset, length } = this.blobs[index];
     this.reading++;
     try {
-      const parts = this.hashed ? await this.hashed : this.parts;
-      let at = 0;
-      // Parts are in blob order; find the ones of blob `index` by offset.
-      for (let start = 0; start < offset; ) start += parts[at++].length;
-      const mine: Buffer[] = [];
-      for (let taken = 0; taken < length; taken += parts[at].length, at++) mine.push(parts[at]);
-      return Buffer.concat(mine, length);
+      const parts = this.hashed ? await this.hashed : this.piece ? [...this.parts, this.piece.subarray(0, this.pieceUsed)] : this.parts;
+      // Parts are in blob order; a blob may start inside a part (a piece) and go on into the next ones.
+      const mine = Buffer.allocUnsafe(length);
+      let start = 0;
+      for (const part of parts) {
+        const end = start + part.length;
+        if (end > offset && start < offset + length) {
+          const from = Math.max(offset, start);
+          part.copy(mine, from - offset, from - start, Math.min(end, offset + length) - start);
+        }
+        if (end >= offset + length) break;
+        start = end;
+      }
+      return mine;
     } finally {
       this.reading--;
     }
@@ -105,6 +149,7 @@ export class PackBuilder {
     const length = Buffer.alloc(LENGTH_BYTES);
     length.writeUInt32LE(header.length);
     // Hashed on a worker: the parts are moved to it and back, so reads meanwhile wait for them.
+    this.endPiece();
     const hashing = hashPack(keys, [...this.parts, header, length], checksum);
     this.parts = [];
     this.hashed = hashing.then(({ parts }) => parts);

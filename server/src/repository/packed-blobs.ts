@@ -98,10 +98,11 @@ export class PackedBlobs {
     const sealed = await sealing();
     if (this.has(id)) return 0; // a concurrent save of the same blob won while this one was sealing
     const pack = this.current;
+    const bytes = sealed[0].length + sealed[1].length; // the pack may free small parts as it copies them
     pack.add(id, sealed);
     this.pending.set(id, { pack, at: pack.blobs.length - 1 });
     if (pack.size >= this.packSize) await this.storePack();
-    return sealed[0].length + sealed[1].length;
+    return bytes;
   }
 
   /** Stores the pack being filled, if it holds anything; resolves once stored (and indexed in memory). */
