@@ -12,11 +12,9 @@
 import { readBlob, type BlobRef } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
+import { FILE_KEY, pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
 import type { ListingContext, WalkedEntry } from '../repository/workers/fs-jobs';
 
-/** Only a file's line has the key "b": a quote inside a JSON string is escaped, so `"b":` is never in one. */
-const FILE_KEY = '"b":';
 const CHUNKS = /"chunks":\[([^\]]*)\]/;
 
 /** `end` of a directory whose subtree is still being read. */
@@ -38,7 +36,7 @@ export class PreviousListing {
   private chars = 0;
   /** The pieces are the listing's text exactly (not so when a newline had to be added at its end). */
   private exact = true;
-  /** How far the new listing is the same text as this one (compared()): characters, and where that is in the pieces. */
+  /** How far the new listing is the same text as this one (continues()): characters, and where that is in the pieces. */
   private matched = { chars: 0, piece: 0, at: 0 };
   /** Lines kept without their content (its chunks are gone), by line. */
   private readonly rewritten = new Map<number, string>();

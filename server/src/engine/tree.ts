@@ -19,7 +19,7 @@ import { Semaphore } from '../destinations/sema';
 import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobRef, type WriteStats } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { fileEntry, treeLine, type FileEntry, type TreeEntry } from '../repository/tree-entry';
+import { FILE_KEY, fileEntry, treeLine, type FileEntry, type TreeEntry } from '../repository/tree-entry';
 import { PreviousListing } from './previous-listing';
 import { walkTree, type ListedCounts, type WalkBatch, type WalkedEntry } from './walk';
 
@@ -41,13 +41,9 @@ export async function* readTree(repository: Repository, tree: BlobRef): AsyncGen
 }
 
 /**
- * Only a file's line has the key "b", and a key is the one place `"b":` can appear in a line: a quote inside
- * a JSON string is escaped. A file store is mostly directories (Mattermost's teams/channels/users/posts
- * layout), so the lines of the others are skipped unparsed.
+ * The file entries of a stored tree listing, one by one. A file store is mostly directories (Mattermost's
+ * teams/channels/users/posts layout), so the lines of the others are skipped unparsed.
  */
-const FILE_KEY = '"b":';
-
-/** The file entries of a stored tree listing, one by one. */
 async function* readFileEntries(repository: Repository, tree: BlobRef): AsyncGenerator<FileEntry> {
   for await (const line of readBlobLines(repository, tree)) {
     if (!line.includes(FILE_KEY)) continue;

@@ -2,9 +2,10 @@
  * The walk of a directory tree: every entry under a root in sorted, depth-first order, listed by the
  * sealing workers (../repository/workers/list-tree.ts), so the main thread only compares and captures. A
  * subtree of up to LIST_LIMIT entries is one job; a larger one is split into its subdirectories, listed
- * SUBTREES_AHEAD at a time ahead of the one being consumed: on a cold disk both workers keep a request in
- * flight, on a warm cache both cores walk. A directory of more than LIST_LIMIT entries comes as its sorted
- * names, and their metadata is asked for LIST_LIMIT at a time.
+ * SUBTREES_AHEAD jobs ahead of the one being consumed (several small sibling subtrees to a job, when the
+ * previous listing tells their size): on a cold disk both workers keep a request in flight, on a warm cache
+ * both cores walk. A directory of more than LIST_LIMIT entries comes as its sorted names, and their
+ * metadata is asked for LIST_LIMIT at a time.
  *
  * Entries come in batches, as the jobs listed them: a consumer pays one await per batch, not per entry.
  * A backup's walk (`backup`) comes as its listing lines, with only the files to read as entries
@@ -52,7 +53,8 @@ interface Walk {
 
 /**
  * The walk in batches (only a backup's may have no entries: its lines then are all it has), in order. The
- * root's listing starts as soon as the previous listing is there, before the first batch is asked for.
+ * root's listing starts before the first batch is asked for (for a backup with a small previous listing,
+ * once that is read: PreviousListing.forRoot()).
  */
 export function walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<WalkBatch> {
   const walk: Walk = { root, limit: options.limit ?? LIST_LIMIT, listings: options.listings ?? { reused: 0 } };

@@ -52,6 +52,12 @@ export function fileLineStart(walked: WalkedEntry): string {
   return `${JSON.stringify({ p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino }).slice(0, -1)},"b":`;
 }
 
+/**
+ * Only a file's line has the key "b", and a key is the one place `"b":` can appear in a line: a quote inside
+ * a JSON string is escaped. So a line without it is not a file's, and need not be parsed to know.
+ */
+export const FILE_KEY = '"b":';
+
 /** A line starts with its path, then its type: `{"p":"<path>","t":"<type>"`, as treeLine() writes it. */
 const PATH_START = '{"p":"';
 const TYPE_KEY = '","t":"';
