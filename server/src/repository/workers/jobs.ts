@@ -107,6 +107,7 @@ export interface ListedCounts {
   skipped: string[];
 }
 
+/** A path met by a walk and what lstat said of it. `rel` is relative to the walk's root, '/'-separated. */
 export interface WalkedEntry {
   rel: string;
   /** directory, regular file, symlink, or other (a socket, fifo or device: not captured) */
