@@ -12,10 +12,9 @@
 import { readBlob, type BlobRef } from '../repository/blobs';
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
-import { FILE_KEY, pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
+import { FILE_KEY, lineChunks, pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
 import type { ListingContext, WalkedEntry } from '../repository/workers/fs-jobs';
 
-const CHUNKS = /"chunks":\[([^\]]*)\]/;
 
 /** `end` of a directory whose subtree is still being read. */
 const OPEN = -1;
@@ -321,8 +320,7 @@ export class PreviousListing {
 
 /** A file's line, without its content when any of its chunks is no longer stored. */
 function withStoredContent(repository: Repository, line: string): string {
-  const chunks = CHUNKS.exec(line);
-  if (chunks && (chunks[1] === '' || chunks[1].split(',').every((quoted) => repository.has(quoted.slice(1, -1))))) return line;
+  if (lineChunks(line)?.every((id) => repository.has(id))) return line;
   const { b: _, ...rest } = JSON.parse(line) as Extract<TreeEntry, { t: 'f' }>;
   return treeLine(rest as TreeEntry).slice(0, -1);
 }

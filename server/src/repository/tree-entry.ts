@@ -32,10 +32,15 @@ export function linkEntry(walked: WalkedEntry): TreeEntry {
   return { p: walked.rel, t: 'l', l: walked.link!, u: walked.uid, g: walked.gid };
 }
 
+/** A file's entry without its content: every key of its line but the last, `b`, in their order. */
+function fileFields(walked: WalkedEntry): Omit<FileEntry, 'b'> {
+  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
+  return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino };
+}
+
 /** A file's entry, its content stored as `b`. */
 export function fileEntry(walked: WalkedEntry, b: BlobRef): FileEntry {
-  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
-  return { p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino, b };
+  return { ...fileFields(walked), b };
 }
 
 /** Same size, mtime and inode as in the previous listing: its content is taken from there, not read again. */
@@ -48,8 +53,7 @@ export function sameFile(walked: WalkedEntry, previous: TreeEntry | undefined): 
  * file's line again, content and all, without being parsed: everything else in it is the same.
  */
 export function fileLineStart(walked: WalkedEntry): string {
-  const { rel, mode, mtimeMs, uid, gid, size, ino } = walked;
-  return `${JSON.stringify({ p: rel, t: 'f', m: mode & 0o7777, mt: mtimeMs, u: uid, g: gid, s: size, i: ino }).slice(0, -1)},"b":`;
+  return `${JSON.stringify(fileFields(walked)).slice(0, -1)},"b":`;
 }
 
 /**
@@ -85,17 +89,21 @@ export function settled(dirLine: string): boolean {
  */
 export function unchangedFile(entry: WalkedEntry, before: string | undefined): { text: string; chunks: number } | undefined {
   if (before === undefined) return undefined;
-  if (before.startsWith(fileLineStart(entry))) return { text: before, chunks: chunkCount(before) };
+  const chunks = before.startsWith(fileLineStart(entry)) ? lineChunks(before) : undefined;
+  if (chunks) return { text: before, chunks: chunks.length };
   const parsed = JSON.parse(before) as TreeEntry;
   return sameFile(entry, parsed) ? { text: treeLine(fileEntry(entry, parsed.b)), chunks: parsed.b.chunks.length } : undefined;
 }
 
-/** The chunks a file's line names: ids are hex, so each is one quoted string with no comma inside. */
-function chunkCount(line: string): number {
-  const from = line.lastIndexOf('"chunks":[') + '"chunks":['.length;
-  const to = line.indexOf(']', from);
-  if (from < '"chunks":['.length || to <= from) return 0;
-  let count = 1;
-  for (let i = line.indexOf(',', from); i >= 0 && i < to; i = line.indexOf(',', i + 1)) count++;
-  return count;
+/** A file line's `"chunks":[…]`: only a key can spell it unescaped, as FILE_KEY. */
+const CHUNKS = /"chunks":\[([^\]]*)\]/;
+
+/**
+ * The chunk ids a file's line names, read without parsing it: ids are hex, so each is a quoted string with
+ * no comma inside. Undefined for a line that names none the way treeLine() writes them.
+ */
+export function lineChunks(line: string): string[] | undefined {
+  const chunks = CHUNKS.exec(line);
+  if (!chunks) return undefined;
+  return chunks[1] === '' ? [] : chunks[1].split(',').map((quoted) => quoted.slice(1, -1));
 }

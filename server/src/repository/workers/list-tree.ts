@@ -105,7 +105,6 @@ function asLines(entries: WalkedEntry[], partial: boolean, backup: ListingContex
         const line = entry.line ?? treeLine(dirEntry(entry, backup.settledBefore));
         if (!partial) {
           lines += line;
-          entry.line = undefined;
           break;
         }
         entry.line = line;
