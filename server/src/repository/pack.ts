@@ -51,7 +51,6 @@ export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
   return contentIdAsync(keys, bytes);
 }
 
-/** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
 /**
  * Sealed parts smaller than this are copied into pieces of PIECE_BYTES and freed: a pack of 8 MiB of tiny
  * files (100,000 of them, each sealed as two small buffers) then holds 32 buffers until it is stored, not
@@ -64,6 +63,7 @@ export function packId(keys: MasterKeys, bytes: Buffer): Promise<string> {
 const COPY_BELOW = 64 * 1024;
 const PIECE_BYTES = 256 * 1024;
 
+/** Collects sealed blobs in order; finish() adds the header and gives the pack's bytes and id. */
 export class PackBuilder {
   readonly blobs: PackedBlob[] = [];
   private parts: Buffer[] = [];
