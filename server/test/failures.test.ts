@@ -151,7 +151,7 @@ test('one flipped byte in one pack: verify --read-data names the snapshot and th
   const id: string = show.components.db.dump.chunks[0];
   const repository = await Repository.open(new LocalDestination(inst.repo), passphraseSecret(PASSPHRASE));
   await repository.refreshIndex();
-  const pack = (repository.blobs as PackedBlobs).index.lookup(id)!.pack.id;
+  const pack = (repository.blobs as PackedBlobs).index.lookup(id)!.packId;
   const file = path.join(inst.repo, packName(pack));
   const original = await fs.readFile(file);
   const damaged = Buffer.from(original);

@@ -42,8 +42,8 @@ export async function copyPackedSnapshot(state: CopyState, snapshot: SnapshotMan
       continue;
     }
     const where = sourceIndex.lookup(id);
-    if (where) packs.set(where.pack.id, where.pack);
-    else absent.push(id);
+    if (!where) absent.push(id);
+    else if (!packs.has(where.packId)) packs.set(where.packId, sourceIndex.pack(where.packId)!);
   }
   if (absent.length > 0) throw new SourceUnreadable(`${absent.length} blob(s) it references are in no index file of the source, e.g. ${absent[0]}`);
   const bytes = [...packs.values()].reduce((sum, p) => sum + p.size, 0);

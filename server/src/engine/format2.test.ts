@@ -76,7 +76,7 @@ async function expectSound(repo: Repository, snapshots?: SnapshotManifest[]): Pr
   expect(report.problems).toEqual([]);
   const index = await loadBlobIndex(repo.destination, (name) => repo.loadSealed(name));
   const packs = new Set((await names('data/')).map((n) => PACK_NAME.exec(n)![2]));
-  for (const id of index.packs.keys()) expect(packs.has(id)).toBe(true);
+  for (const id of index.packIds()) expect(packs.has(id)).toBe(true);
 }
 
 test('a backup stores files in a few packs with an index, reads no listing of the data, and restores', async () => {

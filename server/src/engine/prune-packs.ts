@@ -46,9 +46,9 @@ export interface PackPlan {
 /** Decides what happens to each pack. Pure: `stored` is pack id -> stored size, `used` the blobs still needed. */
 export function planPacks(index: BlobIndex, stored: Map<string, number>, used: Set<string>, threshold = REPACK_UNUSED_SHARE): PackPlan {
   const plan: PackPlan = { keep: [], repack: [], remove: [], unindexed: [], missing: [] };
-  for (const pack of index.packs.values()) {
+  for (const pack of index.eachPack()) {
     // A blob counts as used in the one pack the index resolves it to; copies elsewhere are unused.
-    const usedHere = pack.blobs.filter((b) => used.has(b.id) && index.lookup(b.id)?.pack === pack);
+    const usedHere = pack.blobs.filter((b) => used.has(b.id) && index.lookup(b.id)?.packId === pack.id);
     if (!stored.has(pack.id)) {
       plan.missing.push(...usedHere.map((b) => b.id));
       continue;
@@ -59,7 +59,7 @@ export function planPacks(index: BlobIndex, stored: Map<string, number>, used: S
     else if (total > 0 && (total - usedBytes) / total >= threshold) plan.repack.push({ pack, used: usedHere.map((b) => b.id) });
     else plan.keep.push(pack);
   }
-  for (const [id, size] of stored) if (!index.packs.has(id)) plan.unindexed.push({ id, size });
+  for (const [id, size] of stored) if (!index.hasPack(id)) plan.unindexed.push({ id, size });
   return plan;
 }
 

@@ -65,8 +65,8 @@ export class PackRestorer {
       const id = ids[i];
       const where = this.blobs.index.lookup(id);
       if (!where) throw new Error(`blob ${id} of ${file.path} is in no index file of the repository (run mmbackup verify --read-data)`);
-      const inPack = packs.get(where.pack.id) ?? new Map<string, SpanBlob>();
-      packs.set(where.pack.id, inPack);
+      const inPack = packs.get(where.packId) ?? new Map<string, SpanBlob>();
+      packs.set(where.packId, inPack);
       const blob = inPack.get(id) ?? { id, offset: where.offset, length: where.length, files: [] };
       inPack.set(id, blob);
       blob.files.push(file);

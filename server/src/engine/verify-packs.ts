@@ -46,7 +46,7 @@ export async function verifyPacks(repository: Repository, snapshots: SnapshotMan
     reporter.stepStarted('verify', `snapshot ${snapshot.id}: ${ids.size} blobs in ${packs.size} packs`, bytes);
     if (report.readData) {
       await forEachLimited(packs.keys(), PACK_READS, async (packId) => {
-        if (!checks.has(packId)) checks.set(packId, checkPack(repository, index.packs.get(packId)!, report, reporter));
+        if (!checks.has(packId)) checks.set(packId, checkPack(repository, index.pack(packId)!, report, reporter));
         const check = await checks.get(packId)!;
         if (check.problem) return void report.problems.push({ snapshot: snapshot.id, object: packName(packId), problem: check.problem });
         for (const id of packs.get(packId)!) {
@@ -69,16 +69,18 @@ function locate(snapshot: SnapshotManifest, ids: Set<string>, index: BlobIndex, 
       report.problems.push({ snapshot: snapshot.id, object: `blob ${id}`, problem: 'in no index file: its pack was never indexed, or its index file is missing or damaged' });
       continue;
     }
-    const pack = where.pack;
-    if (bad.has(pack.id)) continue;
-    const size = stored.get(pack.id);
-    if (size === undefined || size !== pack.size) {
-      bad.add(pack.id);
-      const problem = size === undefined ? 'missing from the repository' : `stored with ${size} bytes; the index says ${pack.size}`;
-      report.problems.push({ snapshot: snapshot.id, object: packName(pack.id), problem });
+    const { packId, packSize } = where;
+    if (bad.has(packId)) continue;
+    const size = stored.get(packId);
+    if (size === undefined || size !== packSize) {
+      bad.add(packId);
+      const problem = size === undefined ? 'missing from the repository' : `stored with ${size} bytes; the index says ${packSize}`;
+      report.problems.push({ snapshot: snapshot.id, object: packName(packId), problem });
       continue;
     }
-    packs.set(pack.id, [...(packs.get(pack.id) ?? []), id]);
+    const inPack = packs.get(packId);
+    if (inPack) inPack.push(id);
+    else packs.set(packId, [id]);
   }
   return packs;
 }

@@ -13,13 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { byCodeUnits } from '../common/order';
 import type { Destination } from '../destinations/destination';
 import { connectionsOf, forEachLimited } from '../destinations/sema';
-import type { PackedBlob } from './pack';
+import { BlobSlots, BlobTable, type IndexedPack } from './blob-table';
 
-export interface IndexedPack {
-  id: string;
-  size: number;
-  blobs: PackedBlob[];
-}
+export type { IndexedPack } from './blob-table';
 
 interface IndexFileJson {
   supersedes: string[];
@@ -37,41 +33,88 @@ export function encodeIndexFile(packs: IndexedPack[], supersedes: string[] = [])
   return Buffer.from(JSON.stringify(json));
 }
 
-function decodeIndexFile(plaintext: Buffer): { supersedes: string[]; packs: IndexedPack[] } {
+/** An index file's packs go straight into columns: the parsed JSON of one file is all that is ever held as objects. */
+function decodeIndexFile(plaintext: Buffer): { supersedes: string[]; packs: BlobTable } {
   const json = JSON.parse(plaintext.toString()) as IndexFileJson;
-  return {
-    supersedes: json.supersedes ?? [],
-    packs: json.packs.map((p) => ({ id: p.id, size: p.size, blobs: p.blobs.map(([id, offset, length]) => ({ id, offset, length })) })),
-  };
+  const packs = new BlobTable();
+  for (const p of json.packs) packs.appendListed(p.id, p.size, p.blobs);
+  return { supersedes: json.supersedes ?? [], packs };
 }
 
+/** Where a blob lies. */
 export interface BlobLocation {
-  pack: IndexedPack;
+  packId: string;
+  packSize: number;
   offset: number;
   length: number;
 }
 
+/**
+ * Which pack holds each blob. A pack is known once (by its id, which is a MAC of its bytes); a blob stored
+ * in several packs is found in the first one added.
+ */
 export class BlobIndex {
-  readonly packs = new Map<string, IndexedPack>();
   /** Index files in effect (not superseded). */
   readonly files: string[] = [];
-  private readonly blobs = new Map<string, BlobLocation>();
+  private readonly table = new BlobTable();
+  private readonly slots = new BlobSlots(this.table);
+  private readonly packNumbers = new Map<string, number>();
 
   addPack(pack: IndexedPack): void {
-    this.packs.set(pack.id, pack);
-    for (const blob of pack.blobs) if (!this.blobs.has(blob.id)) this.blobs.set(blob.id, { pack, offset: blob.offset, length: blob.length });
+    if (this.packNumbers.has(pack.id)) return;
+    const one = new BlobTable();
+    one.append(pack);
+    this.addPacks(one);
+  }
+
+  /** Adds every pack of `packs` not known yet. */
+  addPacks(packs: BlobTable): void {
+    for (let number = 0; number < packs.packIds.length; number++) {
+      if (this.packNumbers.has(packs.packIds[number])) continue;
+      const here = this.table.copyPack(packs, number);
+      this.packNumbers.set(packs.packIds[number], here);
+      const [first, end] = this.table.blobRange(here);
+      for (let at = first; at < end; at++) this.slots.insert(at);
+    }
   }
 
   has(id: string): boolean {
-    return this.blobs.has(id);
+    return this.slots.find(id) >= 0;
   }
 
   lookup(id: string): BlobLocation | undefined {
-    return this.blobs.get(id);
+    const at = this.slots.find(id);
+    if (at < 0) return undefined;
+    const { table } = this;
+    const pack = table.packOf[at];
+    return { packId: table.packIds[pack], packSize: table.packSizes[pack], offset: table.offsets[at], length: table.lengths[at] };
   }
 
   get blobCount(): number {
-    return this.blobs.size;
+    return this.slots.size;
+  }
+
+  get packCount(): number {
+    return this.packNumbers.size;
+  }
+
+  hasPack(id: string): boolean {
+    return this.packNumbers.has(id);
+  }
+
+  /** A pack with its blobs as index files list them, built when asked. */
+  pack(id: string): IndexedPack | undefined {
+    const number = this.packNumbers.get(id);
+    return number === undefined ? undefined : this.table.pack(number);
+  }
+
+  packIds(): IterableIterator<string> {
+    return this.packNumbers.keys();
+  }
+
+  /** Every pack, each built when reached: one pack's objects at a time. */
+  *eachPack(): IterableIterator<IndexedPack> {
+    for (const number of this.packNumbers.values()) yield this.table.pack(number);
   }
 }
 
@@ -83,7 +126,7 @@ export type DamagedIndex = (name: string, err: Error) => void;
  * the index of those not superseded. `open` unseals one file by name.
  */
 export async function loadBlobIndex(destination: Destination, open: (name: string) => Promise<Buffer>, onDamaged?: DamagedIndex): Promise<BlobIndex> {
-  const loaded = new Map<string, { supersedes: string[]; packs: IndexedPack[] }>();
+  const loaded = new Map<string, { supersedes: string[]; packs: BlobTable }>();
   await forEachLimited(destination.list(INDEX_PREFIX), connectionsOf(destination), async ({ name }) => {
     try {
       loaded.set(name, decodeIndexFile(await open(name)));
@@ -98,7 +141,7 @@ export async function loadBlobIndex(destination: Destination, open: (name: strin
   for (const [name, file] of [...loaded.entries()].sort(([a], [b]) => byCodeUnits(a, b))) {
     if (superseded.has(name)) continue;
     index.files.push(name);
-    for (const pack of file.packs) index.addPack(pack);
+    index.addPacks(file.packs);
   }
   return index;
 }

@@ -182,7 +182,7 @@ export class PackedBlobs {
     await this.ensureLoaded();
     const where = this.index.lookup(id);
     if (!where) throw new BlobNotIndexedError(`blob ${id} is in no index file of the repository`);
-    const name = packName(where.pack.id);
+    const name = packName(where.packId);
     try {
       const sealed = await this.destination.load(name, { offset: where.offset, length: where.length });
       return { sealed, describe: `blob ${id} at offset ${where.offset} of ${name}` };

@@ -271,7 +271,7 @@ describe('prune and Object Lock', () => {
     const packOf = async (data: Buffer) => {
       const [id] = (await writeBufferBlob(repository, data, newWriteStats())).chunks;
       await repository.flush();
-      return `${prefix}/${packName((repository.blobs as PackedBlobs).index.lookup(id)!.pack.id)}`;
+      return `${prefix}/${packName((repository.blobs as PackedBlobs).index.lookup(id)!.packId)}`;
     };
     const held = await packOf(randomBytes(4000));
     const expired = await packOf(randomBytes(4000));
@@ -289,7 +289,7 @@ describe('prune and Object Lock', () => {
     expect(await indexFiles()).toEqual(expect.arrayContaining(oldIndexes));
     const reader = await Repository.open(destination, secret);
     await reader.refreshIndex();
-    expect((reader.blobs as PackedBlobs).index.packs.size).toBe(0);
+    expect((reader.blobs as PackedBlobs).index.packCount).toBe(0);
 
     const everything = (await keys('locked', `${prefix}/`)).filter((k) => !k.includes('/locks/'));
     await expire('locked', everything);

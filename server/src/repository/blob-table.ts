@@ -1,0 +1,177 @@
+/**
+ * The blobs of the index (./blob-index.ts) in columns: per blob 32 bytes of id, its offset, its length
+ * and the number of its pack, in typed arrays, and a hash table over the ids. No object per blob: an
+ * index of a million blobs (a million small files, or some 5 TB of chunks) takes about 70 MB here, where
+ * an object, a location and a map entry per blob took about 300 bytes each.
+ */
+import type { PackedBlob } from './pack';
+
+/** A pack as index files list it. */
+export interface IndexedPack {
+  id: string;
+  size: number;
+  blobs: PackedBlob[];
+}
+
+/**
+ * Every blob id of format 2 (a content id) is 32 bytes as 64 lowercase hex digits. Upper-case digits are
+ * read as lower case: no id is ever written so, and the blob's MAC check would refuse the other spelling.
+ */
+const ID_BYTES = 32;
+const WORDS = ID_BYTES / 4;
+const FIRST_CAPACITY = 256;
+
+function grown<T extends Float64Array | Uint32Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+/** Packs and their blobs, appended in order; a pack's blobs run from its first to the next pack's first. */
+export class BlobTable {
+  readonly packIds: string[] = [];
+  readonly packSizes: number[] = [];
+  readonly packFirst: number[] = [];
+  blobCount = 0;
+  /** Ids as 8 words each; `ids` is the same memory as bytes. */
+  words = new Uint32Array(WORDS * FIRST_CAPACITY);
+  ids = Buffer.from(this.words.buffer);
+  offsets = new Float64Array(FIRST_CAPACITY);
+  lengths = new Uint32Array(FIRST_CAPACITY);
+  packOf = new Uint32Array(FIRST_CAPACITY);
+
+  /** Appends a pack; throws when a blob id is not 64 hex digits (a damaged index file). Returns its number. */
+  append(pack: IndexedPack): number {
+    const number = this.startPack(pack.id, pack.size, pack.blobs.length);
+    for (const blob of pack.blobs) this.put(pack.id, number, blob.id, blob.offset, blob.length);
+    return number;
+  }
+
+  /** append() of a pack as an index file's JSON lists it: its blobs as [id, offset, length]. */
+  appendListed(id: string, size: number, blobs: Array<[string, number, number]>): number {
+    const number = this.startPack(id, size, blobs.length);
+    for (const [blob, offset, length] of blobs) this.put(id, number, blob, offset, length);
+    return number;
+  }
+
+  private put(packId: string, number: number, id: string, offset: number, length: number): void {
+    const at = this.blobCount++;
+    if (typeof id !== 'string' || id.length !== ID_BYTES * 2 || this.ids.write(id, at * ID_BYTES, 'hex') !== ID_BYTES) {
+      throw new Error(`pack ${packId} lists a blob id that is not 64 hex digits: ${JSON.stringify(String(id).slice(0, 80))}`);
+    }
+    this.offsets[at] = offset;
+    this.lengths[at] = length;
+    this.packOf[at] = number;
+  }
+
+  /** Appends pack `number` of `from`, blobs and all. Returns its number here. */
+  copyPack(from: BlobTable, number: number): number {
+    const [first, end] = from.blobRange(number);
+    const here = this.startPack(from.packIds[number], from.packSizes[number], end - first);
+    const at = this.blobCount;
+    from.ids.copy(this.ids, at * ID_BYTES, first * ID_BYTES, end * ID_BYTES);
+    this.offsets.set(from.offsets.subarray(first, end), at);
+    this.lengths.set(from.lengths.subarray(first, end), at);
+    this.packOf.fill(here, at, at + end - first);
+    this.blobCount += end - first;
+    return here;
+  }
+
+  /** Blob numbers [first, end) of pack `number`. */
+  blobRange(number: number): [number, number] {
+    return [this.packFirst[number], number + 1 < this.packFirst.length ? this.packFirst[number + 1] : this.blobCount];
+  }
+
+  blobId(at: number): string {
+    return this.ids.toString('hex', at * ID_BYTES, (at + 1) * ID_BYTES);
+  }
+
+  /** Pack `number` as index files list it (an object per blob: for one pack at a time). */
+  pack(number: number): IndexedPack {
+    const [first, end] = this.blobRange(number);
+    const blobs: PackedBlob[] = [];
+    for (let at = first; at < end; at++) blobs.push({ id: this.blobId(at), offset: this.offsets[at], length: this.lengths[at] });
+    return { id: this.packIds[number], size: this.packSizes[number], blobs };
+  }
+
+  /** Whether blob `at`'s id is the 8 words of `id` from `from` on. */
+  idIs(at: number, id: Uint32Array, from = 0): boolean {
+    const { words } = this;
+    for (let i = 0, w = at * WORDS; i < WORDS; i++, w++) if (words[w] !== id[from + i]) return false;
+    return true;
+  }
+
+  /** The first word of blob `at`'s id: ids are MACs, so it is as good as any hash of them. */
+  hashOf(at: number): number {
+    return this.words[at * WORDS];
+  }
+
+  private startPack(id: string, size: number, blobs: number): number {
+    const needed = this.blobCount + blobs;
+    if (needed * WORDS > this.words.length) {
+      this.words = grown(this.words, needed * WORDS);
+      this.ids = Buffer.from(this.words.buffer);
+    }
+    this.offsets = grown(this.offsets, needed);
+    this.lengths = grown(this.lengths, needed);
+    this.packOf = grown(this.packOf, needed);
+    this.packIds.push(id);
+    this.packSizes.push(size);
+    this.packFirst.push(this.blobCount);
+    return this.packIds.length - 1;
+  }
+}
+
+/** Blob ids to their first blob in a BlobTable: open addressing, linear probing, at most half full. */
+export class BlobSlots {
+  private slots = new Int32Array(FIRST_CAPACITY * 2); // blob number + 1; 0 is empty
+  private used = 0;
+  private readonly probeWords = new Uint32Array(WORDS);
+  private readonly probe = Buffer.from(this.probeWords.buffer);
+
+  constructor(private readonly table: BlobTable) {}
+
+  get size(): number {
+    return this.used;
+  }
+
+  /** Adds blob `at` unless an earlier blob has its id (the first copy is the one found). */
+  insert(at: number): void {
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let i = this.table.hashOf(at) & mask; ; i = (i + 1) & mask) {
+      const there = this.slots[i];
+      if (there === 0) {
+        this.slots[i] = at + 1;
+        this.used++;
+        return;
+      }
+      if (this.table.idIs(there - 1, this.table.words, at * WORDS)) return;
+    }
+  }
+
+  /** The blob number of `id`, or -1 (always for an id that is not 64 hex digits). */
+  find(id: string): number {
+    if (id.length !== ID_BYTES * 2 || this.probe.write(id, 'hex') !== ID_BYTES) return -1;
+    const { probeWords, table } = this;
+    const mask = this.slots.length - 1;
+    for (let i = probeWords[0] & mask; ; i = (i + 1) & mask) {
+      const there = this.slots[i];
+      if (there === 0) return -1;
+      if (table.idIs(there - 1, probeWords)) return there - 1;
+    }
+  }
+
+  private rehash(capacity: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(capacity);
+    const mask = capacity - 1;
+    for (const there of old) {
+      if (there === 0) continue;
+      let i = this.table.hashOf(there - 1) & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = there;
+    }
+  }
+}
