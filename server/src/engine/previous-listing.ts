@@ -129,6 +129,7 @@ export class PreviousListing {
       if (line && !this.add(line, kept(line), index, from, to)) return false;
       from = to + 1;
     }
+    this.wake(); // for lineRanges()
     return true;
   }
 
@@ -191,6 +192,20 @@ export class PreviousListing {
   private async until(ready: () => boolean): Promise<void> {
     while (!this.done && !ready()) await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** The lines as they are read, as [from, to) ranges of line numbers, one per piece (for ./cold-prefetch.ts). */
+  async *lineRanges(): AsyncGenerator<[number, number]> {
+    for (let at = 0; ; ) {
+      await this.until(() => this.count > at);
+      if (this.count <= at) return;
+      yield [at, (at = this.count)];
+    }
+  }
+
+  /** The path on line `at` (one lineRanges() gave). */
+  pathAt(at: number): string {
+    return pathAndType(this.line(at)).p;
   }
 
   /** Resolves once all is read; rejects if the listing could not be read. */

@@ -20,6 +20,7 @@ import { readBlobLines, writeBlob, writeFileBlob, writeSmallFileBlob, type BlobR
 import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { FILE_KEY, fileEntry, treeLine, type FileEntry, type TreeEntry } from '../repository/tree-entry';
+import { prefetchIfCold } from './cold-prefetch';
 import { PreviousListing } from './previous-listing';
 import { walkTree, type ListedCounts, type WalkBatch, type WalkedEntry } from './walk';
 
@@ -241,8 +242,9 @@ export async function captureTree(repository: Repository, name: string, root: st
   const settledBefore = options.settledBefore ?? Date.now() - SETTLE_MS;
   // Awaited by the walk: a failure meanwhile is not an unhandled rejection.
   const previous = quiet(Promise.resolve(parent));
+  const prefetch = previous.then((listing) => listing && prefetchIfCold(root, listing), () => undefined);
   const walk = walkTree(root, { backup: { settledBefore, previous }, listings: options.listings });
-  const tree = await storeListing(repository, captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal), await previous, stats);
+  const tree = await storeListing(repository, captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal), await previous, stats).finally(async () => (await prefetch)?.stop());
   const before = await previous;
   await before?.finished();
   if (before?.outOfOrder) {
