@@ -33,7 +33,8 @@ const PACKS_PER_INDEX_FILE = 2000;
 const REPACK_READS = 2;
 
 export interface PackPlan {
-  keep: IndexedPack[];
+  /** Ids of the packs kept as they are (the bulk of a repository: each is built as an object only to be written into an index file). */
+  keep: string[];
   repack: Array<{ pack: IndexedPack; used: string[] }>;
   /** Indexed packs with no used blob. */
   remove: IndexedPack[];
@@ -57,7 +58,7 @@ export function planPacks(index: BlobIndex, stored: Map<string, number>, used: S
     const usedBytes = usedHere.reduce((sum, b) => sum + b.length, 0);
     if (usedHere.length === 0) plan.remove.push(pack);
     else if (total > 0 && (total - usedBytes) / total >= threshold) plan.repack.push({ pack, used: usedHere.map((b) => b.id) });
-    else plan.keep.push(pack);
+    else plan.keep.push(pack.id);
   }
   for (const [id, size] of stored) if (!index.hasPack(id)) plan.unindexed.push({ id, size });
   return plan;
@@ -130,7 +131,7 @@ export async function rewritePacks(repository: Repository, used: Set<string>, re
   for (const { id, size } of plan.unindexed) if (!(await hooks.isHeld(packName(id), size))) doomed.push({ name: packName(id), size, leftover: true });
   const repack: typeof plan.repack = [];
   for (const entry of plan.repack) {
-    if (await hooks.isHeld(packName(entry.pack.id), entry.pack.size)) keep.push(entry.pack);
+    if (await hooks.isHeld(packName(entry.pack.id), entry.pack.size)) keep.push(entry.pack.id);
     else repack.push(entry);
   }
   if (doomed.length === 0 && repack.length === 0 && indexFiles.length <= 1) return figures; // nothing to change
@@ -139,9 +140,10 @@ export async function rewritePacks(repository: Repository, used: Set<string>, re
   figures.repacked = repack.length;
   figures.written = written.length;
   const supersedes = indexFiles.map((f) => f.name);
-  const all = [...keep, ...written];
+  const all: Array<string | IndexedPack> = [...keep, ...written];
   for (let i = 0; i < all.length || (i === 0 && supersedes.length > 0); i += PACKS_PER_INDEX_FILE) {
-    await repository.saveSealed(newIndexName(), encodeIndexFile(all.slice(i, i + PACKS_PER_INDEX_FILE), supersedes));
+    const packs = all.slice(i, i + PACKS_PER_INDEX_FILE).map((pack) => (typeof pack === 'string' ? index.pack(pack)! : pack));
+    await repository.saveSealed(newIndexName(), encodeIndexFile(packs, supersedes));
     figures.indexFiles++;
   }
   hooks.signal?.throwIfAborted();
