@@ -1,8 +1,9 @@
 /**
  * The blobs of the index (./blob-index.ts) in columns: per blob 32 bytes of id, its offset, its length
- * and the number of its pack, in typed arrays, and a hash table over the ids. No object per blob: an
- * index of a million blobs (a million small files, or some 5 TB of chunks) takes about 70 MB here, where
- * an object, a location and a map entry per blob took about 300 bytes each.
+ * and the number of its pack, in typed arrays, and a hash table over the ids. No object per blob. Measured
+ * for a million blobs (a million small files, or some 5 TB of chunks): 82 MB of array buffers and 129 MB
+ * more resident memory, where an object, a location and a map entry per blob took 218 MB of heap and
+ * 453 MB more resident memory; 300,000 blobs: 23 and 61 MB against 71 and 187 MB.
  */
 import type { PackedBlob } from './pack';
 
