@@ -5,34 +5,22 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentReporter } from '../src/common/reporter';
-import { LocalDestination } from '../src/destinations/local';
 import { restoreDirectory } from '../src/engine/restore-directory';
 import { verifySnapshots } from '../src/engine/verify';
 import { readBlobToBuffer } from '../src/repository/blobs';
-import { passphraseSecret } from '../src/repository/keys';
 import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
-import { Repository } from '../src/repository/repository';
 import { findSnapshot, listSnapshots } from '../src/repository/snapshots';
 import { requireBuild, runCli } from './support/cli';
+import { goldenCopy } from './support/golden';
 
 const FIXTURE = path.join(__dirname, 'fixtures/golden-format1/repo');
 const PASSPHRASE = 'golden repository passphrase';
 const FILE_DIR = '20240102/teams/t1aaaaaaaaaaaaaaaaaaaaaaaa/channels/c1aaaaaaaaaaaaaaaaaaaaaaaa/users/u1aaaaaaaaaaaaaaaaaaaaaaaa/f1aaaaaaaaaaaaaaaaaaaaaaaa';
 
-let work: string;
-let repoDir: string;
-beforeEach(async () => {
-  // A copy: verify writes a verification record, and the fixture's bytes must never change.
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-golden-'));
-  repoDir = path.join(work, 'repo');
-  await fs.cp(FIXTURE, repoDir, { recursive: true });
-});
-afterEach(() => fs.rm(work, { recursive: true, force: true }));
-
-const open = () => Repository.open(new LocalDestination(repoDir), passphraseSecret(PASSPHRASE));
+const golden = goldenCopy(FIXTURE, PASSPHRASE);
+const open = () => golden.open();
 
 test('opens as format 1 and lists both snapshots, newest first', async () => {
   const repository = await open();
@@ -64,12 +52,12 @@ test('restores the database dump, the config directory and the file store byte f
   expect(createHash('sha256').update(dump).digest('hex')).toBe(first.components.db!.dump.sha256);
   expect(JSON.parse((await readBlobToBuffer(repository, first.components.config!.environment)).toString())).toEqual({ MM_SERVICESETTINGS_SITEURL: 'https://chat.example.com' });
 
-  const config = path.join(work, 'config');
+  const config = path.join(golden.work, 'config');
   await restoreDirectory(repository, first.components.config!.directory!, config, false, silentReporter);
   expect(JSON.parse(await fs.readFile(path.join(config, 'config.json'), 'utf8')).SqlSettings.DriverName).toBe('postgres');
   expect(await fs.readFile(path.join(config, 'saml-idp.crt'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
 
-  const data = path.join(work, 'data');
+  const data = path.join(golden.work, 'data');
   await restoreDirectory(repository, first.components.files!.roots[0], data, false, silentReporter);
   const notes = path.join(data, FILE_DIR, 'notes.txt');
   expect(await fs.readFile(notes, 'utf8')).toBe('golden repository: a small attachment\n'.repeat(20));
@@ -80,14 +68,14 @@ test('restores the database dump, the config directory and the file store byte f
   expect(await fs.readFile(path.join(data, 'plugins/com.example.plugin.tar.gz'), 'utf8')).toBe('plugin bundle stand-in\n');
 
   const latest = await findSnapshot(repository, 'latest');
-  const newer = path.join(work, 'config-2');
+  const newer = path.join(golden.work, 'config-2');
   await restoreDirectory(repository, latest.components.config!.directory!, newer, false, silentReporter);
   expect(JSON.parse(await fs.readFile(path.join(newer, 'config.json'), 'utf8')).ServiceSettings.SiteURL).toBe('https://chat.example.com');
 });
 
 test('the CLI lists, shows and verifies it', async () => {
   requireBuild();
-  const args = ['--repo', repoDir, '--json'];
+  const args = ['--repo', golden.repoDir, '--json'];
   const env = { MMBACKUP_PASSPHRASE: PASSPHRASE };
   const list = await runCli([...args, 'list'], env);
   expect(list.code).toBe(0);

@@ -6,19 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentReporter } from '../src/common/reporter';
-import { LocalDestination } from '../src/destinations/local';
 import { restoreDirectory } from '../src/engine/restore-directory';
 import { verifySnapshots } from '../src/engine/verify';
 import { loadBlobIndex } from '../src/repository/blob-index';
 import { readBlobToBuffer } from '../src/repository/blobs';
-import { passphraseSecret } from '../src/repository/keys';
 import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
-import { Repository } from '../src/repository/repository';
 import { findSnapshot, listSnapshots } from '../src/repository/snapshots';
 import { requireBuild, runCli } from './support/cli';
+import { goldenCopy } from './support/golden';
 
 const FIXTURE = path.join(__dirname, 'fixtures/golden-format2/repo');
 const PASSPHRASE = 'golden format-2 repository passphrase';
@@ -44,17 +41,8 @@ const FILES: Record<string, Record<string, string>> = {
   [FOURTH]: { ...THIRD_FILES, [`${POST}/fourth.txt`]: '5f8b527cdf80ab1b0b847d9c17bfcc6aefdae8b489d28d3acb0399197b0e4560' },
 };
 
-let work: string;
-let repoDir: string;
-beforeEach(async () => {
-  // A copy: verify writes a verification record, and the fixture's bytes must never change.
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-golden2-'));
-  repoDir = path.join(work, 'repo');
-  await fs.cp(FIXTURE, repoDir, { recursive: true });
-});
-afterEach(() => fs.rm(work, { recursive: true, force: true }));
-
-const open = () => Repository.open(new LocalDestination(repoDir), passphraseSecret(PASSPHRASE));
+const golden = goldenCopy(FIXTURE, PASSPHRASE);
+const open = () => golden.open();
 
 /** Path -> SHA-256 of every regular file under `dir`. */
 async function hashes(dir: string): Promise<Record<string, string>> {
@@ -106,7 +94,7 @@ test('restores each snapshot\'s file store byte for byte, and the golden one\'s 
   const repository = await open();
   for (const id of [GOLDEN, THIRD, FOURTH]) {
     const snapshot = await findSnapshot(repository, id);
-    const data = path.join(work, `data-${id}`);
+    const data = path.join(golden.work, `data-${id}`);
     await restoreDirectory(repository, snapshot.components.files!.roots[0], data, false, silentReporter);
     expect(await hashes(data)).toEqual(FILES[id]);
     expect(await fs.readlink(path.join(data, POST, 'latest.txt'))).toBe('notes.txt');
@@ -114,15 +102,15 @@ test('restores each snapshot\'s file store byte for byte, and the golden one\'s 
     expect([notes.mode & 0o777, notes.mtime.toISOString()]).toEqual([0o640, '2024-03-01T10:00:00.000Z']);
   }
 
-  const golden = await findSnapshot(repository, GOLDEN);
-  const db = golden.components.db!;
+  const first = await findSnapshot(repository, GOLDEN);
+  const db = first.components.db!;
   const dump = await readBlobToBuffer(repository, db.dump);
   expect(createHash('sha256').update(dump).digest('hex')).toBe(db.dump.sha256);
   expect(dump.toString()).toMatch(/^--\n-- PostgreSQL database dump\n--/);
   expect(dump.toString()).toContain('CREATE TABLE public.posts');
   expect(db.tables).toMatchObject({ users: 3, channels: 2, posts: 12, fileinfo: 8 });
-  const config = path.join(work, 'config');
-  await restoreDirectory(repository, golden.components.config!.directory!, config, false, silentReporter);
+  const config = path.join(golden.work, 'config');
+  await restoreDirectory(repository, first.components.config!.directory!, config, false, silentReporter);
   const restored = JSON.parse(await fs.readFile(path.join(config, 'config.json'), 'utf8'));
   expect(restored.SqlSettings.DriverName).toBe('postgres');
   expect(restored.ServiceSettings.SiteURL).not.toBe('https://chat2.example.com'); // changed only the day after
@@ -131,7 +119,7 @@ test('restores each snapshot\'s file store byte for byte, and the golden one\'s 
 
 test('the CLI lists, shows, verifies it, and restores its file store', async () => {
   requireBuild();
-  const args = ['--repo', repoDir, '--json'];
+  const args = ['--repo', golden.repoDir, '--json'];
   const env = { MMBACKUP_PASSPHRASE: PASSPHRASE };
   const list = await runCli([...args, 'list'], env);
   expect(list.code).toBe(0);
@@ -142,8 +130,8 @@ test('the CLI lists, shows, verifies it, and restores its file store', async () 
   const verify = await runCli([...args, 'verify', '--read-data'], env);
   expect(verify.code).toBe(0);
   expect(verify.json()).toMatchObject({ ok: true, problems: [], readData: true, objectsChecked: 22 });
-  const files = path.join(work, 'restored-files');
-  const restore = await runCli([...args, 'restore', 'latest', '--only', 'files', '--files-dir', files, '--install-dir', path.join(work, 'install')], env);
+  const files = path.join(golden.work, 'restored-files');
+  const restore = await runCli([...args, 'restore', 'latest', '--only', 'files', '--files-dir', files, '--install-dir', path.join(golden.work, 'install')], env);
   expect(restore.code).toBe(0);
   expect(restore.json()).toMatchObject({ snapshot: FOURTH, actions: [{ component: 'files', target: files }] });
   expect(await hashes(files)).toEqual(FILES[FOURTH]);
