@@ -242,6 +242,7 @@ export async function captureTree(repository: Repository, name: string, root: st
   const settledBefore = options.settledBefore ?? Date.now() - SETTLE_MS;
   // Awaited by the walk: a failure meanwhile is not an unhandled rejection.
   const previous = quiet(Promise.resolve(parent));
+  // On a cold cache, the previous listing's paths are lstat'ed ahead of the walk (./cold-prefetch.ts).
   const prefetch = previous.then((listing) => listing && prefetchIfCold(root, listing), () => undefined);
   const walk = walkTree(root, { backup: { settledBefore, previous }, listings: options.listings });
   const tree = await storeListing(repository, captureEntries({ repository, root, stats, counters, reporter, previous }, walk, options.signal), await previous, stats).finally(async () => (await prefetch)?.stop());
