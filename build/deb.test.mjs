@@ -273,7 +273,9 @@ test('the unit\'s ExecStart, run as the unit runs it, answers /healthz as user m
         assert.match(status, new RegExp(`^Uid:\\s+${sh('id', ['-u', 'mmbackup']).stdout.trim()}\\s`, 'm'));
         assert.match(status, /^CapEff:\s+0000000000000004$/m, 'CAP_DAC_READ_SEARCH only');
         assert.match(status, /^NoNewPrivs:\s+1$/m);
-        // The journal gets structured lines: one JSON object each, and job logs go to the state dir.
+        // The journal gets structured lines: one JSON object each, and job logs go to the state dir. The
+        // server may answer before its first line has come through the pipe.
+        for (let i = 0; i < 50 && !stdout.includes('bridge listening'); i++) await new Promise((ok) => setTimeout(ok, 100));
         const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
         assert.ok(lines.some((l) => /^bridge listening on http:\/\/127\.0\.0\.1:\d+; .*job logs kept in \/var\/lib\/mmbackup\/state\/jobs/.test(l.msg)), stdout);
         assert.ok(lines.every((l) => typeof l.time === 'string' && ['info', 'warn', 'error'].includes(l.level)), stdout);
