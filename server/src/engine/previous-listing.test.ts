@@ -128,6 +128,55 @@ describe('a backup with a previous listing', () => {
   });
 });
 
+describe('a previous listing of several chunks', () => {
+  // About 2.5 MB of listing (long Mattermost-like paths), so the blob is several chunks and the listing
+  // several pieces, released as the new listing passes them.
+  const long = 'x'.repeat(120);
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-previous-large-'));
+    repository = await Repository.init(new LocalDestination(path.join(root, 'repo')), passphraseSecret('previous listing test passphrase'));
+    src = path.join(root, 'store');
+    for (let d = 0; d < 30; d++) {
+      const dir = path.join(src, `2024${String(d + 10).padStart(4, '0')}`, 'teams', long, 'channels', long);
+      await fs.mkdir(dir, { recursive: true });
+      for (let f = 0; f < 200; f++) await fs.writeFile(path.join(dir, `${long}-${String(f).padStart(3, '0')}.txt`), `file ${d}/${f}`);
+    }
+  });
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+  async function capture(parent: ReturnType<typeof loadParent>) {
+    const stats = newWriteStats();
+    const tree = await captureTree(repository, 'data', src, parent, stats, silentReporter, { settledBefore: Date.now() + 1000 });
+    await repository.flush();
+    await repository.refreshIndex();
+    const out: string[] = [];
+    for await (const line of readBlobLines(repository, tree.tree)) if (line) out.push(line);
+    return { tree, stats, lines: out };
+  }
+
+  test('pieces are released as the new listing passes them (here whatever the size); a change near the end reads the passed text again', async () => {
+    const first = await capture(noParent());
+    expect(first.tree.tree.chunks.length).toBeGreaterThan(1);
+    const unchanged = PreviousListing.load(repository, first.tree, 0)!;
+    const same = await capture(unchanged);
+    expect(same.tree.tree).toEqual(first.tree.tree);
+    expect(unchanged.releasedPieces).toBeGreaterThan(0);
+
+    const lastDir = path.join(src, '20240039', 'teams', long, 'channels', long);
+    await fs.writeFile(path.join(lastDir, `${long}-150.txt`), 'changed near the end');
+    await fs.writeFile(path.join(lastDir, `${long}-zzz.txt`), 'new at the end');
+    const parent = PreviousListing.load(repository, first.tree, 0)!;
+    const again = await capture(parent);
+    expect(parent.releasedPieces).toBeGreaterThan(0);
+    expect(again.stats.bytesRead - again.tree.tree.size).toBe(Buffer.byteLength('changed near the end') + Buffer.byteLength('new at the end'));
+    expect(again.lines).toEqual((await capture(noParent())).lines);
+    expect(again.lines).toHaveLength(first.lines.length + 1);
+    const small = loadParent(repository, again.tree)!; // under the size a backup releases at: kept whole
+    await capture(small);
+    expect(small.releasedPieces).toBe(0);
+  });
+});
+
 describe('comparing a new listing with the previous one as it comes', () => {
   // A depth-first listing with names of one, two and three UTF-8 bytes a character, so that chunks cut lines and characters.
   const names = ['a', 'é', 'ß-dir', '東京', 'z'];
@@ -147,8 +196,22 @@ describe('comparing a new listing with the previous one as it comes', () => {
     let k = 0;
     for (; k < pieces.length; k++) if (!(await previous.continues(pieces[k]))) break;
     if (k === pieces.length && (await previous.same())) return { same: true, stored: text };
-    return { same: false, stored: [...previous.matchedText(), ...pieces.slice(k)].join('') };
+    const matched: string[] = [];
+    for await (const text of previous.matchedText()) matched.push(text);
+    return { same: false, stored: [...matched, ...pieces.slice(k)].join('') };
   }
+
+  test('pieces passed are released, and the passed text is read again when the new listing then differs', async () => {
+    const previous = await PreviousListing.of(listingLines, ref, 16);
+    const changed = text.replace('z/z.txt', 'z/Z.txt');
+    const cut = changed.indexOf('z/Z.txt');
+    expect(await previous.continues(changed.slice(0, cut))).toBe(true);
+    expect(previous.releasedPieces).toBeGreaterThan(10);
+    expect(await previous.continues(changed.slice(cut))).toBe(false);
+    const matched: string[] = [];
+    for await (const piece of previous.matchedText()) matched.push(piece);
+    expect(matched.join('')).toBe(text.slice(0, cut));
+  });
 
   const variants: [string, string][] = [
     ['the same', text],
