@@ -53,7 +53,10 @@ export function prefetchIfCold(root: string, previous: PreviousListing, tuning: 
       const slice = Math.ceil((to - from) / SLICES);
       await Promise.all(Array.from({ length: SLICES }, async (_, i) => {
         const end = Math.min(to, from + (i + 1) * slice);
-        for (let at = from + i * slice; at < end && !stopped; at++) await tuning.lstat(base + previous.pathAt(at)).catch(() => {});
+        for (let at = from + i * slice; at < end && !stopped; at++) {
+          const rel = previous.pathAt(at);
+          if (rel !== undefined) await tuning.lstat(base + rel).catch(() => {}); // undefined: the walk is past it
+        }
       }));
       const read = await reading;
       range = read && !read.done ? read.value : undefined;
@@ -74,7 +77,9 @@ function isCold(base: string, previous: PreviousListing, [from, to]: [number, nu
   const step = Math.max(1, Math.floor((to - start) / SAMPLES));
   const times: number[] = [];
   for (let at = start; at < to && times.length < SAMPLES; at += step) {
-    const path = base + previous.pathAt(at);
+    const rel = previous.pathAt(at);
+    if (rel === undefined) continue;
+    const path = base + rel;
     const started = performance.now();
     try {
       lstatSync(path);
