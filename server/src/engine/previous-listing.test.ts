@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { silentReporter, type Reporter } from '../common/reporter';
 import { LocalDestination } from '../destinations/local';
 import { newWriteStats, readBlobLines, writeBlob } from '../repository/blobs';
+import { DEFAULT_CHUNKER } from '../repository/chunker';
 import { passphraseSecret } from '../repository/keys';
 import { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
@@ -129,9 +130,10 @@ describe('a backup with a previous listing', () => {
 });
 
 describe('a previous listing of several chunks', () => {
-  // About 2.5 MB of listing (long Mattermost-like paths), so the blob is several chunks and the listing
-  // several pieces, released as the new listing passes them.
-  const long = 'x'.repeat(120);
+  // About 5 MB of listing (long Mattermost-like paths): more than the chunker's 4 MiB maximum, so the blob
+  // is several chunks whatever the repository's seed, and the listing several pieces, released as the new
+  // listing passes them.
+  const long = 'x'.repeat(200);
   beforeEach(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'mmbackup-previous-large-'));
     repository = await Repository.init(new LocalDestination(path.join(root, 'repo')), passphraseSecret('previous listing test passphrase'));
@@ -156,6 +158,7 @@ describe('a previous listing of several chunks', () => {
 
   test('pieces are released as the new listing passes them (here whatever the size); a change near the end reads the passed text again', async () => {
     const first = await capture(noParent());
+    expect(first.tree.tree.size).toBeGreaterThan(DEFAULT_CHUNKER.maxSize);
     expect(first.tree.tree.chunks.length).toBeGreaterThan(1);
     const unchanged = PreviousListing.load(repository, first.tree, 0)!;
     const same = await capture(unchanged);
