@@ -62,6 +62,7 @@ export class BlobIndex {
 
   addPack(pack: IndexedPack): void {
     if (this.packNumbers.has(pack.id)) return;
+    // Through a table of its own: append() throws at a bad id half-way, which must leave this index as it was.
     const one = new BlobTable();
     one.append(pack);
     this.addPacks(one);

@@ -22,6 +22,11 @@ const ID_BYTES = 32;
 const WORDS = ID_BYTES / 4;
 const FIRST_CAPACITY = 256;
 
+/** Writes the 32 bytes of `id` into `into` at `offset`; false when `id` is not 64 hex digits. */
+function writeId(into: Buffer, offset: number, id: unknown): boolean {
+  return typeof id === 'string' && id.length === ID_BYTES * 2 && into.write(id, offset, 'hex') === ID_BYTES;
+}
+
 function grown<T extends Float64Array | Uint32Array>(array: T, needed: number): T {
   if (needed <= array.length) return array;
   const bigger = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
@@ -58,7 +63,7 @@ export class BlobTable {
 
   private put(packId: string, number: number, id: string, offset: number, length: number): void {
     const at = this.blobCount++;
-    if (typeof id !== 'string' || id.length !== ID_BYTES * 2 || this.ids.write(id, at * ID_BYTES, 'hex') !== ID_BYTES) {
+    if (!writeId(this.ids, at * ID_BYTES, id)) {
       throw new Error(`pack ${packId} lists a blob id that is not 64 hex digits: ${JSON.stringify(String(id).slice(0, 80))}`);
     }
     this.offsets[at] = offset;
@@ -154,7 +159,7 @@ export class BlobSlots {
 
   /** The blob number of `id`, or -1 (always for an id that is not 64 hex digits). */
   find(id: string): number {
-    if (id.length !== ID_BYTES * 2 || this.probe.write(id, 'hex') !== ID_BYTES) return -1;
+    if (!writeId(this.probe, 0, id)) return -1;
     const { probeWords, table } = this;
     const mask = this.slots.length - 1;
     for (let i = probeWords[0] & mask; ; i = (i + 1) & mask) {
