@@ -69,11 +69,16 @@ test('readWholeFile reads a small file whole, says when it is too large or grew,
   const file = path.join(dir, 'small.bin');
   const data = randomBytes(70_000);
   await fs.writeFile(file, data);
-  expect((await readWholeFile(file, data.length, 100_000))!.equals(data)).toBe(true);
+  const read = (await readWholeFile(file, data.length, 100_000))!;
+  expect(read.equals(data)).toBe(true);
+  expect(read.buffer.byteLength).toBe(data.length); // its own buffer, exactly: it moves to a worker uncopied
   expect(await readWholeFile(file, data.length, 70_000)).toBeUndefined();
   expect(await readWholeFile(file, 60_000, 100_000)).toBeUndefined(); // grew since it was listed
+  expect(await readWholeFile(file, data.length - 1, 100_000)).toBeUndefined(); // by one byte
+  expect((await readWholeFile(file, 80_000, 100_000))!.equals(data)).toBe(true); // shrank: what is there now
   await fs.writeFile(path.join(dir, 'empty'), '');
   expect((await readWholeFile(path.join(dir, 'empty'), 0, 100_000))!.length).toBe(0);
+  expect(await readWholeFile(file, 0, 100_000)).toBeUndefined(); // listed empty, not empty now
   await expect(readWholeFile(path.join(dir, 'missing'), 10, 100_000)).rejects.toMatchObject({ code: 'ENOENT' });
 });
 
