@@ -23,8 +23,10 @@ test('text, zip and PDF are not: they may hold uncompressed data, which the samp
   expect(isCompressedFormat(Buffer.from([0xff, 0xd8]))).toBe(false); // too short to tell
 });
 
-test('sealing stores a recognized format as it is and still compresses text', () => {
-  const flags = (sealed: Buffer) => sealed[4]; // magic (4 bytes), then the flags byte
-  expect(flags(sealSync({ encryption: randomBytes(32), id: randomBytes(32) }, 'x', withHeader([0xff, 0xd8, 0xff]), undefined, 2)[0])).toBe(0);
-  expect(flags(sealSync({ encryption: randomBytes(32), id: randomBytes(32) }, 'x', withHeader([]), undefined, 2)[0])).toBe(1);
+test('sealing stores a recognized format as it is, a thumbnail too, and still compresses text of any size', () => {
+  const flags = (data: Buffer) => sealSync({ encryption: randomBytes(32), id: randomBytes(32) }, 'x', data, undefined, 2)[0][4]; // magic (4 bytes), then the flags byte
+  expect(flags(withHeader([0xff, 0xd8, 0xff]))).toBe(0);
+  expect(flags(withHeader([0xff, 0xd8, 0xff]).subarray(0, 2000))).toBe(0); // under the size from which a sample decides
+  expect(flags(withHeader([]))).toBe(1);
+  expect(flags(withHeader([]).subarray(0, 2000))).toBe(1);
 });
