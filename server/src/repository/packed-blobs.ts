@@ -5,7 +5,8 @@
  *
  * Writing: save() seals a blob and appends it to the pack being filled; a full pack is stored (at most
  * PACK_UPLOADS at once, which bounds memory to a few packs) and its blobs enter the in-memory index;
- * every PACKS_PER_INDEX packs, and at flush(), an index file names the packs stored since the last one.
+ * every PACKS_PER_INDEX packs or BLOBS_PER_INDEX blobs, and at flush(), an index file names the packs
+ * stored since the last one.
  * A blob is only ever in a snapshot after flush() resolved: packs first, then their index, then (the
  * caller's job) the manifest. A run killed before its index leaves packs no index names, which prune
  * reclaims; one killed before its manifest leaves indexed blobs no snapshot names, which prune reclaims.
@@ -23,6 +24,18 @@ export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
 const PACK_UPLOADS = 2;
 /** Packs named per index file written during a backup (so a killed run loses little). */
 const PACKS_PER_INDEX = 64;
+/**
+ * Blobs named per index file written during a backup, whatever the packs: until its index file is written,
+ * a blob is an object in memory, and 64 packs of thumbnails are 300,000 of them (a first backup of 300,000
+ * files of 0.2-3 KB held them all, then their index file as one string, to the end).
+ */
+const BLOBS_PER_INDEX = 50_000;
+
+/** When an index file is written during a backup (a test makes them small). */
+export interface IndexFileLimits {
+  packs: number;
+  blobs: number;
+}
 
 export class BlobNotIndexedError extends Error {}
 
@@ -34,6 +47,7 @@ export class PackedBlobs {
   /** Blobs this process saved or is saving that no index file names yet: id -> where to read it meanwhile. */
   private readonly pending = new Map<string, { pack: PackBuilder; at: number }>();
   private readonly unindexed: IndexedPack[] = [];
+  private unindexedBlobs = 0;
   private readonly uploads = new Semaphore(PACK_UPLOADS);
   private readonly inFlight = new Set<Promise<void>>();
   /**
@@ -49,6 +63,7 @@ export class PackedBlobs {
     private readonly packSize: number,
     private readonly openSealed: (name: string) => Promise<Buffer>,
     private readonly saveSealed: (name: string, plaintext: Buffer) => Promise<void>,
+    private readonly indexEvery: IndexFileLimits = { packs: PACKS_PER_INDEX, blobs: BLOBS_PER_INDEX },
   ) {}
 
   /**
@@ -62,6 +77,7 @@ export class PackedBlobs {
     this.current = new PackBuilder();
     this.pending.clear();
     this.unindexed.length = 0;
+    this.unindexedBlobs = 0;
     this.loading ??= Promise.resolve();
   }
 
@@ -117,6 +133,7 @@ export class PackedBlobs {
       const indexed: IndexedPack = { id, size, blobs };
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
+      this.unindexedBlobs += blobs.length;
       for (const blob of blobs) this.pending.delete(blob.id);
       pack.freeStored(finished); // read from the store from now on: 8 MiB less for the collector to find
     });
@@ -131,18 +148,22 @@ export class PackedBlobs {
     this.inFlight.add(settled);
     void settled.finally(() => this.inFlight.delete(settled));
     await tracked;
-    if (this.unindexed.length >= PACKS_PER_INDEX) await this.writeIndex();
+    if (this.unindexed.length >= this.indexEvery.packs || this.unindexedBlobs >= this.indexEvery.blobs) await this.writeIndex();
   }
 
   private async writeIndex(): Promise<void> {
     if (this.unindexed.length === 0) return;
     await this.beforeIndexWrite?.();
+    if (this.unindexed.length === 0) return; // a pack stored meanwhile wrote them (two are stored at once)
     const packs = this.unindexed.splice(0);
+    const blobs = this.unindexedBlobs;
+    this.unindexedBlobs = 0;
     const name = newIndexName();
     try {
       await this.saveSealed(name, encodeIndexFile(packs));
     } catch (err) {
       this.unindexed.unshift(...packs);
+      this.unindexedBlobs += blobs;
       throw err;
     }
     this.index.files.push(name);
