@@ -178,6 +178,22 @@ describe('a previous listing of several chunks', () => {
     await capture(small);
     expect(small.releasedPieces).toBe(0);
   });
+
+  test('a listing that releases is read ahead only so far, unless something waits for more; a capture with it is the same', async () => {
+    const first = await capture(noParent());
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    await listing.lineRanges().next(); // the first lines, taken as they come (not asking for more)
+    await new Promise((resolve) => setTimeout(resolve, 200)); // time to read on, were it not held back
+    expect(listing.peakHeldChars).toBeGreaterThan(0);
+    expect(listing.peakHeldChars).toBeLessThan(first.tree.tree.size); // one chunk's lines, not all
+    await listing.finished(); // asks for all
+    expect(listing.peakHeldChars).toBeGreaterThanOrEqual(first.tree.tree.size);
+
+    const bounded = PreviousListing.load(repository, first.tree, 0, 0)!;
+    const same = await capture(bounded);
+    expect(same.tree.tree).toEqual(first.tree.tree);
+    expect(bounded.releasedPieces).toBeGreaterThan(0);
+  });
 });
 
 describe('comparing a new listing with the previous one as it comes', () => {

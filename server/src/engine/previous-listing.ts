@@ -8,7 +8,8 @@
  * The listing is read while the walk runs: both go in the same depth-first order, and a job waits only
  * until the lines of its subtree are all in. The root's job, whose entries' lines are spread over the
  * whole listing, goes without them (`unchecked`), and its files are compared here once all is read.
- * Behind the walk, a large listing's pieces are released (release()).
+ * Behind the walk, a large listing's pieces are released (release()), and ahead of it a large listing is
+ * read only as far as READ_AHEAD_CHARS past what is released, unless a job or the comparison waits for more.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { readBlob, type BlobRef } from '../repository/blobs';
@@ -26,6 +27,12 @@ const OPEN = -1;
  * 12 pairs); above this the memory it saves matters more: 50 MB at the peak for 300,000 entries.
  */
 const RELEASE_ABOVE_CHARS = 32 * 1024 * 1024;
+/**
+ * Characters of a listing that releases (RELEASE_ABOVE_CHARS) read and not yet released, past which the
+ * reading waits until something waits for more lines or pieces are released. Read as fast as it came, a
+ * listing was nearly all held before the walk released much: 70 MB of strings for 300,000 files.
+ */
+const READ_AHEAD_CHARS = 16 * 1024 * 1024;
 
 type Part = Omit<ListingContext, 'settledBefore'>;
 
@@ -42,8 +49,15 @@ export class PreviousListing {
    */
   private table: Int32Array;
   private count = 0;
-  /** Characters in the pieces so far. */
+  /** Characters in the pieces so far, and in those released. */
   private chars = 0;
+  private releasedChars = 0;
+  /** The most characters held at once (for tests). */
+  peakHeldChars = 0;
+  /** Callers waiting for lines not read yet: the reading goes on for them whatever it holds. */
+  private demands = 0;
+  /** Set while the reading waits for room (readAhead()). */
+  private resumeReading?: () => void;
   /** The pieces are the listing's text exactly (not so when a newline had to be added at its end). */
   private exact = true;
   /** How far the new listing is the same text as this one (continues()): characters, and where that is in the pieces. */
@@ -76,17 +90,18 @@ export class PreviousListing {
     readonly ref: BlobRef | undefined,
     private readonly reread: () => AsyncIterable<Buffer> | Iterable<Buffer>,
     private readonly releaseAbove: number,
+    private readonly readAhead = READ_AHEAD_CHARS,
   ) {
     this.table = new Int32Array(4 * (entries + 64));
   }
 
   /**
    * Starts reading the listing of `root`. A file whose chunks are no longer all in the repository keeps its
-   * line without its content, so that it is read again.
+   * line without its content, so that it is read again. (A test may lower `releaseAbove` and `readAhead`.)
    */
-  static load(repository: Repository, root: TreeRoot | undefined, releaseAbove = RELEASE_ABOVE_CHARS): PreviousListing | undefined {
+  static load(repository: Repository, root: TreeRoot | undefined, releaseAbove = RELEASE_ABOVE_CHARS, readAhead = READ_AHEAD_CHARS): PreviousListing | undefined {
     if (!root) return undefined;
-    const listing = new PreviousListing(root.files + root.dirs, root.tree, () => readBlob(repository, root.tree), releaseAbove);
+    const listing = new PreviousListing(root.files + root.dirs, root.tree, () => readBlob(repository, root.tree), releaseAbove, readAhead);
     void listing.read(readBlob(repository, root.tree), (line) => (line.includes(FILE_KEY) ? withStoredContent(repository, line) : line));
     return listing;
   }
@@ -100,7 +115,7 @@ export class PreviousListing {
     const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''));
     const chunks: Buffer[] = [];
     for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
-    const listing = new PreviousListing(lines.length, ref, () => chunks, 0);
+    const listing = new PreviousListing(lines.length, ref, () => chunks, 0, Infinity);
     await listing.read(chunks, (line) => line);
     return listing;
   }
@@ -124,6 +139,7 @@ export class PreviousListing {
         const last = chunk.lastIndexOf(0x0a);
         if (last >= from && !this.addPiece(chunk.toString('utf8', from, last + 1), kept)) break;
         carry = chunk.subarray(Math.max(from, last + 1));
+        await this.roomToRead();
       }
       if (carry.length > 0 && !this.outOfOrder) {
         this.exact = false;
@@ -138,10 +154,24 @@ export class PreviousListing {
     this.wake();
   }
 
+  /** Resolves once the reading may go on: the listing releases nothing, holds little, or a caller waits for more. */
+  private async roomToRead(): Promise<void> {
+    while (this.chars > this.releaseAbove && this.chars - this.releasedChars > this.readAhead && this.demands === 0) {
+      await new Promise<void>((resolve) => (this.resumeReading = resolve));
+    }
+  }
+
+  private resume(): void {
+    const resume = this.resumeReading;
+    this.resumeReading = undefined;
+    resume?.();
+  }
+
   /** Adds the lines of a piece; false when one is out of order. */
   private addPiece(text: string, kept: (line: string) => string): boolean {
     const index = this.pieces.push(text) - 1;
     this.chars += text.length;
+    this.peakHeldChars = Math.max(this.peakHeldChars, this.chars - this.releasedChars);
     for (let from = 0; from < text.length; ) {
       const to = text.indexOf('\n', from);
       const line = text.slice(from, to);
@@ -216,16 +246,26 @@ export class PreviousListing {
     for (const resolve of waiting) resolve();
   }
 
-  /** Resolves once `ready()` holds or all is read; rejects if the listing could not be read. */
-  private async until(ready: () => boolean): Promise<void> {
-    while (!this.done && !ready()) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /**
+   * Resolves once `ready()` holds or all is read; rejects if the listing could not be read. A caller that
+   * does not `demand` the lines (the cold-cache prefetch) takes them as they come, without reading ahead.
+   */
+  private async until(ready: () => boolean, demand = true): Promise<void> {
+    while (!this.done && !ready()) {
+      if (demand) {
+        this.demands++;
+        this.resume();
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (demand) this.demands--;
+    }
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** The lines as they are read, as [from, to) ranges of line numbers, one per piece (for ./cold-prefetch.ts). */
   async *lineRanges(): AsyncGenerator<[number, number]> {
     for (let at = 0; ; ) {
-      await this.until(() => this.count > at);
+      await this.until(() => this.count > at, false);
       if (this.count <= at) return;
       yield [at, (at = this.count)];
     }
@@ -334,7 +374,11 @@ export class PreviousListing {
       if (t === 'd' && this.dirLine.get(p) === at) this.dirLine.delete(p);
       this.rewritten.delete(at);
     }
-    for (; this.freed < upTo; this.freed++) this.pieces[this.freed] = undefined;
+    for (; this.freed < upTo; this.freed++) {
+      this.releasedChars += this.pieces[this.freed]!.length;
+      this.pieces[this.freed] = undefined;
+    }
+    this.resume();
   }
 
   /** Pieces released so far (for tests). */
