@@ -56,7 +56,7 @@ export class PreviousListing {
   peakHeldChars = 0;
   /** Callers waiting for lines not read yet: the reading goes on for them whatever it holds. */
   private demands = 0;
-  /** Set while the reading waits for room (readAhead()). */
+  /** Set while the reading waits for room (roomToRead()). */
   private resumeReading?: () => void;
   /** The pieces are the listing's text exactly (not so when a newline had to be added at its end). */
   private exact = true;
