@@ -194,6 +194,21 @@ describe('a previous listing of several chunks', () => {
     expect(same.tree.tree).toEqual(first.tree.tree);
     expect(bounded.releasedPieces).toBeGreaterThan(0);
   });
+
+  test('a job asked for ahead of the walk waits for the lines as they come; once the walk needs it, they are read', async () => {
+    const first = await capture(noParent());
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    const last = '20240039'; // its lines end the listing, past the first chunk (at most 4 MiB of 5.3 MB)
+    const dir = { rel: last, kind: 'd', mode: 0o40755, mtimeMs: 0, ctimeMs: 0, uid: 0, gid: 0, size: 0, ino: 0 } as const;
+    let given = false;
+    const job = listing.forDir(dir, 1024).then((part) => ((given = true), part));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(given).toBe(false);
+    await listing.need(last);
+    const part = await job;
+    expect(part.shallow).toBeUndefined();
+    expect(part.previous!.split('\n').filter(Boolean)).toHaveLength(205); // the subtree: 5 directories, 200 files
+  });
 });
 
 describe('comparing a new listing with the previous one as it comes', () => {

@@ -306,14 +306,23 @@ export class PreviousListing {
     return lines <= limit ? { previous: this.text(0, lines) } : { previous: this.own(-1, lines), shallow: true };
   }
 
-  /** The job of the subdirectory `entry`: its line and subtree, or with more than `limit` entries, its own entries' lines. */
+  /**
+   * The job of the subdirectory `entry`: its line and subtree, or with more than `limit` entries, its own
+   * entries' lines. Jobs are asked for ahead of the walk: this waits for the lines as they are read, and
+   * need() asks for them once the walk has reached the job.
+   */
   async forDir(entry: WalkedEntry, limit: number): Promise<Part> {
-    await this.until(() => this.complete(entry.rel));
+    await this.until(() => this.complete(entry.rel), false);
     const at = this.dirLine.get(entry.rel);
     if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
     const end = this.end(at);
     return end - at <= limit + 1 ? { previous: this.text(at, end), self } : { previous: this.own(at, end), shallow: true, self };
+  }
+
+  /** The walk waits for the job of the directory `rel` (and those before it): its lines are read now, whatever is held. */
+  async need(rel: string): Promise<void> {
+    await this.until(() => this.complete(rel));
   }
 
   /** A slice of a large directory's `names`: the lines of those of them the listing has. */

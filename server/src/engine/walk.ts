@@ -110,7 +110,7 @@ async function* walkFrom(walk: Walk, rel: string, listing: Listing): AsyncGenera
  */
 async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<WalkBatch> {
   const { entries } = listed;
-  const started = new Map<number, { listing: Listing; lastOfJob: boolean }>();
+  const started = new Map<number, { listing: Listing; lastOfJob: boolean; lastDir: string }>();
   let jobsAhead = 0;
   let scheduled = 0;
   let from = 0;
@@ -120,7 +120,8 @@ async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<Walk
       scheduled = group.next;
       if (group.members.length === 0) continue;
       const listings = quiet(listGroup(walk, group.members.map((at) => entries[at])));
-      group.members.forEach((at, k) => started.set(at, { listing: quiet(listings.then((all) => all[k])), lastOfJob: k === group.members.length - 1 }));
+      const lastDir = entries[group.members[group.members.length - 1]].rel;
+      group.members.forEach((at, k) => started.set(at, { listing: quiet(listings.then((all) => all[k])), lastOfJob: k === group.members.length - 1, lastDir }));
       jobsAhead++;
     }
     const subtree = started.get(i);
@@ -129,6 +130,8 @@ async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<Walk
     if (subtree.lastOfJob) jobsAhead--;
     yield { entries: entries.slice(from, i + 1) };
     from = i + 1;
+    // Reached: the previous listing is read as far as this job's directories now, whatever it holds.
+    void walk.backup?.previous?.need(subtree.lastDir).catch(() => {}); // a failure is the job's to report
     yield* walkFrom(walk, entries[i].rel, subtree.listing);
   }
   if (from < entries.length || listed.tail || listed.counts) yield { entries: entries.slice(from), tail: listed.tail, counts: listed.counts };
