@@ -47,7 +47,6 @@ export class PackedBlobs {
   /** Blobs this process saved or is saving that no index file names yet: id -> where to read it meanwhile. */
   private readonly pending = new Map<string, { pack: PackBuilder; at: number }>();
   private readonly unindexed: IndexedPack[] = [];
-  private unindexedBlobs = 0;
   private readonly uploads = new Semaphore(PACK_UPLOADS);
   private readonly inFlight = new Set<Promise<void>>();
   /**
@@ -77,7 +76,6 @@ export class PackedBlobs {
     this.current = new PackBuilder();
     this.pending.clear();
     this.unindexed.length = 0;
-    this.unindexedBlobs = 0;
     this.loading ??= Promise.resolve();
   }
 
@@ -133,7 +131,6 @@ export class PackedBlobs {
       const indexed: IndexedPack = { id, size, blobs };
       this.index.addPack(indexed);
       this.unindexed.push(indexed);
-      this.unindexedBlobs += blobs.length;
       for (const blob of blobs) this.pending.delete(blob.id);
       pack.freeStored(finished); // read from the store from now on: 8 MiB less for the collector to find
     });
@@ -148,7 +145,8 @@ export class PackedBlobs {
     this.inFlight.add(settled);
     void settled.finally(() => this.inFlight.delete(settled));
     await tracked;
-    if (this.unindexed.length >= this.indexEvery.packs || this.unindexedBlobs >= this.indexEvery.blobs) await this.writeIndex();
+    const unindexedBlobs = this.unindexed.reduce((sum, pack) => sum + pack.blobs.length, 0); // 64 packs at the most
+    if (this.unindexed.length >= this.indexEvery.packs || unindexedBlobs >= this.indexEvery.blobs) await this.writeIndex();
   }
 
   private async writeIndex(): Promise<void> {
@@ -156,14 +154,11 @@ export class PackedBlobs {
     await this.beforeIndexWrite?.();
     if (this.unindexed.length === 0) return; // a pack stored meanwhile wrote them (two are stored at once)
     const packs = this.unindexed.splice(0);
-    const blobs = this.unindexedBlobs;
-    this.unindexedBlobs = 0;
     const name = newIndexName();
     try {
       await this.saveSealed(name, encodeIndexFile(packs));
     } catch (err) {
       this.unindexed.unshift(...packs);
-      this.unindexedBlobs += blobs;
       throw err;
     }
     this.index.files.push(name);
