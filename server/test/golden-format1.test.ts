@@ -12,7 +12,7 @@ import { verifySnapshots } from '../src/engine/verify';
 import { readBlobToBuffer } from '../src/repository/blobs';
 import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
 import { findSnapshot, listSnapshots } from '../src/repository/snapshots';
-import { requireBuild, runCli } from './support/cli';
+import { requireBuild } from './support/cli';
 import { goldenCopy } from './support/golden';
 
 const FIXTURE = path.join(__dirname, 'fixtures/golden-format1/repo');
@@ -75,15 +75,13 @@ test('restores the database dump, the config directory and the file store byte f
 
 test('the CLI lists, shows and verifies it', async () => {
   requireBuild();
-  const args = ['--repo', golden.repoDir, '--json'];
-  const env = { MMBACKUP_PASSPHRASE: PASSPHRASE };
-  const list = await runCli([...args, 'list'], env);
+  const list = await golden.cli(['list']);
   expect(list.code).toBe(0);
   expect(list.json().map((s: { id: string }) => s.id)).toEqual(['1a2b3c4d5e6f7081', '0a1b2c3d4e5f6071']);
-  const show = await runCli([...args, 'show', '0a1b'], env);
+  const show = await golden.cli(['show', '0a1b']);
   expect(show.code).toBe(0);
   expect(JSON.stringify(show.json())).toContain('plain-sql');
-  const verify = await runCli([...args, 'verify', '--read-data'], env);
+  const verify = await golden.cli(['verify', '--read-data']);
   expect(verify.code).toBe(0);
   expect(verify.json()).toMatchObject({ ok: true, problems: [], readData: true });
 });

@@ -14,7 +14,7 @@ import { loadBlobIndex } from '../src/repository/blob-index';
 import { readBlobToBuffer } from '../src/repository/blobs';
 import { expectValidManifest } from '../src/repository/manifest-schema.testkit';
 import { findSnapshot, listSnapshots } from '../src/repository/snapshots';
-import { requireBuild, runCli } from './support/cli';
+import { requireBuild } from './support/cli';
 import { goldenCopy } from './support/golden';
 
 const FIXTURE = path.join(__dirname, 'fixtures/golden-format2/repo');
@@ -119,19 +119,17 @@ test('restores each snapshot\'s file store byte for byte, and the golden one\'s 
 
 test('the CLI lists, shows, verifies it, and restores its file store', async () => {
   requireBuild();
-  const args = ['--repo', golden.repoDir, '--json'];
-  const env = { MMBACKUP_PASSPHRASE: PASSPHRASE };
-  const list = await runCli([...args, 'list'], env);
+  const list = await golden.cli(['list']);
   expect(list.code).toBe(0);
   expect(list.json().map((s: { id: string }) => s.id)).toEqual([FOURTH, THIRD, GOLDEN]);
-  const show = await runCli([...args, 'show', GOLDEN.slice(0, 4)], env);
+  const show = await golden.cli(['show', GOLDEN.slice(0, 4)]);
   expect(show.code).toBe(0);
   expect(show.json().components.files.roots[0].files).toBe(5);
-  const verify = await runCli([...args, 'verify', '--read-data'], env);
+  const verify = await golden.cli(['verify', '--read-data']);
   expect(verify.code).toBe(0);
   expect(verify.json()).toMatchObject({ ok: true, problems: [], readData: true, objectsChecked: 22 });
   const files = path.join(golden.work, 'restored-files');
-  const restore = await runCli([...args, 'restore', 'latest', '--only', 'files', '--files-dir', files, '--install-dir', path.join(golden.work, 'install')], env);
+  const restore = await golden.cli(['restore', 'latest', '--only', 'files', '--files-dir', files, '--install-dir', path.join(golden.work, 'install')]);
   expect(restore.code).toBe(0);
   expect(restore.json()).toMatchObject({ snapshot: FOURTH, actions: [{ component: 'files', target: files }] });
   expect(await hashes(files)).toEqual(FILES[FOURTH]);
