@@ -9,7 +9,7 @@
  * until the lines of its subtree are all in. The root's job, whose entries' lines are spread over the
  * whole listing, goes without them (`unchecked`), and its files are compared here once all is read.
  * Behind the walk, a large listing's pieces are released (release()), and ahead of it a large listing is
- * read only as far as READ_AHEAD_CHARS past what is released, unless a job or the comparison waits for more.
+ * read only as far as READ_AHEAD_CHARS past what is released, unless the walk or the comparison waits for more.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { readBlob, type BlobRef } from '../repository/blobs';
@@ -248,7 +248,8 @@ export class PreviousListing {
 
   /**
    * Resolves once `ready()` holds or all is read; rejects if the listing could not be read. A caller that
-   * does not `demand` the lines (the cold-cache prefetch) takes them as they come, without reading ahead.
+   * does not `demand` the lines (a job asked for ahead of the walk, the cold-cache prefetch) takes them as
+   * they come, without reading ahead.
    */
   private async until(ready: () => boolean, demand = true): Promise<void> {
     while (!this.done && !ready()) {
