@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, MmBackupError, asMmBackupError } from '../common/errors';
 import { redact } from '../common/redact';
-import { keepYoungGenerationSmall } from '../common/young-generation';
+import { keepHeapsSmall } from '../common/heap-growth';
 import { TOOL_VERSION } from '../engine/version';
 import { addRetentionOptions } from './retention-flags';
 import { wasReportedOnStdout, type GlobalOptions } from './context';
@@ -118,7 +118,7 @@ function reportFailure(err: MmBackupError, json: boolean): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  keepYoungGenerationSmall();
+  keepHeapsSmall();
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
