@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { MemoryDestination } from '../destinations/memory';
 import { BlobIndex, encodeIndexFile, loadBlobIndex, type IndexedPack } from './blob-index';
+import { BlobTable } from './blob-table';
 
 const blobId = (n: number | string) => createHash('sha256').update(`blob ${n}`).digest('hex');
 const packId = () => randomBytes(32).toString('hex');
@@ -52,6 +53,23 @@ test('a blob in two packs is found in the first added; the same pack added again
   expect(index.lookup(blobId(7))?.packId).toBe(first.id);
   expect(index.lookup(blobId(12))).toEqual({ packId: second.id, packSize: second.size, offset: 500 + 7 * 1000, length: 1000 });
   expect(index.pack(second.id)).toEqual(second); // its copies of blobs 5-9 are still listed: prune needs them
+});
+
+test('the columns grow keeping every blob, reserve() makes room for exactly so many, and free() lets them go', () => {
+  const table = new BlobTable();
+  const packs = Array.from({ length: 5 }, (_, p) => makePack(p * 300, 300));
+  for (const pack of packs.slice(0, 2)) table.append(pack);
+  table.reserve(900);
+  expect(table.offsets.length).toBe(1500);
+  expect(table.ids.length).toBe(1500 * 32);
+  for (const pack of packs.slice(2)) table.append(pack);
+  expect(table.offsets.length).toBe(1500); // no growth past what was reserved
+  table.append(makePack(1500, 1));
+  expect(table.offsets.length).toBe(3000); // doubled
+  expect(packs.map((_, p) => table.pack(p))).toEqual(packs);
+  const columns = [table.words, table.offsets, table.lengths, table.packOf];
+  table.free();
+  expect(columns.map((column) => column.buffer.byteLength)).toEqual([0, 0, 0, 0]);
 });
 
 describe('loadBlobIndex', () => {

@@ -37,6 +37,7 @@ export function encodeIndexFile(packs: IndexedPack[], supersedes: string[] = [])
 function decodeIndexFile(plaintext: Buffer): { supersedes: string[]; packs: BlobTable } {
   const json = JSON.parse(plaintext.toString()) as IndexFileJson;
   const packs = new BlobTable();
+  packs.reserve(json.packs.reduce((blobs, p) => blobs + p.blobs.length, 0));
   for (const p of json.packs) packs.appendListed(p.id, p.size, p.blobs);
   return { supersedes: json.supersedes ?? [], packs };
 }
@@ -77,6 +78,12 @@ export class BlobIndex {
       const [first, end] = this.table.blobRange(here);
       for (let at = first; at < end; at++) this.slots.insert(at);
     }
+  }
+
+  /** Makes room for `blobs` more at once (growing as they come left copies behind). */
+  reserve(blobs: number): void {
+    this.table.reserve(blobs);
+    this.slots.reserve(blobs);
   }
 
   has(id: string): boolean {
@@ -138,11 +145,13 @@ export async function loadBlobIndex(destination: Destination, open: (name: strin
     }
   });
   const superseded = new Set([...loaded.values()].flatMap((file) => file.supersedes));
+  const inEffect = [...loaded.entries()].filter(([name]) => !superseded.has(name)).sort(([a], [b]) => byCodeUnits(a, b));
   const index = new BlobIndex();
-  for (const [name, file] of [...loaded.entries()].sort(([a], [b]) => byCodeUnits(a, b))) {
-    if (superseded.has(name)) continue;
+  index.reserve(inEffect.reduce((blobs, [, file]) => blobs + file.packs.blobCount, 0));
+  for (const [name, file] of inEffect) {
     index.files.push(name);
     index.addPacks(file.packs);
   }
+  for (const file of loaded.values()) file.packs.free();
   return index;
 }

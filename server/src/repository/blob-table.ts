@@ -27,11 +27,24 @@ function writeId(into: Buffer, offset: number, id: unknown): boolean {
   return typeof id === 'string' && id.length === ID_BYTES * 2 && into.write(id, offset, 'hex') === ID_BYTES;
 }
 
-function grown<T extends Float64Array | Uint32Array>(array: T, needed: number): T {
+/** ArrayBuffer.prototype.transfer (ES2024; every Node.js the bridge runs on has it). */
+type Transferable = ArrayBuffer & { transfer(newByteLength: number): ArrayBuffer };
+
+/**
+ * Frees the memory of `array`, which nothing uses any more, now rather than when the collector finds it
+ * (it detaches: moved to a buffer of no bytes). Copies left for the collector were 59 MB of array buffers
+ * at once while a backup loaded the index of 300,000 blobs, where 27 MB remained.
+ */
+function freeNow(array: Int32Array | Uint32Array | Float64Array): void {
+  (array.buffer as Transferable).transfer(0);
+}
+
+/** `array` with room for `needed` elements: at least double when `exactly` is not set. The old memory is moved, and freed at once. */
+function grown<T extends Float64Array | Uint32Array>(array: T, needed: number, exactly = false): T {
   if (needed <= array.length) return array;
-  const bigger = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
-  bigger.set(array);
-  return bigger;
+  const length = exactly ? needed : Math.max(needed, array.length * 2);
+  const moved = (array.buffer as Transferable).transfer(length * array.BYTES_PER_ELEMENT);
+  return new (array.constructor as new (buffer: ArrayBuffer) => T)(moved);
 }
 
 /** Packs and their blobs, appended in order; a pack's blobs run from its first to the next pack's first. */
@@ -113,15 +126,29 @@ export class BlobTable {
     return this.words[at * WORDS];
   }
 
-  private startPack(id: string, size: number, blobs: number): number {
-    const needed = this.blobCount + blobs;
+  /** Frees the columns now: for a table copied elsewhere and used no more. */
+  free(): void {
+    for (const column of [this.words, this.offsets, this.lengths, this.packOf]) freeNow(column);
+    this.blobCount = 0;
+  }
+
+  /** Makes room for `blobs` more, exactly: for a count known ahead, such as an index file's. */
+  reserve(blobs: number): void {
+    this.growTo(this.blobCount + blobs, true);
+  }
+
+  private growTo(needed: number, exactly: boolean): void {
     if (needed * WORDS > this.words.length) {
-      this.words = grown(this.words, needed * WORDS);
+      this.words = grown(this.words, needed * WORDS, exactly);
       this.ids = Buffer.from(this.words.buffer);
     }
-    this.offsets = grown(this.offsets, needed);
-    this.lengths = grown(this.lengths, needed);
-    this.packOf = grown(this.packOf, needed);
+    this.offsets = grown(this.offsets, needed, exactly);
+    this.lengths = grown(this.lengths, needed, exactly);
+    this.packOf = grown(this.packOf, needed, exactly);
+  }
+
+  private startPack(id: string, size: number, blobs: number): number {
+    this.growTo(this.blobCount + blobs, false);
     this.packIds.push(id);
     this.packSizes.push(size);
     this.packFirst.push(this.blobCount);
@@ -140,6 +167,13 @@ export class BlobSlots {
 
   get size(): number {
     return this.used;
+  }
+
+  /** Makes room for `blobs` more without a rehash on the way. */
+  reserve(blobs: number): void {
+    let capacity = this.slots.length;
+    while ((this.used + blobs) * 2 > capacity) capacity *= 2;
+    if (capacity > this.slots.length) this.rehash(capacity);
   }
 
   /** Adds blob `at` unless an earlier blob has its id (the first copy is the one found). */
@@ -179,5 +213,6 @@ export class BlobSlots {
       while (this.slots[i] !== 0) i = (i + 1) & mask;
       this.slots[i] = there;
     }
+    freeNow(old);
   }
 }
