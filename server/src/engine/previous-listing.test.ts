@@ -195,6 +195,18 @@ describe('a previous listing of several chunks', () => {
     expect(bounded.releasedPieces).toBeGreaterThan(0);
   });
 
+  test('a listing whose blob is larger than what releases is read ahead only so far from its start', async () => {
+    const first = await capture(noParent());
+    const size = first.tree.tree.size;
+    const listing = PreviousListing.load(repository, first.tree, size - 1, 0)!;
+    await listing.lineRanges().next();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Deciding from the characters read, it read on until it passed size - 1 of them: all of it.
+    expect(listing.peakHeldChars).toBeLessThan(size);
+    await listing.finished();
+    expect(listing.peakHeldChars).toBeGreaterThanOrEqual(size);
+  });
+
   test('a job asked for ahead of the walk waits for the lines as they come; once the walk needs it, they are read', async () => {
     const first = await capture(noParent());
     const listing = PreviousListing.load(repository, first.tree, 0, 0)!;

@@ -17,22 +17,26 @@ import type { Repository } from '../repository/repository';
 import type { TreeRoot } from '../repository/snapshots';
 import { FILE_KEY, lineChunks, pathAndType, treeLine, unchangedFile, type TreeEntry } from '../repository/tree-entry';
 import type { ListingContext, WalkedEntry } from '../repository/workers/fs-jobs';
+import { LineRows } from './line-rows';
 
 
 /** `end` of a directory whose subtree is still being read. */
 const OPEN = -1;
 /**
- * A listing of more characters than this releases the pieces the new listing has passed (release()).
- * Releasing reads each line once more, 5% of an unchanged re-backup of 39,000 entries (10 MB of listing,
- * 12 pairs); above this the memory it saves matters more: 50 MB at the peak for 300,000 entries.
+ * A listing of more characters than this (or a blob of more bytes: known before it is read) releases the
+ * pieces the new listing has passed (release()). Releasing reads each line once more, 5% of an unchanged
+ * re-backup of 39,000 entries (10 MB of listing, 12 pairs); above this the memory it saves matters more.
  */
-const RELEASE_ABOVE_CHARS = 32 * 1024 * 1024;
+const RELEASE_ABOVE_CHARS = 16 * 1024 * 1024;
 /**
  * Characters of a listing that releases (RELEASE_ABOVE_CHARS) read and not yet released, past which the
  * reading waits until something waits for more lines or pieces are released. Read as fast as it came, a
- * listing was nearly all held before the walk released much: 70 MB of strings for 300,000 files.
+ * listing was nearly all held before the walk released much: 70 MB of strings for 300,000 files (157 M
+ * characters of listing). With 16 M, 34 M were held at the peak: the first RELEASE_ABOVE_CHARS were read
+ * freely while the size was not known yet; once it was known from the start, 21 M with 16 M, 7 M with 4 M,
+ * which took no longer.
  */
-const READ_AHEAD_CHARS = 16 * 1024 * 1024;
+const READ_AHEAD_CHARS = 4 * 1024 * 1024;
 
 type Part = Omit<ListingContext, 'settledBefore'>;
 
@@ -43,11 +47,10 @@ export class PreviousListing {
   private freed = 0;
   private releasedLines = 0;
   /**
-   * Four numbers per line i, at 4i: its piece, where it starts in it and where its newline is (unless it was
-   * rewritten), and its end: past the subtree of the directory on line i (OPEN while it is read), i + 1 for
-   * any other line. Typed, so that tens of thousands of lines are no work for the collector.
+   * Per line: its piece, where it starts in it and where its newline is (unless it was rewritten), and its
+   * end: past the subtree of the directory on the line (OPEN while it is read), the next line for any other.
    */
-  private table: Int32Array;
+  private readonly rows = new LineRows();
   private count = 0;
   /** Characters in the pieces so far, and in those released. */
   private chars = 0;
@@ -91,9 +94,7 @@ export class PreviousListing {
     private readonly reread: () => AsyncIterable<Buffer> | Iterable<Buffer>,
     private readonly releaseAbove: number,
     private readonly readAhead = READ_AHEAD_CHARS,
-  ) {
-    this.table = new Int32Array(4 * (entries + 64));
-  }
+  ) {}
 
   /**
    * Starts reading the listing of `root`. A file whose chunks are no longer all in the repository keeps its
@@ -156,7 +157,7 @@ export class PreviousListing {
 
   /** Resolves once the reading may go on: the listing releases nothing, holds little, or a caller waits for more. */
   private async roomToRead(): Promise<void> {
-    while (this.chars > this.releaseAbove && this.chars - this.releasedChars > this.readAhead && this.demands === 0) {
+    while (this.releases() && this.chars - this.releasedChars > this.readAhead && this.demands === 0) {
       await new Promise<void>((resolve) => (this.resumeReading = resolve));
     }
   }
@@ -197,16 +198,7 @@ export class PreviousListing {
       this.outOfOrder = true;
       return false;
     }
-    if (4 * at + 4 > this.table.length) {
-      const grown = new Int32Array(2 * this.table.length);
-      grown.set(this.table);
-      this.table = grown;
-    }
-    const { table } = this;
-    table[4 * at] = piece;
-    table[4 * at + 1] = start;
-    table[4 * at + 2] = stop;
-    table[4 * at + 3] = t === 'd' ? OPEN : at + 1;
+    this.rows.set(at, piece, start, stop, t === 'd' ? OPEN : at + 1);
     this.count++;
     if (kept !== line) this.rewritten.set(at, kept);
     if (t === 'd') {
@@ -219,17 +211,18 @@ export class PreviousListing {
   }
 
   private end(at: number): number {
-    return this.table[4 * at + 3];
+    return this.rows.end(at);
   }
 
   private setEnd(at: number, end: number): void {
-    this.table[4 * at + 3] = end;
+    this.rows.setEnd(at, end);
   }
 
   /** Line `at`; undefined once its piece is released (no job asks for it then: see release()). */
   private line(at: number): string | undefined {
-    const row = 4 * at;
-    return this.rewritten.get(at) ?? this.pieces[this.table[row]]?.slice(this.table[row + 1], this.table[row + 2]);
+    if (at < this.releasedLines) return undefined;
+    const { rows } = this;
+    return this.rewritten.get(at) ?? this.pieces[rows.piece(at)]?.slice(rows.start(at), rows.stop(at));
   }
 
   /** line(), for the lines of a job: one released would be a walk out of order, which must not pass unseen. */
@@ -365,8 +358,13 @@ export class PreviousListing {
       }
     }
     this.matched = { chars: this.matched.chars + text.length, piece: index, at };
-    if (this.chars > this.releaseAbove) this.release(index);
+    if (this.releases()) this.release(index);
     return true;
+  }
+
+  /** Whether passed pieces are released: the listing is large, as its blob's size says before it is read. */
+  private releases(): boolean {
+    return this.chars > this.releaseAbove || (this.ref?.size ?? 0) > this.releaseAbove;
   }
 
   /**
@@ -377,13 +375,14 @@ export class PreviousListing {
    */
   private release(upTo: number): void {
     if (upTo <= this.freed) return;
-    const { table } = this;
-    for (; this.releasedLines < this.count && table[4 * this.releasedLines] < upTo; this.releasedLines++) {
+    const { rows } = this;
+    for (; this.releasedLines < this.count && rows.piece(this.releasedLines) < upTo; this.releasedLines++) {
       const at = this.releasedLines;
       const { p, t } = pathAndType(this.line(at)!);
       if (t === 'd' && this.dirLine.get(p) === at) this.dirLine.delete(p);
       this.rewritten.delete(at);
     }
+    rows.freeBefore(this.releasedLines);
     for (; this.freed < upTo; this.freed++) {
       this.releasedChars += this.pieces[this.freed]!.length;
       this.pieces[this.freed] = undefined;
@@ -428,9 +427,9 @@ export class PreviousListing {
 
   /** Lines from `from` to `to`, each with its newline: one slice of a piece when they are in one and none was rewritten. */
   private text(from: number, to: number): string {
-    const { table } = this;
-    const piece = this.pieces[table[4 * from]];
-    if (piece !== undefined && table[4 * from] === table[4 * (to - 1)] && this.rewritten.size === 0) return piece.slice(table[4 * from + 1], table[4 * (to - 1) + 2] + 1);
+    const { rows } = this;
+    const piece = from < this.releasedLines ? undefined : this.pieces[rows.piece(from)];
+    if (piece !== undefined && rows.piece(from) === rows.piece(to - 1) && this.rewritten.size === 0) return piece.slice(rows.start(from), rows.stop(to - 1) + 1);
     let text = '';
     for (let at = from; at < to; at++) text += `${this.jobLine(at)}\n`;
     return text;
