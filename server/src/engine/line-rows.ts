@@ -4,12 +4,11 @@
  * thousands of lines are no work for the collector, and in blocks, so that the rows of released lines go
  * with them: one array for the whole listing held 7.4 MB to the end of a re-backup of 300,000 files.
  */
-const ROWS_PER_BLOCK = 16384;
-const BLOCK_SHIFT = 14;
-const NUMBERS = 4;
+import { freeNow } from '../common/array-memory';
 
-/** ArrayBuffer.prototype.transfer (ES2024; every Node.js the bridge runs on has it). */
-type Transferable = ArrayBuffer & { transfer(newByteLength: number): ArrayBuffer };
+const BLOCK_SHIFT = 14;
+const ROWS_PER_BLOCK = 1 << BLOCK_SHIFT;
+const NUMBERS = 4;
 
 export class LineRows {
   private readonly blocks: (Int32Array | undefined)[] = [];
@@ -53,7 +52,7 @@ export class LineRows {
     for (let index = this.freedBelow >> BLOCK_SHIFT; index < at >> BLOCK_SHIFT; index++) {
       const block = this.blocks[index];
       this.blocks[index] = undefined;
-      if (block) (block.buffer as Transferable).transfer(0); // now, not when the collector finds it
+      if (block) freeNow(block);
     }
     this.freedBelow = Math.max(this.freedBelow, (at >> BLOCK_SHIFT) << BLOCK_SHIFT);
   }

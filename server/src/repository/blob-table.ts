@@ -5,6 +5,7 @@
  * more resident memory, where an object, a location and a map entry per blob took 218 MB of heap and
  * 453 MB more resident memory; 300,000 blobs: 23 and 61 MB against 71 and 187 MB.
  */
+import { freeNow, moveToLonger } from '../common/array-memory';
 import type { PackedBlob } from './pack';
 
 /** A pack as index files list it. */
@@ -27,24 +28,10 @@ function writeId(into: Buffer, offset: number, id: unknown): boolean {
   return typeof id === 'string' && id.length === ID_BYTES * 2 && into.write(id, offset, 'hex') === ID_BYTES;
 }
 
-/** ArrayBuffer.prototype.transfer (ES2024; every Node.js the bridge runs on has it). */
-type Transferable = ArrayBuffer & { transfer(newByteLength: number): ArrayBuffer };
-
-/**
- * Frees the memory of `array`, which nothing uses any more, now rather than when the collector finds it
- * (it detaches: moved to a buffer of no bytes). Copies left for the collector were 59 MB of array buffers
- * at once while a backup loaded the index of 300,000 blobs, where 27 MB remained.
- */
-function freeNow(array: Int32Array | Uint32Array | Float64Array): void {
-  (array.buffer as Transferable).transfer(0);
-}
-
-/** `array` with room for `needed` elements: at least double when `exactly` is not set. The old memory is moved, and freed at once. */
+/** `array` with room for `needed` elements, at least double unless `exactly`; the old memory is freed at once. */
 function grown<T extends Float64Array | Uint32Array>(array: T, needed: number, exactly = false): T {
   if (needed <= array.length) return array;
-  const length = exactly ? needed : Math.max(needed, array.length * 2);
-  const moved = (array.buffer as Transferable).transfer(length * array.BYTES_PER_ELEMENT);
-  return new (array.constructor as new (buffer: ArrayBuffer) => T)(moved);
+  return moveToLonger(array, exactly ? needed : Math.max(needed, array.length * 2));
 }
 
 /** Packs and their blobs, appended in order; a pack's blobs run from its first to the next pack's first. */
