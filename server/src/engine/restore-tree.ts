@@ -5,7 +5,8 @@
  * - files of one blob go pack by pack to the workers (./restore-packs.ts);
  * - larger files are written chunk by chunk by the workers, a few files at a time;
  * - last, the directories' owners, modes and times are set, in batches on the workers: only now, because
- *   writing into a directory changes its time.
+ *   writing into a directory changes its time. The listing is read again for them rather than held: an
+ *   object per directory took the main thread's heap to 99 MB in a restore of 162,000 directories.
  */
 import { lchownSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -54,7 +55,6 @@ class DirectoryMaker {
 export async function restoreTree(repository: Repository, root: TreeRoot, target: string, reporter: Reporter): Promise<void> {
   const owners = process.getuid?.() === 0;
   const ownerOf = (e: { u?: number; g?: number }) => (owners && e.u !== undefined && e.g !== undefined ? { uid: e.u, gid: e.g } : undefined);
-  const directories: PathMetadata[] = [];
   const made = new DirectoryMaker();
   let lastParent = target;
   const byPack = repository.blobs instanceof PackedBlobs ? new PackRestorer(repository, reporter, () => made.ready()) : undefined;
@@ -62,11 +62,9 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
     readTree(repository, root.tree),
     Math.min(FILES_RESTORED, connectionsOf(repository.destination)),
     async (entry) => {
-      const full = path.join(target, entry.p);
-      if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${entry.p}`);
+      const full = inside(target, entry.p);
       if (entry.t === 'd') {
         made.add(full);
-        directories.push({ path: full, mode: entry.m, mtimeMs: entry.mt, owner: ownerOf(entry) });
         lastParent = full;
         return;
       }
@@ -92,13 +90,29 @@ export async function restoreTree(repository: Repository, root: TreeRoot, target
   );
   await byPack?.flush();
   await made.ready();
-  const batches: PathMetadata[][] = [];
-  for (let i = 0; i < directories.length; i += DIRECTORIES_PER_JOB) batches.push(directories.slice(i, i + DIRECTORIES_PER_JOB));
   // Every file is written: no directory's time changes any more, so the order no longer matters.
-  await forEachLimited(batches, defaultWorkerCount(), (batch) => setMetadata(batch));
+  const directories = async function* (): AsyncGenerator<PathMetadata[]> {
+    let batch: PathMetadata[] = [];
+    for await (const entry of readTree(repository, root.tree)) {
+      if (entry.t !== 'd') continue;
+      batch.push({ path: inside(target, entry.p), mode: entry.m, mtimeMs: entry.mt, owner: ownerOf(entry) });
+      if (batch.length < DIRECTORIES_PER_JOB) continue;
+      yield batch;
+      batch = [];
+    }
+    if (batch.length > 0) yield batch;
+  };
+  await forEachLimited(directories(), defaultWorkerCount(), (batch) => setMetadata(batch));
   if (root.mode !== undefined) await fs.chmod(target, root.mode);
   const top = ownerOf({ u: root.uid, g: root.gid });
   if (top) await fs.lchown(target, top.uid, top.gid);
+}
+
+/** Where the listing's path `rel` goes under `target`; refused if that is not inside it. */
+function inside(target: string, rel: string): string {
+  const full = path.join(target, rel);
+  if (!full.startsWith(target + path.sep)) throw new Error(`refusing tree entry outside the target: ${rel}`);
+  return full;
 }
 
 async function restoreFile(repository: Repository, entry: FileEntry, full: string, owner: PathMetadata['owner']): Promise<void> {
