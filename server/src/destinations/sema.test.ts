@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,6 +63,30 @@ describe('forEachLimited', () => {
     await expect(run).rejects.toThrow('item 1 failed');
     expect(started.length).toBeLessThan(10);
     expect(settled.sort((a, b) => a - b)).toEqual(started.sort((a, b) => a - b));
+  });
+
+  test('a long task holds nothing for the items that start and end while it runs', () => {
+    // In a child, for --expose-gc: the heap kept while one task waits and 100,000 others come and go.
+    const script = `
+      const { forEachLimited } = require(${JSON.stringify(path.join(__dirname, 'sema.ts'))});
+      let release;
+      const long = new Promise((resolve) => (release = resolve));
+      let kept;
+      forEachLimited((function* () { for (let i = 0; i <= 100000; i++) yield i; })(), 2, async (i) => {
+        if (i === 0) return long;
+        if (i === 100000) {
+          gc();
+          kept = process.memoryUsage().heapUsed - before;
+          release();
+        }
+      }).then(() => process.stdout.write(JSON.stringify({ kept })));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+    `;
+    const swcRequire = path.resolve(__dirname, '../../test/support/swc-require.js');
+    const { kept } = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--require', swcRequire, '-e', script], { encoding: 'utf8' })) as { kept: number };
+    // Measured: 31 MB kept while each wait for a slot was a Promise.race over the tasks in flight.
+    expect(kept).toBeLessThan(2_000_000);
   });
 
   test('an aborted signal stops it', async () => {
