@@ -165,7 +165,7 @@ export class BlobSlots {
 
   /** Adds blob `at` unless an earlier blob has its id (the first copy is the one found). */
   insert(at: number): void {
-    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.reserve(1);
     const mask = this.slots.length - 1;
     for (let i = this.table.hashOf(at) & mask; ; i = (i + 1) & mask) {
       const there = this.slots[i];
