@@ -3,6 +3,10 @@
 # the system's is older) and that the npm dependencies are installed.
 SHELL := /bin/bash
 NODE_DIR := $(shell build/ensure-node.sh)
+# $(shell) ignores the script's exit status: without this, a failed install went on with the old system Node.
+ifeq ($(NODE_DIR),)
+$(error no Node.js 22.15 or newer, and build/ensure-node.sh could not install the pinned one (its error is above): install Node.js 22.15+, or let npm reach its registry)
+endif
 export PATH := $(NODE_DIR):$(PATH)
 VERSION := $(shell node -p "require('./plugin.json').version")
 
