@@ -207,6 +207,35 @@ describe('a previous listing of several chunks', () => {
     expect(listing.peakHeldChars).toBeGreaterThanOrEqual(size);
   });
 
+  test('a top-level file before the large directories is compared as soon as the reading reaches it, not once all is read', async () => {
+    const readme = path.join(src, '0-readme.txt');
+    await fs.writeFile(readme, 'top-level, first in the walk');
+    const first = await capture(noParent());
+    const size = first.tree.tree.size;
+    const stat = await fs.lstat(readme);
+    const entry = { rel: '0-readme.txt', kind: 'f', mode: stat.mode, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, uid: stat.uid, gid: stat.gid, size: stat.size, ino: stat.ino } as const;
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    expect(await listing.unchangedFile(entry)).toBeDefined();
+    expect(listing.peakHeldChars).toBeLessThan(size); // its line is in the first chunk; the whole was held before
+    expect(await listing.unchangedFile({ ...entry, rel: '00-gone.txt' })).toBeUndefined(); // sorts before it: known absent
+    expect(listing.peakHeldChars).toBeLessThan(size);
+
+    const same = await capture(PreviousListing.load(repository, first.tree, 0, 0)!);
+    expect(same.tree.tree).toEqual(first.tree.tree);
+    expect(same.stats.bytesRead).toBe(0);
+    await fs.writeFile(readme, 'top-level, changed');
+    const changed = await capture(PreviousListing.load(repository, first.tree, 0, 0)!);
+    expect(changed.stats.bytesRead - changed.tree.tree.size).toBe(Buffer.byteLength('top-level, changed'));
+    expect(changed.lines).toEqual((await capture(noParent())).lines);
+  });
+
+  test('a slice of the names of a root too large for one job goes without lines, at once: its files are compared as they come', async () => {
+    const first = await capture(noParent());
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    expect(await listing.forNames('', ['20240010', '20240011'])).toEqual({ unchecked: true });
+    expect(listing.peakHeldChars).toBeLessThan(first.tree.tree.size);
+  });
+
   test('a job asked for ahead of the walk waits for the lines as they come; once the walk needs it, they are read', async () => {
     const first = await capture(noParent());
     const listing = PreviousListing.load(repository, first.tree, 0, 0)!;

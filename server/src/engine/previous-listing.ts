@@ -7,7 +7,7 @@
  *
  * The listing is read while the walk runs: both go in the same depth-first order, and a job waits only
  * until the lines of its subtree are all in. The root's job, whose entries' lines are spread over the
- * whole listing, goes without them (`unchecked`), and its files are compared here once all is read.
+ * whole listing, goes without them (`unchecked`), and its files are compared here as the reading reaches them.
  * Behind the walk, a large listing's pieces are released (release()), and ahead of it a large listing is
  * read only as far as READ_AHEAD_CHARS past what is released, unless the walk or the comparison waits for more.
  */
@@ -70,6 +70,8 @@ export class PreviousListing {
   private readonly dirLine = new Map<string, number>();
   /** The root's entries by name (copies: they outlive the pieces), for the root's files compared here. */
   private readonly rootNames = new Map<string, number>();
+  /** The last of the root's entries read: they come in the walk's order, so a name before it not read is not there. */
+  private lastRootName?: string;
   /** The directories the listing is in, innermost last. */
   private readonly inside: { rel: string; at: number }[] = [];
   private done = false;
@@ -205,7 +207,10 @@ export class PreviousListing {
       this.dirLine.set(p, at);
       inside.push({ rel: p, at });
     }
-    if (slash < 0) this.rootNames.set(Buffer.from(p).toString(), at);
+    if (slash < 0) {
+      this.lastRootName = Buffer.from(p).toString();
+      this.rootNames.set(this.lastRootName, at);
+    }
     if (closed) this.wake();
     return true;
   }
@@ -319,8 +324,14 @@ export class PreviousListing {
     await this.until(() => this.complete(rel));
   }
 
-  /** A slice of a large directory's `names`: the lines of those of them the listing has. */
+  /**
+   * A slice of a large directory's `names`: the lines of those of them the listing has. The root's slices go
+   * without them (`unchecked`), as the root's own job does: the root's entries are spread over the whole
+   * listing, and a Mattermost file store's root holds a directory per day, more than a job's limit after a
+   * few years. Waiting for them all meant holding the whole listing.
+   */
   async forNames(rel: string, names: string[]): Promise<Part> {
+    if (rel === '') return { unchecked: true };
     const lines = await this.childLines(rel);
     let text = '';
     for (const name of names) {
@@ -333,8 +344,18 @@ export class PreviousListing {
   /** The line of a file the root's job gave `unchecked`, if it is the same as in the listing: it is not read again. */
   async unchangedFile(entry: WalkedEntry): Promise<{ text: string; chunks: number } | undefined> {
     const slash = entry.rel.lastIndexOf('/');
-    const at = (await this.childLines(slash < 0 ? '' : entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
+    const at = slash < 0 ? await this.rootLine(entry.rel) : (await this.childLines(entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
     return at === undefined ? undefined : unchangedFile(entry, `${this.jobLine(at)}\n`);
+  }
+
+  /**
+   * The line of the root's entry `name`, once the listing is read as far as it, not further: the walk
+   * reaches a top-level file where the listing has it, so the lines read meanwhile are what the walk has
+   * passed or is about to. (A listing in another order only loses the comparison: the file is read again.)
+   */
+  private async rootLine(name: string): Promise<number | undefined> {
+    await this.until(() => this.rootNames.has(name) || (this.lastRootName !== undefined && this.lastRootName > name));
+    return this.outOfOrder ? undefined : this.rootNames.get(name);
   }
 
   /**
@@ -442,11 +463,10 @@ export class PreviousListing {
     return text;
   }
 
-  /** The lines of the entries of the directory `rel` ('' for the root), by name, once they are all read. */
+  /** The lines of the entries of the directory `rel` (not the root: rootLine()), by name, once they are all read. */
   private async childLines(rel: string): Promise<Map<string, number>> {
     if (this.children?.rel === rel) return this.children.lines;
-    await this.until(() => rel !== '' && this.complete(rel));
-    if (rel === '') return this.outOfOrder ? new Map() : this.rootNames; // the root's lines are spread over pieces released by now
+    await this.until(() => this.complete(rel));
     const at = this.dirLine.get(rel);
     const byName = new Map<string, number>();
     if (at !== undefined && !this.outOfOrder) {
