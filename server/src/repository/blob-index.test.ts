@@ -65,8 +65,10 @@ test('the columns grow keeping every blob, reserve() makes room for exactly so m
   for (const pack of packs.slice(2)) table.append(pack);
   expect(table.offsets.length).toBe(1500); // no growth past what was reserved
   table.append(makePack(1500, 1));
-  expect(table.offsets.length).toBe(3000); // doubled
+  expect(table.offsets.length).toBe(1875); // a quarter more
+  expect(table.ids.length).toBe(1875 * 32);
   expect(packs.map((_, p) => table.pack(p))).toEqual(packs);
+  expect(table.pack(5).blobs[0].id).toBe(blobId(1500));
   const columns = [table.words, table.offsets, table.lengths, table.packOf];
   table.free();
   expect(columns.map((column) => column.buffer.byteLength)).toEqual([0, 0, 0, 0]);

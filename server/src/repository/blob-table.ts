@@ -28,10 +28,15 @@ function writeId(into: Buffer, offset: number, id: unknown): boolean {
   return typeof id === 'string' && id.length === ID_BYTES * 2 && into.write(id, offset, 'hex') === ID_BYTES;
 }
 
-/** `array` with room for `needed` elements, at least double unless `exactly`; the old memory is freed at once. */
+/**
+ * `array` with room for `needed` elements, a quarter more unless `exactly`; the old memory is freed at once.
+ * Not double: a first backup's index grows blob by blob to its end, and a column twice as long as needed
+ * was up to 24 bytes a blob of nothing. First backup of 300,000 small files, 3 pairs: peak 183.0-183.8 MiB
+ * against 187.6-192.3 when doubling, in the same time (each growth is one copy of a few MB).
+ */
 function grown<T extends Float64Array | Uint32Array>(array: T, needed: number, exactly = false): T {
   if (needed <= array.length) return array;
-  return moveToLonger(array, exactly ? needed : Math.max(needed, array.length * 2));
+  return moveToLonger(array, exactly ? needed : Math.max(needed, array.length + (array.length >> 2)));
 }
 
 /** Packs and their blobs, appended in order; a pack's blobs run from its first to the next pack's first. */
