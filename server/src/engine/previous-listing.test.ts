@@ -229,6 +229,21 @@ describe('a previous listing of several chunks', () => {
     expect(changed.lines).toEqual((await capture(noParent())).lines);
   });
 
+  test('once the new listing differs near its start, what the walk passes is still released; top-level files are still compared', async () => {
+    await fs.writeFile(path.join(src, '0-readme.txt'), 'top-level, first in the walk');
+    await fs.writeFile(path.join(src, 'zz-last.txt'), 'top-level, last in the walk');
+    const first = await capture(noParent());
+    const size = first.tree.tree.size;
+    // A retention policy deleting the oldest file: the listings part at the first day's directory.
+    await fs.rm(path.join(src, '20240010', 'teams', long, 'channels', long, `${long}-000.txt`));
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    const after = await capture(listing);
+    expect(listing.peakHeldChars).toBeLessThan(size); // all of it before
+    expect(after.stats.bytesRead).toBe(after.tree.tree.size); // the listing alone: every file found unchanged
+    expect(after.lines).toEqual((await capture(noParent())).lines);
+    expect(after.lines).toHaveLength(first.lines.length - 1);
+  });
+
   test('a slice of the names of a root too large for one job goes without lines, at once: its files are compared as they come', async () => {
     const first = await capture(noParent());
     const listing = PreviousListing.load(repository, first.tree, 0, 0)!;

@@ -72,6 +72,13 @@ export class PreviousListing {
   private readonly rootNames = new Map<string, number>();
   /** The last of the root's entries read: they come in the walk's order, so a name before it not read is not there. */
   private lastRootName?: string;
+  /** The lines of the root's entries that are not directories, by line (copies: reached() may release their pieces). */
+  private readonly rootFiles = new Map<number, string>();
+  /**
+   * matchedText() has given the text the new listing shares with this one: continues() is asked no more,
+   * and what the walk has passed is released as it reaches each top-level directory (reached()).
+   */
+  private matchedTaken = false;
   /** The directories the listing is in, innermost last. */
   private readonly inside: { rel: string; at: number }[] = [];
   private done = false;
@@ -159,6 +166,9 @@ export class PreviousListing {
 
   /** Resolves once the reading may go on: the listing releases nothing, holds little, or a caller waits for more. */
   private async roomToRead(): Promise<void> {
+    // The callers the last piece woke take their turn first: one satisfied still counts in `demands` until
+    // then, and the next chunk was read for nobody.
+    await Promise.resolve();
     while (this.releases() && this.chars - this.releasedChars > this.readAhead && this.demands === 0) {
       await new Promise<void>((resolve) => (this.resumeReading = resolve));
     }
@@ -210,6 +220,7 @@ export class PreviousListing {
     if (slash < 0) {
       this.lastRootName = Buffer.from(p).toString();
       this.rootNames.set(this.lastRootName, at);
+      if (t !== 'd') this.rootFiles.set(at, Buffer.from(kept).toString());
     }
     if (closed) this.wake();
     return true;
@@ -344,7 +355,12 @@ export class PreviousListing {
   /** The line of a file the root's job gave `unchecked`, if it is the same as in the listing: it is not read again. */
   async unchangedFile(entry: WalkedEntry): Promise<{ text: string; chunks: number } | undefined> {
     const slash = entry.rel.lastIndexOf('/');
-    const at = slash < 0 ? await this.rootLine(entry.rel) : (await this.childLines(entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
+    if (slash < 0) {
+      const at = await this.rootLine(entry.rel);
+      const line = at === undefined ? undefined : this.rootFiles.get(at);
+      return line === undefined ? undefined : unchangedFile(entry, `${line}\n`);
+    }
+    const at = (await this.childLines(entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
     return at === undefined ? undefined : unchangedFile(entry, `${this.jobLine(at)}\n`);
   }
 
@@ -427,6 +443,28 @@ export class PreviousListing {
    * again from the blob once pieces were released.
    */
   async *matchedText(): AsyncGenerator<string> {
+    try {
+      yield* this.textBeforeDifference();
+    } finally {
+      this.matchedTaken = true;
+    }
+  }
+
+  /**
+   * The walk has reached the top-level directory `rel`. Once the new listing differs from this one, the
+   * walk's progress is what releases, not continues(): a change near the start (a retention policy deleting
+   * the oldest files) otherwise held all the rest of the listing. Nothing before the line of a top-level
+   * directory the walk is at is asked for again: jobs go in order, and the root's files' lines are kept
+   * apart. Deeper directories do not release: one whose names come in slices asks for its entries' lines
+   * until its last slice.
+   */
+  reached(rel: string): void {
+    if (!this.matchedTaken || !this.releases() || rel.includes('/')) return;
+    const at = this.dirLine.get(rel);
+    if (at !== undefined) this.release(this.rows.piece(at));
+  }
+
+  private async *textBeforeDifference(): AsyncGenerator<string> {
     const { piece, at, chars } = this.matched;
     if (this.freed === 0) {
       yield* this.pieces.slice(0, piece) as string[];

@@ -130,7 +130,9 @@ async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<Walk
     if (subtree.lastOfJob) jobsAhead--;
     yield { entries: entries.slice(from, i + 1) };
     from = i + 1;
-    // Reached: the previous listing is read as far as this job's directories now, whatever it holds.
+    // Reached: the previous listing is read as far as this job's directories now, whatever it holds, and
+    // what comes before this directory may go.
+    walk.backup?.previous?.reached(entries[i].rel);
     void walk.backup?.previous?.need(subtree.lastDir).catch(() => {}); // a failure is the job's to report
     yield* walkFrom(walk, entries[i].rel, subtree.listing);
   }
