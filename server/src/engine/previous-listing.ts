@@ -298,6 +298,16 @@ export class PreviousListing {
     return at === undefined || this.end(at) === OPEN ? undefined : this.end(at) - at;
   }
 
+  /**
+   * Whether the directory `rel` is not in the listing: its line was not read, and a line after where it
+   * would be was. A new directory was otherwise waited for until all was read, and all of it was held.
+   */
+  private absent(rel: string): boolean {
+    if (this.dirLine.has(rel) || this.count === 0) return false;
+    const last = this.pathAt(this.count - 1);
+    return last !== undefined && afterInWalk(last, rel);
+  }
+
   /** Whether the subtree of the directory `rel` is all read (false for one the listing has not reached). */
   private complete(rel: string): boolean {
     const at = this.dirLine.get(rel);
@@ -322,7 +332,7 @@ export class PreviousListing {
    * need() asks for them once the walk has reached the job.
    */
   async forDir(entry: WalkedEntry, limit: number): Promise<Part> {
-    await this.until(() => this.complete(entry.rel), false);
+    await this.until(() => this.complete(entry.rel) || this.absent(entry.rel), false);
     const at = this.dirLine.get(entry.rel);
     if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
@@ -332,7 +342,7 @@ export class PreviousListing {
 
   /** The walk waits for the job of the directory `rel` (and those before it): its lines are read now, whatever is held. */
   async need(rel: string): Promise<void> {
-    await this.until(() => this.complete(rel));
+    await this.until(() => this.complete(rel) || this.absent(rel));
   }
 
   /**
@@ -504,7 +514,7 @@ export class PreviousListing {
   /** The lines of the entries of the directory `rel` (not the root: rootLine()), by name, once they are all read. */
   private async childLines(rel: string): Promise<Map<string, number>> {
     if (this.children?.rel === rel) return this.children.lines;
-    await this.until(() => this.complete(rel));
+    await this.until(() => this.complete(rel) || this.absent(rel));
     const at = this.dirLine.get(rel);
     const byName = new Map<string, number>();
     if (at !== undefined && !this.outOfOrder) {
@@ -514,6 +524,14 @@ export class PreviousListing {
     this.children = { rel, lines: byName };
     return byName;
   }
+}
+
+/** Whether path `a` comes after path `b` in a walk's order: depth-first, each directory's names sorted. */
+export function afterInWalk(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i] > y[i];
+  return x.length > y.length;
 }
 
 /** A file's line, without its content when any of its chunks is no longer stored. */
