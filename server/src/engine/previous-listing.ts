@@ -68,12 +68,11 @@ export class PreviousListing {
   /** Lines kept without their content (its chunks are gone), by line. */
   private readonly rewritten = new Map<number, string>();
   private readonly dirLine = new Map<string, number>();
-  /** The root's entries by name (copies: they outlive the pieces), for the root's files compared here. */
-  private readonly rootNames = new Map<string, number>();
-  /** The last of the root's entries read: they come in the walk's order, so a name before it not read is not there. */
-  private lastRootName?: string;
-  /** The lines of the root's entries that are not directories, by line (copies: reached() may release their pieces). */
-  private readonly rootFiles = new Map<number, string>();
+  /**
+   * The lines of the root's entries that are not directories, by name, for the root's files compared here
+   * (copies, names and lines: they outlive the pieces).
+   */
+  private readonly rootFiles = new Map<string, string>();
   /**
    * matchedText() has given the text the new listing shares with this one: continues() is asked no more,
    * and what the walk has passed is released as it reaches each top-level directory (reached()).
@@ -217,11 +216,7 @@ export class PreviousListing {
       this.dirLine.set(p, at);
       inside.push({ rel: p, at });
     }
-    if (slash < 0) {
-      this.lastRootName = Buffer.from(p).toString();
-      this.rootNames.set(this.lastRootName, at);
-      if (t !== 'd') this.rootFiles.set(at, Buffer.from(kept).toString());
-    }
+    if (slash < 0 && t !== 'd') this.rootFiles.set(Buffer.from(p).toString(), Buffer.from(kept).toString());
     if (closed) this.wake();
     return true;
   }
@@ -299,19 +294,21 @@ export class PreviousListing {
   }
 
   /**
-   * Whether the directory `rel` is not in the listing: its line was not read, and a line after where it
-   * would be was. A new directory was otherwise waited for until all was read, and all of it was held.
+   * Whether the reading has passed where the path `rel` is or would be: the last line read is at it or after
+   * it in the walk's order. A path not read by then is not in the listing.
    */
-  private absent(rel: string): boolean {
-    if (this.dirLine.has(rel) || this.count === 0) return false;
-    const last = this.pathAt(this.count - 1);
-    return last !== undefined && afterInWalk(last, rel);
+  private passed(rel: string): boolean {
+    const last = this.count > 0 ? this.pathAt(this.count - 1) : undefined;
+    return last !== undefined && (last === rel || afterInWalk(last, rel));
   }
 
-  /** Whether the subtree of the directory `rel` is all read (false for one the listing has not reached). */
+  /**
+   * Whether the subtree of the directory `rel` is all read, or the listing has none: a new directory was
+   * otherwise waited for until all was read, and all of it was held.
+   */
   private complete(rel: string): boolean {
     const at = this.dirLine.get(rel);
-    return at !== undefined && this.end(at) !== OPEN;
+    return at === undefined ? this.passed(rel) : this.end(at) !== OPEN;
   }
 
   /**
@@ -332,7 +329,7 @@ export class PreviousListing {
    * need() asks for them once the walk has reached the job.
    */
   async forDir(entry: WalkedEntry, limit: number): Promise<Part> {
-    await this.until(() => this.complete(entry.rel) || this.absent(entry.rel), false);
+    await this.until(() => this.complete(entry.rel), false);
     const at = this.dirLine.get(entry.rel);
     if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
@@ -342,7 +339,7 @@ export class PreviousListing {
 
   /** The walk waits for the job of the directory `rel` (and those before it): its lines are read now, whatever is held. */
   async need(rel: string): Promise<void> {
-    await this.until(() => this.complete(rel) || this.absent(rel));
+    await this.until(() => this.complete(rel));
   }
 
   /**
@@ -366,8 +363,7 @@ export class PreviousListing {
   async unchangedFile(entry: WalkedEntry): Promise<{ text: string; chunks: number } | undefined> {
     const slash = entry.rel.lastIndexOf('/');
     if (slash < 0) {
-      const at = await this.rootLine(entry.rel);
-      const line = at === undefined ? undefined : this.rootFiles.get(at);
+      const line = await this.rootLine(entry.rel);
       return line === undefined ? undefined : unchangedFile(entry, `${line}\n`);
     }
     const at = (await this.childLines(entry.rel.slice(0, slash))).get(entry.rel.slice(slash + 1));
@@ -379,9 +375,9 @@ export class PreviousListing {
    * reaches a top-level file where the listing has it, so the lines read meanwhile are what the walk has
    * passed or is about to. (A listing in another order only loses the comparison: the file is read again.)
    */
-  private async rootLine(name: string): Promise<number | undefined> {
-    await this.until(() => this.rootNames.has(name) || (this.lastRootName !== undefined && this.lastRootName > name));
-    return this.outOfOrder ? undefined : this.rootNames.get(name);
+  private async rootLine(name: string): Promise<string | undefined> {
+    await this.until(() => this.rootFiles.has(name) || this.passed(name));
+    return this.outOfOrder ? undefined : this.rootFiles.get(name);
   }
 
   /**
@@ -514,7 +510,7 @@ export class PreviousListing {
   /** The lines of the entries of the directory `rel` (not the root: rootLine()), by name, once they are all read. */
   private async childLines(rel: string): Promise<Map<string, number>> {
     if (this.children?.rel === rel) return this.children.lines;
-    await this.until(() => this.complete(rel) || this.absent(rel));
+    await this.until(() => this.complete(rel));
     const at = this.dirLine.get(rel);
     const byName = new Map<string, number>();
     if (at !== undefined && !this.outOfOrder) {
