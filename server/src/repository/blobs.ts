@@ -3,17 +3,18 @@
  * content-defined chunks, each stored once as a sealed object. The manifest keeps a BlobRef: the chunk ids
  * in order, the plaintext size and its SHA-256, so restore and verify can prove the bytes are the ones read.
  *
- *   source ──> Chunker ──> ChunkSaver (id, SHA-256 of the whole, seal+save, as many at once as the
- *                                      destination's connections) ──> BlobRef
+ *   source ──> ChunkSaver ──> StreamChunking (on a worker: cut points, each chunk's id, the SHA-256 of
+ *                                             the whole)
+ *                   └── seal+save of each new chunk, as many at once as the destination's connections ──> BlobRef
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteBudget, connectionsOf, OrderedWindow } from '../destinations/sema';
-import { Chunker } from './chunker';
 import type { Repository } from './repository';
+import type { Cut, StreamChunking } from './stream-chunking';
 
 export interface BlobRef {
   size: number;
@@ -53,59 +54,93 @@ function budgetOf(repository: Repository): ByteBudget {
   return budget;
 }
 
+/** Bytes sent to a stream's chunking per job: a pipe's 64 KiB pieces and a listing's lines go gathered. */
+const FEED_BYTES = 1024 * 1024;
+
+/** Feeds of one stream at the worker at once: it cuts one while the next is read. */
+const FEEDS_AHEAD = 2;
+
+/**
+ * Takes a byte stream's pieces, has them chunked on a worker (./stream-chunking.ts) and stores each chunk
+ * that comes back unless it is stored already.
+ */
 class ChunkSaver extends Writable {
   readonly chunks: string[] = [];
   size = 0;
-  private readonly hash: Hash = createHash('sha256');
+  sha256 = '';
+  private readonly chunking: StreamChunking;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private readonly feeds = new OrderedWindow<Cut>(FEEDS_AHEAD);
   /** Chunk saves in flight for this blob: enough to keep sealing and storing busy, few enough for memory. */
-  private readonly window: OrderedWindow<void>;
+  private readonly saves: OrderedWindow<void>;
 
   constructor(
     private readonly repository: Repository,
     private readonly stats: WriteStats,
-    private readonly onBytes?: (n: number) => void,
+    private readonly onBytes: ((n: number) => void) | undefined,
+    private readonly ownsSource: boolean,
   ) {
-    super({ objectMode: true, highWaterMark: 1 });
-    this.window = new OrderedWindow(Math.min(CHUNK_SAVES, connectionsOf(repository.destination)));
+    super({ highWaterMark: 1 });
+    this.chunking = repository.chunking();
+    this.saves = new OrderedWindow(Math.min(CHUNK_SAVES, connectionsOf(repository.destination)));
   }
 
-  get sha256(): string {
-    return this.hash.digest('hex');
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.hash.update(chunk);
-    const length = chunk.length; // the chunk's buffer moves to the sealing workers: its length is kept here
-    this.size += length;
-    // The id is computed on a worker; its place in the list is kept so the order is the stream's.
-    const at = this.chunks.push('') - 1;
-    // The next chunk is only taken once this one has its share of the budget: a chunk waiting for it
-    // holds the stream, not more memory.
-    const budget = budgetOf(this.repository);
-    budget.acquire(length).then(() => {
-      const saving = this.repository.saveCutChunk(chunk).then(({ id, written }) => {
-        this.chunks[at] = id;
-        count(this.stats, length, written, this.onBytes);
-      });
-      void saving.then(() => budget.release(length), () => budget.release(length));
-      return this.window.push(saving);
-    }).then(() => done(), done);
+  override _write(piece: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.batch.push(piece);
+    this.batchBytes += piece.length;
+    if (this.batchBytes < FEED_BYTES) return done();
+    this.send(false).then(() => done(), done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
     (async () => {
-      for await (const _saved of this.window.drain());
+      await this.send(true);
+      for await (const cut of this.feeds.drain()) await this.store(cut);
+      for await (const _saved of this.saves.drain());
     })().then(() => done(), done);
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.chunking.abandon();
+    done(err);
+  }
+
+  private async send(end: boolean): Promise<void> {
+    const pieces = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    const ready = await this.feeds.push(this.chunking.feed(pieces, this.ownsSource, end));
+    if (ready) await this.store(ready.value);
+  }
+
+  private async store(cut: Cut): Promise<void> {
+    for (const { id, data } of cut.chunks) {
+      this.chunks.push(id);
+      const length = data.length; // the chunk's buffer moves to a sealing worker: its length is kept here
+      this.size += length;
+      // The next chunk is only taken once this one has its share of the budget: a chunk waiting for it
+      // holds the stream, not more memory.
+      const budget = budgetOf(this.repository);
+      await budget.acquire(length);
+      const saving = this.repository.saveChunk(data, id, true).then((written) => count(this.stats, length, written, this.onBytes));
+      void saving.then(() => budget.release(length), () => budget.release(length));
+      await this.saves.push(saving);
+    }
+    if (cut.end) {
+      if (cut.end.size !== this.size) throw new Error(`a stream's chunks hold ${this.size} bytes; its chunking counted ${cut.end.size}`);
+      this.sha256 = cut.end.sha256;
+    }
   }
 }
 
 /**
  * Stores a stream as a blob. Rejects (after in-flight saves settle) if the source or any save fails.
- * `ownsSource`: nothing else reads the source's buffers, so the chunker frees each once it is cut.
+ * `ownsSource`: nothing else reads the source's buffers, so they are moved to the worker that chunks them.
  */
 export async function writeBlob(repository: Repository, source: Readable, stats: WriteStats, onBytes?: (n: number) => void, ownsSource = false): Promise<BlobRef> {
-  const saver = new ChunkSaver(repository, stats, onBytes);
-  await pipeline(source, new Chunker(repository.chunkerSeed, repository.config.chunker, ownsSource), saver);
+  const saver = new ChunkSaver(repository, stats, onBytes, ownsSource);
+  await pipeline(source, saver);
   return { size: saver.size, sha256: saver.sha256, chunks: saver.chunks };
 }
 
@@ -122,9 +157,9 @@ export async function writeBufferBlob(repository: Repository, data: Buffer, stat
   if (data.length >= repository.config.chunker.minSize) return writeBlob(repository, Readable.from([data]), stats, onBytes);
   if (data.length === 0) return { size: 0, sha256: createHash('sha256').digest('hex'), chunks: [] };
   const { id: contentId, sha256 } = await repository.contentIdAndSha256(data);
-  const { id, written } = await repository.saveChunk(data, contentId);
+  const written = await repository.saveChunk(data, contentId);
   count(stats, data.length, written, onBytes);
-  return { size: data.length, sha256, chunks: [id] };
+  return { size: data.length, sha256, chunks: [contentId] };
 }
 
 /**

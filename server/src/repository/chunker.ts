@@ -7,7 +7,6 @@
  * Memory: one pending chunk (at most maxSize bytes) at a time.
  */
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 import { freeNow } from '../common/free-now';
 
 export interface ChunkerParams {
@@ -35,8 +34,12 @@ function highBitsMask(bits: number): number {
   return (0xffffffff << (32 - bits)) | 0;
 }
 
-export class Chunker extends Transform {
-  private readonly gear: Int32Array;
+/**
+ * Cuts one byte stream into chunks as its pieces come, synchronously: the chunking of a stream that a
+ * sealing worker keeps between jobs (./workers/chunk-sessions.ts). Where a boundary falls depends only on
+ * the bytes, never on how they were split into pieces.
+ */
+export class ChunkCutter {
   private readonly strictMask: number;
   private readonly looseMask: number;
   private pending: Buffer[] = [];
@@ -46,22 +49,22 @@ export class Chunker extends Transform {
   private held: Buffer[] = [];
 
   /**
-   * With `ownsInput`, the input buffers are this chunker's alone (a file read stream piped to it and
-   * nowhere else): each is freed as soon as its bytes are in chunks, not left for the collector.
+   * With `ownsInput`, the pieces are this cutter's alone (moved to a worker for it): each is freed as soon
+   * as its bytes are in chunks, not left for the collector.
    */
   constructor(
-    seed: Buffer,
+    private readonly gear: Int32Array,
     private readonly params: ChunkerParams = DEFAULT_CHUNKER,
     private readonly ownsInput = false,
   ) {
-    super({ readableObjectMode: true, readableHighWaterMark: 2 });
-    this.gear = gearTable(seed);
     const bits = Math.round(Math.log2(params.avgSize));
     this.strictMask = highBitsMask(bits + 2);
     this.looseMask = highBitsMask(bits - 2);
   }
 
-  override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+  /** The chunks `data` completes, in order; its bytes after the last boundary stay pending. */
+  cut(data: Buffer): Buffer[] {
+    const chunks: Buffer[] = [];
     let offset = 0;
     while (offset < data.length) {
       const cut = this.findBoundary(data, offset);
@@ -70,19 +73,26 @@ export class Chunker extends Transform {
         break;
       }
       this.keep(data.subarray(offset, cut));
-      this.emitChunk();
+      chunks.push(this.take());
       offset = cut;
     }
     if (this.ownsInput) {
       if (offset < data.length) this.held.push(data); // its tail is pending
       else freeNow(data);
     }
-    done();
+    return chunks;
   }
 
-  override _flush(done: TransformCallback): void {
-    if (this.pendingBytes > 0) this.emitChunk();
-    done();
+  /** The bytes still pending, as the stream's last chunk (none when the stream ended on a boundary). */
+  finish(): Buffer | undefined {
+    return this.pendingBytes > 0 ? this.take() : undefined;
+  }
+
+  /** Drops what is pending: the stream will not go on. */
+  discard(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.ownsInput) for (const input of this.held.splice(0)) freeNow(input);
   }
 
   /** Index in data just past the next boundary, or -1 when the chunk continues past data's end. */
@@ -134,12 +144,15 @@ export class Chunker extends Transform {
     this.pendingBytes += part.length;
   }
 
-  private emitChunk(): void {
-    const chunk = this.pending.length === 1 ? Buffer.from(this.pending[0]) : Buffer.concat(this.pending, this.pendingBytes);
+  /** The pending bytes as one chunk in a buffer of its own (the inputs they lay in may then be freed). */
+  private take(): Buffer {
+    const chunk = Buffer.allocUnsafeSlow(this.pendingBytes);
+    let at = 0;
+    for (const part of this.pending) at += part.copy(chunk, at);
     this.pending = [];
-    for (const input of this.held.splice(0)) freeNow(input);
+    if (this.ownsInput) for (const input of this.held.splice(0)) freeNow(input);
     this.pendingBytes = 0;
     this.hash = 0;
-    this.push(chunk);
+    return chunk;
   }
 }

@@ -35,12 +35,12 @@ function openInline(sealed: Uint8Array): boolean {
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
- * The keys as sent with each job: copies in buffers of their own, made once per key set. A key that is a
+ * The keys as sent with each job (keysFor()): copies in buffers of their own, made once per key set. A key that is a
  * view into a larger buffer (Node's 8 KiB pool) would otherwise send that whole buffer with every job.
  */
 const jobKeys = new WeakMap<MasterKeys, MasterKeys>();
 
-function keysFor(keys: MasterKeys): MasterKeys {
+export function keysFor(keys: MasterKeys): MasterKeys {
   let own = jobKeys.get(keys);
   if (!own) jobKeys.set(keys, (own = { encryption: Buffer.from(copyOf(keys.encryption).buffer), id: Buffer.from(copyOf(keys.id).buffer) }));
   return own;
@@ -87,17 +87,6 @@ export async function checkBlob(keys: MasterKeys, id: string, sealed: Buffer): P
 /** contentId() (and, when asked, the plain SHA-256), computed on a worker. */
 export async function contentIdAsync(keys: MasterKeys, plaintext: Buffer): Promise<string> {
   return (await hashes(keys, plaintext, false)).id;
-}
-
-/**
- * contentId() of a chunk the caller still needs, computed on a worker: the chunk's buffer travels there
- * and back instead of being copied. Use the returned chunk; the one passed may be detached.
- */
-export async function contentIdOfChunk(keys: MasterKeys, chunk: Buffer): Promise<{ id: string; chunk: Buffer }> {
-  if (chunk.length < INLINE_BELOW) return { id: contentId(keys, chunk), chunk };
-  const data = jobInput(chunk, true);
-  const result = await sealingPool().run({ op: 'contentId', keys: keysFor(keys), data, sha256: false, giveBack: true }, [data.buffer]);
-  return { id: result.id, chunk: asBuffer(result.data!) };
 }
 
 export async function hashes(keys: MasterKeys, plaintext: Buffer, withSha256: boolean): Promise<{ id: string; sha256?: string }> {

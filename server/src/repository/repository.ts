@@ -17,11 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, MmBackupError } from '../common/errors';
 import type { Destination } from '../destinations/destination';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker';
-import { DecryptError, contentId, contentIdOfChunk, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
+import { DecryptError, contentId, fingerprint, hashes, open, seal, sealFile, type MasterKeys } from './crypto';
 import { readWholeFile } from './read-whole';
 import { LooseObjects, objectName } from './loose-objects';
 import { DEFAULT_PACK_SIZE, PackedBlobs } from './packed-blobs';
 import { generateMasterKeys, makeKeyEntry, openKeyEntry, parseKeyEntry, type KeyEntry, type Secret } from './keys';
+import { StreamChunking } from './stream-chunking';
 
 /** The newest format this version reads and writes. */
 export const FORMAT_VERSION = 2;
@@ -192,18 +193,17 @@ export class Repository {
     return { id: file.id, size: file.size, sha256: file.sha256, written: await this.blobs.saveSealedBlob(file.id, file.sealed) };
   }
 
-  /** Stores one chunk unless it is already stored. Returns the id and the bytes written (0 when deduplicated). */
-  async saveChunk(plaintext: Buffer, id = this.contentId(plaintext)): Promise<{ id: string; written: number }> {
-    return { id, written: await this.blobs.save(id, plaintext) };
+  /**
+   * Stores one chunk unless it is already stored; returns the bytes written (0 when deduplicated). With
+   * `giveAway`, the caller is done with the chunk: its buffer may be moved to a worker, not copied.
+   */
+  async saveChunk(plaintext: Buffer, id = this.contentId(plaintext), giveAway = false): Promise<number> {
+    return this.blobs.save(id, plaintext, giveAway);
   }
 
-  /**
-   * Stores a chunk cut from a stream, which the caller is done with: its id and its sealing are computed
-   * on workers, and its buffer is moved to them rather than copied.
-   */
-  async saveCutChunk(chunk: Buffer): Promise<{ id: string; written: number }> {
-    const hashed = await contentIdOfChunk(this.keys, chunk);
-    return { id: hashed.id, written: await this.blobs.save(hashed.id, hashed.chunk, true) };
+  /** The chunking of a stream to be stored, on a sealing worker (./stream-chunking.ts). */
+  chunking(): StreamChunking {
+    return new StreamChunking(this.keys, this.chunkerSeed, this.config.chunker);
   }
 
   /** Loads, authenticates and checks one chunk against its content address. */

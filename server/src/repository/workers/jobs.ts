@@ -4,14 +4,12 @@
  * state and one pool serves every repository a process has open (a copy has two).
  */
 import type { SaveChecksum } from '../../destinations/destination';
+import type { ChunkerParams } from '../chunker';
 import type { MasterKeys, SealVersion } from '../sealing';
 
 export type Job =
-  /**
-   * The content id of data (HMAC-SHA256 under the id key), and its plain SHA-256 when asked; with
-   * `giveBack`, the data is moved back with the answer (the caller gave it away and still needs it).
-   */
-  | { op: 'contentId'; keys: MasterKeys; data: Uint8Array; sha256: boolean; giveBack?: boolean }
+  /** The content id of data (HMAC-SHA256 under the id key), and its plain SHA-256 when asked. */
+  | { op: 'contentId'; keys: MasterKeys; data: Uint8Array; sha256: boolean }
   | { op: 'seal'; keys: MasterKeys; name: string; data: Uint8Array; level?: number; version: SealVersion }
   /** Opens a sealed object; with `checkId`, also checks that the plaintext has that content id. */
   | { op: 'open'; keys: MasterKeys; name: string; sealed: Uint8Array; checkId?: string }
@@ -35,6 +33,14 @@ export type Job =
    * (the caller sends the chunks of one file one after the other).
    */
   | { op: 'writeChunk'; keys: MasterKeys; id: string; sealed: Uint8Array; fd: number }
+  /**
+   * Feeds `parts` of one byte stream (in order) to its chunking, which this worker keeps between jobs
+   * (./chunk-sessions.ts; the pool sends all of a stream's jobs to one worker): the answer is the chunks
+   * they complete, each with its content id. `start` comes with the stream's first job. With `end`, the
+   * answer also holds the last chunk, the stream's size and SHA-256, and the stream is forgotten; with
+   * `discard`, it is forgotten at once (the caller gave up on it).
+   */
+  | { op: 'chunkStream'; stream: number; start?: ChunkingStart; parts: Uint8Array[]; end?: boolean; discard?: boolean }
   /** Makes directories (and any missing parents), private until their metadata is set. */
   | { op: 'makeDirs'; paths: string[] }
   /** Sets owner (when given), mode and time of paths that exist (directories, once their content is written). */
@@ -138,6 +144,19 @@ export interface PathMetadata {
   owner?: { uid: number; gid: number };
 }
 
+/** How a stream is chunked and its chunks named: the repository's keys, chunker seed and sizes. */
+export interface ChunkingStart {
+  keys: MasterKeys;
+  seed: Uint8Array;
+  params: ChunkerParams;
+}
+
+/** A chunk cut from a stream, with its content id. */
+export interface IdentifiedChunk {
+  id: string;
+  data: Uint8Array;
+}
+
 /** A blob of a span and the files whose whole content it is. */
 export interface SpanBlob {
   id: string;
@@ -152,7 +171,7 @@ export interface FileTarget extends PathMetadata {
 }
 
 export type JobResult =
-  | { op: 'contentId'; id: string; sha256?: string; data?: Uint8Array }
+  | { op: 'contentId'; id: string; sha256?: string }
   | { op: 'seal'; header: Uint8Array; body: Uint8Array }
   | { op: 'open'; plaintext: Uint8Array }
   | { op: 'checkBlob'; size: number }
@@ -160,6 +179,7 @@ export type JobResult =
   | { op: 'writeFiles'; bytes: number; files: number }
   | { op: 'hashPack'; id: string; parts: Uint8Array[]; md5?: string; crc32?: number }
   | { op: 'writeChunk'; size: number }
+  | { op: 'chunkStream'; chunks: IdentifiedChunk[]; size?: number; sha256?: string }
   | { op: 'makeDirs' }
   | { op: 'setMetadata' }
   | { op: 'listTree'; listings: TreeListing[] }

@@ -6,7 +6,7 @@
  *
  * Each worker gets at most JOBS_PER_WORKER jobs at once (the next one waits in its port, so it never
  * idles between jobs); the rest queue here in order. A worker that dies fails its jobs and is replaced on
- * the next job.
+ * the next job. A lane's jobs go to one worker, in order (jobs that keep state there between them).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,6 +41,19 @@ interface Slot {
   jobs: Map<number, Pending>;
   /** it has loaded its modules (a worker boots in 0.1-0.3 s, on a busy machine more) */
   ready: boolean;
+  /** jobs of its lanes waiting for room on it, in order */
+  laneQueue: Queued[];
+  /** lanes open on it */
+  lanes: number;
+  /** it died: its lanes' state went with it */
+  stopped: boolean;
+}
+
+/** Jobs that run on one worker, one after the other in the order sent (SealingPool.lane()). */
+export interface Lane {
+  run<J extends Job>(job: J, transfer?: ArrayBuffer[]): Promise<Extract<JobResult, { op: J['op'] }>>;
+  /** The caller sends no more jobs. */
+  close(): void;
 }
 
 /**
@@ -69,12 +82,35 @@ export class SealingPool {
 
   /** Runs a job on a worker. Buffers in `transfer` are moved to the worker: the caller must not use them again. */
   async run<J extends Job>(job: J, transfer: ArrayBuffer[] = []): Promise<Extract<JobResult, { op: J['op'] }>> {
-    const result = await new Promise<JobResult>((resolve, reject) => {
+    return checked(job, await new Promise<JobResult>((resolve, reject) => {
       this.queue.push({ job, transfer, resolve, reject });
       this.dispatch();
-    });
-    if (result.op !== job.op) throw new Error(`a sealing worker answered ${result.op} to ${job.op}`);
-    return result as Extract<JobResult, { op: J['op'] }>;
+    }));
+  }
+
+  /**
+   * A lane on the worker with the fewest lanes: for a stream's chunking, which that worker keeps between
+   * the stream's jobs. Its jobs go before the shared queue's, so a stream being read is not held up by
+   * the jobs its own chunks cause.
+   */
+  lane(): Lane {
+    this.start();
+    const slot = this.slots.reduce((best, s) => (s.lanes < best.lanes ? s : best));
+    slot.lanes++;
+    let open = true;
+    return {
+      run: async (job, transfer = []) => {
+        if (slot.stopped) throw new Error('the sealing worker of this stream stopped; the operation cannot go on');
+        return checked(job, await new Promise<JobResult>((resolve, reject) => {
+          slot.laneQueue.push({ job, transfer, resolve, reject });
+          this.dispatch();
+        }));
+      },
+      close: () => {
+        if (open) slot.lanes--;
+        open = false;
+      },
+    };
   }
 
   /**
@@ -99,15 +135,19 @@ export class SealingPool {
   }
 
   private dispatch(): void {
+    for (const slot of this.slots) while (slot.laneQueue.length > 0 && slot.jobs.size < JOBS_PER_WORKER) this.post(slot, slot.laneQueue.shift()!);
     while (this.queue.length > 0) {
       const slot = this.freeSlot();
       if (!slot) return;
-      const { job, transfer, resolve, reject } = this.queue.shift()!;
-      const seq = ++this.seq;
-      slot.jobs.set(seq, { resolve, reject });
-      if (slot.jobs.size === 1) slot.worker.ref();
-      slot.worker.postMessage({ seq, job } satisfies Request, transfer);
+      this.post(slot, this.queue.shift()!);
     }
+  }
+
+  private post(slot: Slot, { job, transfer, resolve, reject }: Queued): void {
+    const seq = ++this.seq;
+    slot.jobs.set(seq, { resolve, reject });
+    if (slot.jobs.size === 1) slot.worker.ref();
+    slot.worker.postMessage({ seq, job } satisfies Request, transfer);
   }
 
   private freeSlot(): Slot | undefined {
@@ -122,7 +162,8 @@ export class SealingPool {
     const { file, execArgv } = workerEntry();
     // A small young generation: what a job leaves behind is mostly buffers of MiBs held by small objects,
     // which a frequent, cheap scavenge frees. The default let each worker hold 60-80 MB of dead buffers.
-    const slot: Slot = { worker: new Worker(file, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), jobs: new Map(), ready: false };
+    const worker = new Worker(file, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const slot: Slot = { worker, jobs: new Map(), ready: false, laneQueue: [], lanes: 0, stopped: false };
     slot.worker.unref();
     slot.worker.on('message', (reply: Reply | Ready) => {
       if ('ready' in reply) {
@@ -143,7 +184,9 @@ export class SealingPool {
       const at = this.slots.indexOf(slot);
       if (at < 0) return;
       this.slots.splice(at, 1);
-      for (const pending of slot.jobs.values()) pending.reject(new Error(`a sealing worker stopped (${why}); the operation cannot go on`));
+      slot.stopped = true;
+      const failure = new Error(`a sealing worker stopped (${why}); the operation cannot go on`);
+      for (const pending of [...slot.jobs.values(), ...slot.laneQueue.splice(0)]) pending.reject(failure);
       slot.jobs.clear();
       this.dispatch();
     };
@@ -152,6 +195,11 @@ export class SealingPool {
     this.slots.push(slot);
     return slot;
   }
+}
+
+function checked<J extends Job>(job: J, result: JobResult): Extract<JobResult, { op: J['op'] }> {
+  if (result.op !== job.op) throw new Error(`a sealing worker answered ${result.op} to ${job.op}`);
+  return result as Extract<JobResult, { op: J['op'] }>;
 }
 
 let shared: SealingPool | undefined;

@@ -11,13 +11,14 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { freeNow } from '../../common/free-now';
 import { contentId, idHmac, openSync, sealFileSync, sealSync, sha256 } from '../sealing';
 import type { FileTarget, Job, JobResult, Ready, Reply, Request } from './jobs';
+import { chunkStream } from './chunk-sessions';
 import { listTree, statNames } from './list-tree';
 import { freeBacking, owning } from './transfer';
 
 function run(job: Job): JobResult {
   switch (job.op) {
     case 'contentId':
-      return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined, data: job.giveBack ? job.data : undefined };
+      return { op: 'contentId', id: contentId(job.keys, job.data), sha256: job.sha256 ? sha256(job.data) : undefined };
     case 'seal': {
       const [header, body] = sealSync(job.keys, job.name, job.data, job.level, job.version);
       return { op: 'seal', header: owning(header), body: owning(body) };
@@ -73,6 +74,8 @@ function run(job: Job): JobResult {
       freeBacking(plaintext);
       return { op: 'writeChunk', size };
     }
+    case 'chunkStream':
+      return chunkStream(job);
     case 'makeDirs':
       for (const path of job.paths) mkdirSync(path, { recursive: true, mode: 0o700 });
       return { op: 'makeDirs' };
@@ -108,7 +111,10 @@ function writeAll(fd: number, content: Buffer): void {
   for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
 }
 
-/** The buffers a job brought (moved here by the main thread): this worker owns them. */
+/**
+ * The buffers a job brought (moved here by the main thread) and is done with: freed once it answered. A
+ * stream's pieces are not among them: its chunking holds their tails and frees each itself.
+ */
 function inputs(job: Job): Uint8Array[] {
   switch (job.op) {
     case 'contentId':
@@ -127,7 +133,8 @@ function inputs(job: Job): Uint8Array[] {
 }
 
 function transferables(result: JobResult): ArrayBuffer[] {
-  const views = Object.values(result).flat().filter((v): v is Uint8Array => v instanceof Uint8Array);
+  const values = result.op === 'chunkStream' ? result.chunks.map((chunk) => chunk.data) : Object.values(result).flat();
+  const views = values.filter((v): v is Uint8Array => v instanceof Uint8Array);
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 
