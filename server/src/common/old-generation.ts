@@ -10,11 +10,11 @@
  * The setting is V8's, read at each collection, so setting it at run time holds for the rest of the process
  * (its workers included).
  */
-import { setFlagsFromString } from 'node:v8';
+import { growOldGenerationBy } from './heap-growth';
 
 /** The old generation grows by at most this much over what survived its last full collection. */
 const GROWTH_PERCENT = 100;
 
 export function capOldGenerationGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${GROWTH_PERCENT}`);
+  growOldGenerationBy(GROWTH_PERCENT);
 }
