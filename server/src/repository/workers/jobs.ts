@@ -1,7 +1,8 @@
 /**
  * What the main thread asks of a sealing worker (./worker.ts) and what it answers: the one definition of
- * the messages between them (./pool.ts sends them). Keys travel with every job, so a worker holds no
- * state and one pool serves every repository a process has open (a copy has two).
+ * the messages between them (./pool.ts sends them). Keys travel with every job, so one pool serves every
+ * repository a process has open (a copy has two); the only state a worker keeps between jobs is the
+ * chunking of the streams it was given (chunkStream), and their keys come with their first job.
  */
 import type { SaveChecksum } from '../../destinations/destination';
 import type { ChunkerParams } from '../chunker';
