@@ -223,7 +223,7 @@ describe('a previous listing of several chunks', () => {
     const job = listing.forDir(dir, 1024).then((part) => ((given = true), part));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(given).toBe(false);
-    await listing.need(last);
+    await listing.need(last, 1024);
     const part = await job;
     expect(part.shallow).toBeUndefined();
     expect(part.previous!.split('\n').filter(Boolean)).toHaveLength(205); // the subtree: 5 directories, 200 files
@@ -296,6 +296,26 @@ describe('a previous listing of many small chunks', () => {
     expect(listing.peakHeldChars).toBeLessThan(size / 3); // all of it before: the walk waited for the new day's lines
     expect(after.stats.bytesRead - after.tree.tree.size).toBe(Buffer.byteLength('new'));
     expect(after.lines).toEqual((await capture(noParent())).lines);
+  });
+
+  test('a directory whose subtree is larger than a job goes without lines once that many are read: its subtree is not held', async () => {
+    const month = path.join(src, '2024');
+    await fs.mkdir(month);
+    for (const day of await fs.readdir(src)) if (day !== '2024') await fs.rename(path.join(src, day), path.join(month, day));
+    const first = await capture(noParent());
+    const size = first.tree.tree.size;
+    const ahead = PreviousListing.load(repository, first.tree, 0, 0)!;
+    const dir = { rel: '2024', kind: 'd', mode: 0o40755, mtimeMs: 0, ctimeMs: 0, uid: 0, gid: 0, size: 0, ino: 0 } as const;
+    const job = ahead.forDir(dir, 1024);
+    await ahead.need('2024', 1024);
+    expect(await job).toEqual({ unchecked: true, shallow: true, self: undefined });
+    expect(ahead.peakHeldChars).toBeLessThan(size / 3); // its 6,151 lines: all of it before
+
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    const again = await capture(listing);
+    expect(listing.peakHeldChars).toBeLessThan(size / 3);
+    expect(again.stats.bytesRead).toBe(0); // every file found unchanged, and the listing the same blob
+    expect(again.lines).toEqual(first.lines);
   });
 
   test('a slice of the names of a root too large for one job goes without lines, at once: its files are compared as they come', async () => {

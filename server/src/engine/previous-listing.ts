@@ -329,17 +329,29 @@ export class PreviousListing {
    * need() asks for them once the walk has reached the job.
    */
   async forDir(entry: WalkedEntry, limit: number): Promise<Part> {
-    await this.until(() => this.complete(entry.rel), false);
+    await this.until(() => this.complete(entry.rel) || this.pastLimit(entry.rel, limit), false);
     const at = this.dirLine.get(entry.rel);
     if (at === undefined || this.outOfOrder) return {};
     const self = entry.line;
     const end = this.end(at);
+    // More than a job's lines and still being read: its own entries' lines are spread over its subtree, and
+    // waiting for them meant holding all of it (a month's directory of day directories: 16 M characters).
+    if (end === OPEN) return { unchecked: true, shallow: true, self };
     return end - at <= limit + 1 ? { previous: this.text(at, end), self } : { previous: this.own(at, end), shallow: true, self };
   }
 
-  /** The walk waits for the job of the directory `rel` (and those before it): its lines are read now, whatever is held. */
-  async need(rel: string): Promise<void> {
-    await this.until(() => this.complete(rel));
+  /**
+   * The walk waits for the job of the directory `rel` (and those before it): its lines are read now, whatever
+   * is held, as far as forDir() waits for them.
+   */
+  async need(rel: string, limit: number): Promise<void> {
+    await this.until(() => this.complete(rel) || this.pastLimit(rel, limit));
+  }
+
+  /** Whether more than a job's `limit` lines of the directory `rel` and its subtree are read, and it goes on. */
+  private pastLimit(rel: string, limit: number): boolean {
+    const at = this.dirLine.get(rel);
+    return at !== undefined && this.end(at) === OPEN && this.count - at > limit + 1;
   }
 
   /**

@@ -133,7 +133,7 @@ async function* withSubtrees(walk: Walk, listed: WalkBatch): AsyncGenerator<Walk
     // Reached: the previous listing is read as far as this job's directories now, whatever it holds, and
     // what comes before this directory may go.
     walk.backup?.previous?.reached(entries[i].rel);
-    void walk.backup?.previous?.need(subtree.lastDir).catch(() => {}); // a failure is the job's to report
+    void walk.backup?.previous?.need(subtree.lastDir, walk.limit).catch(() => {}); // a failure is the job's to report
     yield* walkFrom(walk, entries[i].rel, subtree.listing);
   }
   if (from < entries.length || listed.tail || listed.counts) yield { entries: entries.slice(from), tail: listed.tail, counts: listed.counts };
