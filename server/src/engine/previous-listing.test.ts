@@ -318,10 +318,28 @@ describe('a previous listing of many small chunks', () => {
     expect(again.lines).toEqual(first.lines);
   });
 
+  test('a slice of a large directory with more lines below it than names goes without lines once that many are read', async () => {
+    const users = path.join(src, '0-users'); // first in the walk, as a store's users/ is among its top-level directories
+    const names = Array.from({ length: 1100 }, (_, i) => `user${String(i).padStart(4, '0')}`);
+    for (const name of names) {
+      await fs.mkdir(path.join(users, name), { recursive: true });
+      for (const file of ['profile.png', 'old-1.png', 'old-2.png']) await fs.writeFile(path.join(users, name, file), name);
+    }
+    const first = await capture(noParent());
+    const size = first.tree.tree.size;
+    const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
+    expect(await listing.forNames('0-users', names.slice(0, 1024), names.length)).toEqual({ unchecked: true });
+    expect(listing.peakHeldChars).toBeLessThan(size / 8); // its 4,401 lines: a fifth of the listing, all of it before
+
+    const again = await capture(PreviousListing.load(repository, first.tree, 0, 0)!);
+    expect(again.stats.bytesRead).toBe(0); // every file found unchanged, and the listing the same blob
+    expect(again.lines).toEqual(first.lines);
+  });
+
   test('a slice of the names of a root too large for one job goes without lines, at once: its files are compared as they come', async () => {
     const first = await capture(noParent());
     const listing = PreviousListing.load(repository, first.tree, 0, 0)!;
-    expect(await listing.forNames('', ['20240010', '20240011'])).toEqual({ unchecked: true });
+    expect(await listing.forNames('', ['20240010', '20240011'], 30)).toEqual({ unchecked: true });
     expect(listing.peakHeldChars).toBeLessThan(first.tree.tree.size / 10);
   });
 });

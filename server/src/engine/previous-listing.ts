@@ -355,13 +355,17 @@ export class PreviousListing {
   }
 
   /**
-   * A slice of a large directory's `names`: the lines of those of them the listing has. The root's slices go
-   * without them (`unchecked`), as the root's own job does: the root's entries are spread over the whole
-   * listing, and a Mattermost file store's root holds a directory per day, more than a job's limit after a
-   * few years. Waiting for them all meant holding the whole listing.
+   * A slice of a large directory's `names` (of `total`): the lines of those of them the listing has. The
+   * root's slices go without them (`unchecked`), as the root's own job does: the root's entries are spread
+   * over the whole listing, and a Mattermost file store's root holds a directory per day, more than a job's
+   * limit after a few years. Waiting for them all meant holding the whole listing. So do the slices of a
+   * directory with more lines in its subtree than names (`users/`, a directory per user): its entries' lines
+   * are spread over its subtree. (Its files, if any, are compared as they come, once its subtree is read.)
    */
-  async forNames(rel: string, names: string[]): Promise<Part> {
+  async forNames(rel: string, names: string[], total: number): Promise<Part> {
     if (rel === '') return { unchecked: true };
+    await this.until(() => this.complete(rel) || this.pastLimit(rel, total));
+    if (!this.complete(rel)) return { unchecked: true };
     const lines = await this.childLines(rel);
     let text = '';
     for (const name of names) {

@@ -93,7 +93,7 @@ async function* walkFrom(walk: Walk, rel: string, listing: Listing): AsyncGenera
   const { limit } = walk;
   const slice = (from: number) => {
     const part = names.slice(from, from + limit);
-    return quiet(contextOf(walk, (p) => p.forNames(rel, part)).then((context) => statNames(walk.root, rel, part, context)));
+    return quiet(contextOf(walk, (p) => p.forNames(rel, part, names.length)).then((context) => statNames(walk.root, rel, part, context)));
   };
   let next = slice(0);
   for (let from = 0; from < names.length; from += limit) {
