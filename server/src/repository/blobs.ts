@@ -71,6 +71,8 @@ class ChunkSaver extends Writable {
   private readonly chunking: StreamChunking;
   private batch: Buffer[] = [];
   private batchBytes = 0;
+  /** whether any piece went to the chunking yet */
+  private sent = false;
   private readonly feeds = new OrderedWindow<Cut>(FEEDS_AHEAD);
   /** Chunk saves in flight for this blob: enough to keep sealing and storing busy, few enough for memory. */
   private readonly saves: OrderedWindow<void>;
@@ -95,10 +97,23 @@ class ChunkSaver extends Writable {
 
   override _final(done: (err?: Error | null) => void): void {
     (async () => {
+      if (!this.sent && this.batchBytes < this.repository.config.chunker.minSize) return this.storeWhole();
       await this.send(true);
       for await (const cut of this.feeds.drain()) await this.store(cut);
       for await (const _saved of this.saves.drain());
     })().then(() => done(), done);
+  }
+
+  /**
+   * A stream that ended below the chunker's minimum is one chunk, or none: stored as a buffer is, without
+   * a job for its chunking (a small object of an S3 file store, a small tree's listing).
+   */
+  private async storeWhole(): Promise<void> {
+    this.chunking.abandon();
+    const ref = await writeBufferBlob(this.repository, Buffer.concat(this.batch, this.batchBytes), this.stats, this.onBytes);
+    this.chunks.push(...ref.chunks);
+    this.size = ref.size;
+    this.sha256 = ref.sha256;
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
@@ -107,6 +122,7 @@ class ChunkSaver extends Writable {
   }
 
   private async send(end: boolean): Promise<void> {
+    this.sent = true;
     const pieces = this.batch;
     this.batch = [];
     this.batchBytes = 0;

@@ -1,13 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MmBackupError } from '../common/errors';
 import { LocalDestination } from '../destinations/local';
+import { ChunkCutter, gearTable } from './chunker';
+import { cutAll } from './chunker.testkit';
 import { newWriteStats, readBlobToBuffer, writeBlob, writeBufferBlob, writeSmallFileBlob } from './blobs';
 import { passphraseSecret } from './keys';
 import { objectName, Repository } from './repository';
+import { sealingPool } from './workers/pool';
 
 let dir: string;
 beforeEach(async () => {
@@ -60,6 +63,24 @@ describe('Repository', () => {
     }
   });
 
+  test('a stream that ends under the minimum is one chunk without a chunking job; a longer one is cut on a worker as the cutter cuts', async () => {
+    const repo = await Repository.init(new LocalDestination(dir), secret);
+    const lane = jest.spyOn(sealingPool(), 'lane');
+    const small = randomBytes(30_000);
+    const ref = await writeBlob(repo, Readable.from([small.subarray(0, 10_000), small.subarray(10_000)]), newWriteStats());
+    const { id, sha256 } = await repo.contentIdAndSha256(small);
+    expect(ref).toEqual({ size: small.length, sha256, chunks: [id] });
+    expect(lane).not.toHaveBeenCalled();
+    const large = randomBytes(5 * 1024 * 1024);
+    const pieces = Array.from({ length: 80 }, (_, i) => large.subarray(i * 65536, (i + 1) * 65536));
+    const chunked = await writeBlob(repo, Readable.from(pieces), newWriteStats());
+    expect(lane).toHaveBeenCalledTimes(1);
+    lane.mockRestore();
+    const cuts = cutAll(new ChunkCutter(gearTable(repo.chunkerSeed), repo.config.chunker), [large]);
+    expect(chunked.chunks).toEqual(await Promise.all(cuts.map(async (c) => (await repo.contentIdAndSha256(c)).id)));
+    expect(chunked.sha256).toBe(createHash('sha256').update(large).digest('hex'));
+    expect((await readBlobToBuffer(repo, chunked)).equals(large)).toBe(true);
+  });
 });
 
 /** The one stored file holding the data just written: its chunk object (format 1) or its pack (format 2). */

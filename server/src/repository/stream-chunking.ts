@@ -6,7 +6,7 @@
 import type { ChunkerParams } from './chunker';
 import { keysFor, type MasterKeys } from './crypto';
 import type { IdentifiedChunk } from './workers/jobs';
-import { sealingPool } from './workers/pool';
+import { sealingPool, type Lane } from './workers/pool';
 import { copyOf, owning } from './workers/transfer';
 
 /** What a feed gives back: the chunks it completed and, after the last feed, the whole stream's size and SHA-256. */
@@ -19,8 +19,8 @@ let lastStream = 0;
 
 export class StreamChunking {
   private readonly stream = ++lastStream;
-  private readonly lane = sealingPool().lane();
-  private started = false;
+  /** Taken with the first feed: a stream that never feeds (stored whole, ./blobs.ts) costs the pool nothing. */
+  private lane?: Lane;
   private done = false;
 
   constructor(
@@ -34,11 +34,11 @@ export class StreamChunking {
    * caller's to give: each whole buffer is moved to the worker, not copied. Feeds run in the order made.
    */
   async feed(pieces: Buffer[], giveAway: boolean, end: boolean): Promise<Cut> {
+    const start = this.lane ? undefined : { keys: keysFor(this.keys), seed: copyOf(this.seed), params: this.params };
+    const lane = (this.lane ??= sealingPool().lane());
     if (end) this.finish();
     const parts = giveAway ? pieces.map(owning) : pieces.length > 0 ? [owning(Buffer.concat(pieces))] : [];
-    const start = this.started ? undefined : { keys: keysFor(this.keys), seed: copyOf(this.seed), params: this.params };
-    this.started = true;
-    const result = await this.lane.run({ op: 'chunkStream', stream: this.stream, start, parts, end }, parts.map((p) => p.buffer));
+    const result = await lane.run({ op: 'chunkStream', stream: this.stream, start, parts, end }, parts.map((p) => p.buffer));
     return {
       chunks: result.chunks.map(({ id, data }: IdentifiedChunk) => ({ id, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) })),
       end: end ? { size: result.size!, sha256: result.sha256! } : undefined,
@@ -49,11 +49,11 @@ export class StreamChunking {
   abandon(): void {
     if (this.done) return;
     this.finish();
-    if (this.started) this.lane.run({ op: 'chunkStream', stream: this.stream, parts: [], discard: true }).catch(() => {});
+    this.lane?.run({ op: 'chunkStream', stream: this.stream, parts: [], discard: true }).catch(() => {});
   }
 
   private finish(): void {
     this.done = true;
-    this.lane.close();
+    this.lane?.close();
   }
 }
