@@ -35,8 +35,9 @@ function openInline(sealed: Uint8Array): boolean {
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
- * The keys as sent with each job (keysFor()): copies in buffers of their own, made once per key set. A key that is a
- * view into a larger buffer (Node's 8 KiB pool) would otherwise send that whole buffer with every job.
+ * The keys as sent with each job (keysFor()): copies in buffers of their own, made once per key set. A key
+ * that is a view into a larger buffer (Node's 8 KiB pool) would otherwise send that whole buffer with every
+ * job.
  */
 const jobKeys = new WeakMap<MasterKeys, MasterKeys>();
 
