@@ -10,11 +10,11 @@
  * The setting is V8's, read at each collection, so setting it at run time holds for the rest of the process
  * (its workers included).
  */
-import { growOldGenerationBy } from './heap-growth';
+import { fixOldGenerationGrowth } from './heap-growth';
 
 /** The old generation grows by at most this much over what survived its last full collection. */
 const GROWTH_PERCENT = 100;
 
 export function capOldGenerationGrowth(): void {
-  growOldGenerationBy(GROWTH_PERCENT);
+  fixOldGenerationGrowth(GROWTH_PERCENT);
 }
