@@ -22,7 +22,7 @@
  *   was room for 50 ms of its promoted garbage: the bench's 1 GiB store made 120 full collections, whose
  *   marking threads took a fifth of the CPU. With the room, measured on 2 cores over 5 pairs: that backup
  *   7% faster with 7.5% less CPU, peaking 5.6 MiB higher (173 against 167). A heap that keeps more alive
- *   (a re-backup's previous listing, the AWS SDK) has that room at 50% already. The growth is set again
+ *   (a re-backup's previous listing) has that room at 50% already. The growth is set again
  *   after each full collection, from what it left alive; not before the first, where the heap's size says
  *   nothing (set from it, a larger growth also let the young generation grow to 90 MB).
  */
