@@ -42,7 +42,7 @@ type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 
 export function keepHeapsSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString(`--heap-growing-percent=${growthPercent}`);
+  applyGrowth(growthPercent);
   // The room is set from what a full collection left alive: before the first, the heap's size is no measure.
   watching ??= new PerformanceObserver((list) => {
     if (list.getEntries().some((entry) => (entry as GcEntry).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) setGrowth();
@@ -63,7 +63,10 @@ export function fixOldGenerationGrowth(percent: number): void {
 
 function setGrowth(): void {
   const alive = Math.max(1, getHeapStatistics().used_heap_size);
-  const percent = Math.max(growthPercent, Math.ceil(((minRoomMB * 2 ** 20) / alive) * 100));
+  applyGrowth(Math.max(growthPercent, Math.ceil(((minRoomMB * 2 ** 20) / alive) * 100)));
+}
+
+function applyGrowth(percent: number): void {
   if (percent === percentSet) return;
   percentSet = percent;
   setFlagsFromString(`--heap-growing-percent=${percent}`);

@@ -24,9 +24,8 @@ let lastGear: { seed: Buffer; gear: Int32Array } | undefined;
 function begin(start: ChunkingStart): Chunking {
   const seed = Buffer.from(start.seed.buffer, start.seed.byteOffset, start.seed.byteLength);
   if (!lastGear?.seed.equals(seed)) lastGear = { seed: Buffer.from(seed), gear: gearTable(seed) };
-  const keys = { encryption: Buffer.from(start.keys.encryption), id: Buffer.from(start.keys.id) };
   // The pieces were moved here: the cutter frees each once its bytes are in chunks.
-  return { keys, cutter: new ChunkCutter(lastGear.gear, start.params, true), hash: createHash('sha256'), size: 0 };
+  return { keys: start.keys, cutter: new ChunkCutter(lastGear.gear, start.params, true), hash: createHash('sha256'), size: 0 };
 }
 
 export function chunkStream(job: Extract<Job, { op: 'chunkStream' }>): Extract<JobResult, { op: 'chunkStream' }> {
